@@ -1,0 +1,50 @@
+"""The composition root: settings → database → bank → conversation layer."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.config import Settings
+from bot.conversation.context import Services
+from bot.conversation.router import Conversation
+from bot.db import make_engine, session_factory, upgrade
+from question_bank import StatuteLibrary, bank_files, load_bank
+
+log = logging.getLogger("pufa")
+
+
+@dataclass
+class App:
+    settings: Settings
+    engine: AsyncEngine
+    conversation: Conversation
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def system_now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def build_app(
+    settings: Settings | None = None,
+    clock: Callable[[], datetime] = system_now,
+    migrate: bool = True,
+) -> App:
+    """Open the database (migrating it), load the bank, and build the conversation layer."""
+    settings = settings or Settings()
+    engine = make_engine(settings.database_url)
+    if migrate:
+        await upgrade(engine)
+    files = bank_files(settings.bank_dir) if settings.bank_dir else None
+    bank = load_bank(files)
+    log.info("bank loaded: %d questions", len(bank.questions))
+    services = Services(bank=bank, library=StatuteLibrary(), practice_size=settings.practice_size)
+    conversation = Conversation(session_factory(engine), services, clock)
+    return App(settings, engine, conversation)

@@ -1,0 +1,166 @@
+"""The `pufa` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections import Counter
+from collections.abc import Sequence
+
+from bot.config import Settings
+
+log = logging.getLogger("pufa")
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+    # aiogram logs each update's user id at INFO; keep personal data out of our logs.
+    logging.getLogger("aiogram.event").setLevel(logging.WARNING)
+
+
+def cmd_bank_validate(args: argparse.Namespace) -> int:
+    from question_bank import bank_files, expand_paths, validate_files
+    from question_bank.laws import DATA_DIR
+
+    paths = expand_paths(args.paths) if args.paths else bank_files(DATA_DIR)
+    questions, problems = validate_files(paths)
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem(s) in {len(paths)} file(s)", file=sys.stderr)
+        return 1
+    print(f"OK: {len(questions)} questions in {len(paths)} file(s)")
+    return 0
+
+
+def cmd_bank_stats(args: argparse.Namespace) -> int:
+    from question_bank import BankInvalid, expand_paths, load_bank
+
+    try:
+        bank = load_bank(expand_paths(args.paths) if args.paths else None)
+    except BankInvalid as exc:
+        for problem in exc.problems:
+            print(problem)
+        return 1
+    questions = list(bank.questions.values())
+    print(f"questions: {len(questions)}")
+    for title, key in (
+        ("by law", lambda q: q.law),
+        ("by kind", lambda q: q.type),
+        ("by difficulty", lambda q: str(q.difficulty)),
+    ):
+        print(f"\n{title}:")
+        for value, n in sorted(Counter(map(key, questions)).items()):
+            print(f"  {value:<24} {n:>5}")
+    print("\nby law and kind:")
+    for (law, kind), n in sorted(Counter((q.law, q.type) for q in questions).items()):
+        print(f"  {law:<24} {kind:<10} {n:>5}")
+    print("\nby tag:")
+    tags = Counter((q.law, tag) for q in questions for tag in q.tags)
+    for (law, tag), n in sorted(tags.items()):
+        print(f"  {law:<24} {tag:<16} {n:>5}")
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from bot.db import make_engine, upgrade
+
+    async def go() -> None:
+        engine = make_engine(Settings().database_url)
+        try:
+            await upgrade(engine, args.revision)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(go())
+    print(f"database at revision {args.revision}")
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from bot.app import build_app
+    from bot.transports.console import run_console
+
+    async def go() -> None:
+        app = await build_app()
+        try:
+            await run_console(app.conversation, user_id=args.user_id)
+        finally:
+            await app.close()
+
+    try:
+        asyncio.run(go())
+    except KeyboardInterrupt:
+        print()
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = Settings()
+    if not settings.bot_token:
+        print("PUFA_BOT_TOKEN is not set (see README: 在 Telegram 上运行)", file=sys.stderr)
+        return 2
+    if settings.runtime != "aiogram":
+        print(f"PUFA_RUNTIME={settings.runtime} is not available yet", file=sys.stderr)
+        return 2
+    from bot.app import build_app
+    from bot.transports.telegram_aiogram import make_bot, run_polling
+
+    async def go() -> None:
+        app = await build_app(settings)
+        assert settings.bot_token is not None
+        bot = make_bot(settings.bot_token, settings.telegram_api_base)
+        try:
+            await run_polling(app.conversation, bot)
+        finally:
+            await app.close()
+
+    asyncio.run(go())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pufa", description="普法 — law quizzes for workers")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    chat = sub.add_parser("chat", help="talk to the bot in the terminal")
+    chat.add_argument("--user-id", type=int, default=1, help="who you are (default 1)")
+    chat.set_defaults(func=cmd_chat)
+
+    run = sub.add_parser("run", help="run the Telegram bot (long polling)")
+    run.set_defaults(func=cmd_run)
+
+    bank = sub.add_parser("bank", help="question bank tools").add_subparsers(
+        dest="bank_command", required=True
+    )
+    validate = bank.add_parser(
+        "validate", help="check bank files; exit 1 listing file:line problems"
+    )
+    validate.add_argument("paths", nargs="*", help="files or folders (default: the shipped bank)")
+    validate.set_defaults(func=cmd_bank_validate)
+    stats = bank.add_parser("stats", help="counts by law, kind, difficulty and tag")
+    stats.add_argument("paths", nargs="*")
+    stats.set_defaults(func=cmd_bank_stats)
+
+    db = sub.add_parser("db", help="database tools").add_subparsers(
+        dest="db_command", required=True
+    )
+    up = db.add_parser("upgrade", help="apply migrations (also done on every start)")
+    up.add_argument("revision", nargs="?", default="head")
+    up.set_defaults(func=cmd_db_upgrade)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _setup_logging(Settings().log_level)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,44 @@
+"""Settings from the environment and `.env` (prefix PUFA_)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything is optional except the token for `pufa run`."""
+
+    model_config = SettingsConfigDict(env_prefix="PUFA_", env_file=".env", extra="ignore")
+
+    bot_token: str | None = None
+    database_url: str = "sqlite+aiosqlite:///./var/pufa.sqlite3"
+    runtime: str = "aiogram"
+    telegram_api_base: str | None = None
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    quizmasters: list[int] = []
+    admins: list[int] = []
+    tz: str = "Asia/Shanghai"
+    bank_dir: Path | None = None
+    practice_size: int = 10
+    log_level: str = "INFO"
+
+    @field_validator("quizmasters", "admins", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        """Accept `1,2,3` as well as a JSON list."""
+        if isinstance(value, str):
+            return [int(v) for v in value.replace(" ", "").split(",") if v]
+        if isinstance(value, int):
+            return [value]
+        return value
+
+    @field_validator("runtime")
+    @classmethod
+    def _known_runtime(cls, value: str) -> str:
+        if value not in ("aiogram", "ptb"):
+            raise ValueError("PUFA_RUNTIME is 'aiogram' or 'ptb'")
+        return value

@@ -1,0 +1,68 @@
+"""What a flow handler gets: the event, a session, the time, the bank, and an outbox."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.conversation.actions import (
+    Action,
+    AnswerCallback,
+    EditMessage,
+    Keyboard,
+    SendMessage,
+    fit_text,
+)
+from bot.conversation.events import Event
+from bot.conversation.state import ConversationState, save_state
+from question_bank import Bank, StatuteLibrary
+
+
+@dataclass(frozen=True)
+class Services:
+    """Long-lived things the flows need (one per process)."""
+
+    bank: Bank
+    library: StatuteLibrary
+    practice_size: int = 10
+
+
+@dataclass
+class Ctx:
+    """One unit of work: handlers append actions; the caller commits, then sends them."""
+
+    event: Event
+    session: AsyncSession
+    now: datetime
+    services: Services
+    state: ConversationState
+    actions: list[Action] = field(default_factory=list)
+
+    @property
+    def bank(self) -> Bank:
+        return self.services.bank
+
+    @property
+    def user_id(self) -> int:
+        return self.event.user.id
+
+    def reply(self, text: str, buttons: Keyboard = ()) -> None:
+        self.actions.append(SendMessage(self.event.chat_id, fit_text(text), buttons))
+
+    def edit(self, message_id: int | None, text: str, buttons: Keyboard = ()) -> None:
+        if message_id is not None:
+            self.actions.append(
+                EditMessage(self.event.chat_id, message_id, fit_text(text), buttons)
+            )
+
+    def toast(self, text: str = "", alert: bool = False) -> None:
+        """Answer the pressed button (every button event must be answered once)."""
+        if self.event.callback_id is not None and not any(
+            isinstance(a, AnswerCallback) for a in self.actions
+        ):
+            self.actions.append(AnswerCallback(self.event.callback_id, text, alert))
+
+    def set_state(self, flow: str | None, **data: object) -> None:
+        save_state(self.session, self.state, self.now, flow, data)

@@ -1,0 +1,172 @@
+"""The conversation layer's entry point: one event in, a list of actions out.
+
+`Conversation.process(event)` is one unit of work: it opens a database session, routes the
+event to its flow, commits, and returns the actions for the transport to carry out. Events of
+one user are handled one at a time (in order) within a process; across processes the
+database's constraints keep answers single.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from weakref import WeakValueDictionary
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.conversation import quiz
+from bot.conversation.actions import Action, AnswerCallback, Button, SendMessage, keyboard
+from bot.conversation.context import Ctx, Services
+from bot.conversation.events import Event
+from bot.conversation.messages import COMMAND_MENU, t
+from bot.conversation.state import load_state
+
+log = logging.getLogger("pufa.conversation")
+
+MAX_TEXT_LENGTH = 1000  # longer messages get a friendly "please shorten" reply
+CONTENT_NAMES = {
+    "sticker",
+    "photo",
+    "voice",
+    "video",
+    "location",
+    "document",
+    "contact",
+}
+
+Handler = Callable[[Ctx], Awaitable[None]]
+
+
+class Conversation:
+    """Routes events to flows; shared by every transport."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        services: Services,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.sessions = sessions
+        self.services = services
+        self.clock = clock
+        self._locks: WeakValueDictionary[int, asyncio.Lock] = WeakValueDictionary()
+        self.commands: dict[str, Handler] = {
+            "start": self._start,
+            "help": self._help,
+            "quiz": quiz.show_quiz_menu,
+            "wrong": quiz.start_wrong_review,
+            "cancel": self._cancel,
+        }
+
+    @staticmethod
+    def menu() -> tuple[tuple[str, str], ...]:
+        """(command, description) pairs for the bot's command menu."""
+        return COMMAND_MENU
+
+    async def process(self, event: Event) -> list[Action]:
+        """Handle one event as one unit of work; never raises for a user's input."""
+        lock = self._locks.get(event.user.id)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[event.user.id] = lock
+        async with lock:
+            for attempt in range(3):
+                try:
+                    return await self._once(event)
+                except (IntegrityError, OperationalError) as exc:
+                    # A concurrent writer (another instance) won a race; try again cleanly.
+                    log.warning("retrying event after %s (attempt %d)", type(exc).__name__, attempt)
+            log.error("giving up on event kind=%s", event.kind)
+            return self._failure(event)
+
+    async def _once(self, event: Event) -> list[Action]:
+        async with self.sessions() as session:
+            try:
+                state = await load_state(session, event.user.id)
+                ctx = Ctx(event, session, self.clock(), self.services, state)
+                await self.route(ctx)
+                ctx.toast()  # a button press is always acknowledged
+                await session.commit()
+                return ctx.actions
+            except (IntegrityError, OperationalError):
+                await session.rollback()
+                raise
+            except Exception:
+                await session.rollback()
+                log.exception("error handling event kind=%s", event.kind)
+                return self._failure(event)
+
+    def _failure(self, event: Event) -> list[Action]:
+        if event.callback_id is not None:
+            return [AnswerCallback(event.callback_id, t("error"), alert=True)]
+        return [SendMessage(event.chat_id, t("error"))]
+
+    async def route(self, ctx: Ctx) -> None:
+        event = ctx.event
+        if event.kind == "command":
+            handler = self.commands.get(event.command)
+            if handler is None:
+                ctx.reply(t("unknown_command", command=event.command[:32]))
+                return
+            await handler(ctx)
+        elif event.kind == "button":
+            await self._button(ctx)
+        elif event.kind == "unsupported":
+            name = event.content if event.content in CONTENT_NAMES else "other"
+            ctx.reply(t("unsupported", what=t(f"content_{name}")))
+        else:
+            await self._text(ctx)
+
+    async def _text(self, ctx: Ctx) -> None:
+        text = ctx.event.text.strip()
+        if len(text) > MAX_TEXT_LENGTH:
+            ctx.reply(t("too_long", length=len(text), limit=MAX_TEXT_LENGTH))
+            return
+        if ctx.state.flow == quiz.FLOW and await quiz.active_round(ctx.session, ctx.user_id):
+            ctx.reply(t("text_in_quiz"))
+            return
+        ctx.reply(t("text_fallback"))
+
+    async def _button(self, ctx: Ctx) -> None:
+        """Decode button data; anything malformed or unknown is treated as expired."""
+        parts = ctx.event.data.split(":")
+        kind, args = parts[0], parts[1:]
+        try:
+            if kind == "qs" and len(args) == 1:
+                await quiz.on_scope_picked(ctx, args[0])
+            elif kind == "qr" and len(args) == 2 and args[0] in ("c", "n"):
+                await quiz.on_resume(ctx, args[0], int(args[1]))
+            elif kind == "a" and len(args) == 3:
+                await quiz.on_answer(ctx, int(args[0]), int(args[1]), int(args[2]))
+            elif kind == "t" and len(args) == 3:
+                await quiz.on_toggle(ctx, int(args[0]), int(args[1]), int(args[2]))
+            elif kind == "s" and len(args) == 2:
+                await quiz.on_submit(ctx, int(args[0]), int(args[1]))
+            elif kind == "l" and len(args) == 2:
+                await quiz.on_article(ctx, args[0], int(args[1]))
+            elif kind == "m" and len(args) == 1 and args[0] in self.commands:
+                ctx.toast()
+                await self.commands[args[0]](ctx)
+            else:
+                ctx.toast(t("expired"))
+        except ValueError:
+            ctx.toast(t("expired"))
+
+    async def _start(self, ctx: Ctx) -> None:
+        name = f"，{ctx.event.user.name[:32]}" if ctx.event.user.name else ""
+        ctx.reply(
+            t("welcome", name=name),
+            keyboard([Button(t("menu_quiz"), "m:quiz"), Button(t("menu_wrong"), "m:wrong")]),
+        )
+
+    async def _help(self, ctx: Ctx) -> None:
+        ctx.reply(t("help", size=self.services.practice_size))
+
+    async def _cancel(self, ctx: Ctx) -> None:
+        if not await quiz.cancel(ctx):
+            ctx.set_state(None)
+            ctx.reply(t("nothing_to_cancel"))

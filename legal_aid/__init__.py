@@ -1,0 +1,1 @@
+"""Legal aid: lawyers, duty roster, bookings (planned; see the issues)."""

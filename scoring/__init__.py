@@ -1,0 +1,34 @@
+"""Scoring: practice rounds, answers recorded once, the wrong-question book.
+
+Public surface: `start_round`, `active_round`, `record_answer`, `cancel_round`,
+`round_summary`, `wrong_book_size`, and the tables `PracticeAttempt`, `AttemptAnswer`,
+`QuestionRecord`.
+"""
+
+from scoring.models import AttemptAnswer, PracticeAttempt, QuestionRecord
+from scoring.practice import (
+    AnswerOutcome,
+    RoundSummary,
+    StaleRound,
+    active_round,
+    cancel_round,
+    record_answer,
+    round_summary,
+    start_round,
+    wrong_book_size,
+)
+
+__all__ = [
+    "AnswerOutcome",
+    "AttemptAnswer",
+    "PracticeAttempt",
+    "QuestionRecord",
+    "RoundSummary",
+    "StaleRound",
+    "active_round",
+    "cancel_round",
+    "record_answer",
+    "round_summary",
+    "start_round",
+    "wrong_book_size",
+]
