@@ -1,0 +1,95 @@
+"""Shared fixtures: a fake clock, a migrated database (SQLite, and PostgreSQL when
+PUFA_TEST_POSTGRES_URL is set), the small test bank and a conversation layer."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.conversation.context import Services
+from bot.conversation.router import Conversation
+from bot.db import make_engine, session_factory, upgrade
+from question_bank import Bank, StatuteLibrary, bank_files, load_bank
+
+DATA = Path(__file__).parent / "data"
+SMALL_BANK = DATA / "bank_small"
+POSTGRES_URL = os.environ.get("PUFA_TEST_POSTGRES_URL")
+
+
+class FakeClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.current = start or datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.current
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, seconds: float) -> None:
+        self.current += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture(scope="session")
+def small_bank() -> Bank:
+    return load_bank(bank_files(SMALL_BANK))
+
+
+async def reset_postgres(url: str) -> None:
+    engine = make_engine(url)
+    async with engine.begin() as conn:
+        await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        await conn.execute(text("CREATE SCHEMA public"))
+    await engine.dispose()
+
+
+def database_params() -> list[object]:
+    params: list[object] = ["sqlite"]
+    params.append(
+        pytest.param(
+            "postgres",
+            marks=pytest.mark.skipif(not POSTGRES_URL, reason="PUFA_TEST_POSTGRES_URL not set"),
+        )
+    )
+    return params
+
+
+@pytest.fixture(params=database_params())
+async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "postgres":
+        assert POSTGRES_URL
+        await reset_postgres(POSTGRES_URL)
+        return POSTGRES_URL
+    return f"sqlite+aiosqlite:///{tmp_path / 'pufa.sqlite3'}"
+
+
+@pytest.fixture
+async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
+    eng = make_engine(db_url)
+    await upgrade(eng)
+    yield eng
+    await eng.dispose()
+
+
+@pytest.fixture
+def sessions(engine: AsyncEngine):  # type: ignore[no-untyped-def]
+    return session_factory(engine)
+
+
+@pytest.fixture
+def conversation(sessions, small_bank: Bank, clock: FakeClock) -> Conversation:  # type: ignore[no-untyped-def]
+    services = Services(bank=small_bank, library=StatuteLibrary(), practice_size=5)
+    return Conversation(sessions, services, clock)
