@@ -8,8 +8,8 @@ Public surface: `start_round`, `active_round`, `record_answer`, `cancel_round`,
 from scoring.models import AttemptAnswer, PracticeAttempt, QuestionRecord
 from scoring.practice import (
     AnswerOutcome,
+    PlanCache,
     RoundSummary,
-    StaleRound,
     active_round,
     cancel_round,
     record_answer,
@@ -21,10 +21,10 @@ from scoring.practice import (
 __all__ = [
     "AnswerOutcome",
     "AttemptAnswer",
+    "PlanCache",
     "PracticeAttempt",
     "QuestionRecord",
     "RoundSummary",
-    "StaleRound",
     "active_round",
     "cancel_round",
     "record_answer",

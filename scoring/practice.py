@@ -9,12 +9,16 @@ in later rounds, and `/wrong` rounds replay the book (a right answer there takes
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, insert, update
+from sqlalchemy import select as core_select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -122,7 +126,7 @@ async def active_round(session: AsyncSession, user_id: int) -> PracticeAttempt |
 
 async def cancel_round(session: AsyncSession, user_id: int, now: datetime) -> bool:
     """Close the user's open round; True if there was one."""
-    result = await session.exec(  # type: ignore[call-overload]
+    result = await (await session.connection()).execute(
         update(PracticeAttempt)
         .where(
             col(PracticeAttempt.user_id) == user_id,
@@ -141,6 +145,77 @@ class AnswerOutcome:
     correct: bool = False
     question: Question | None = None
     finished: bool = False  # this answer completed the round
+    attempt_id: int = 0
+    position: int = 0  # the next question's position
+    question_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RoundPlan:
+    """The parts of a round that never change once it is drawn (safe to cache anywhere)."""
+
+    user_id: int
+    kind: str
+    question_ids: tuple[str, ...]
+
+
+class PlanCache:
+    """Recently used round plans of one database (a plan never changes once drawn)."""
+
+    def __init__(self, size: int = 20_000) -> None:
+        self.size = size
+        self._plans: OrderedDict[int, RoundPlan] = OrderedDict()
+
+    def get(self, attempt_id: int) -> RoundPlan | None:
+        plan = self._plans.get(attempt_id)
+        if plan is not None:
+            self._plans.move_to_end(attempt_id)
+        return plan
+
+    def put(self, attempt_id: int, plan: RoundPlan) -> None:
+        self._plans[attempt_id] = plan
+        if len(self._plans) > self.size:
+            self._plans.popitem(last=False)
+
+
+async def round_plan(
+    session: AsyncSession, attempt_id: int, cache: PlanCache | None = None
+) -> RoundPlan | None:
+    """A round's owner, kind and questions, from `cache` when it has them."""
+    plan = cache.get(attempt_id) if cache is not None else None
+    if plan is not None:
+        return plan
+    connection = await session.connection()
+    row = (await connection.execute(_PLAN_QUERY, {"a_id": attempt_id})).first()
+    if row is None:
+        return None
+    plan = RoundPlan(row.user_id, row.kind, tuple(row.question_ids))
+    if cache is not None:
+        cache.put(attempt_id, plan)
+    return plan
+
+
+_ROUNDS = PracticeAttempt.__table__  # type: ignore[attr-defined]
+_PLAN_QUERY = core_select(_ROUNDS.c.user_id, _ROUNDS.c.kind, _ROUNDS.c.question_ids).where(
+    _ROUNDS.c.id == bindparam("a_id")
+)
+# Move a round on from exactly `pos`, only while open and only for its owner.
+_ADVANCE = (
+    update(_ROUNDS)
+    .where(
+        _ROUNDS.c.id == bindparam("a_id"),
+        _ROUNDS.c.user_id == bindparam("u_id"),
+        _ROUNDS.c.position == bindparam("pos"),
+        _ROUNDS.c.status == "active",
+    )
+    .values(
+        position=bindparam("next_pos"),
+        correct_count=_ROUNDS.c.correct_count + bindparam("inc"),
+        status=bindparam("new_status"),
+        finished_at=bindparam("fin", type_=_ROUNDS.c.finished_at.type),
+    )
+)
+_RECORD = insert(AttemptAnswer.__table__)  # type: ignore[attr-defined]
 
 
 async def record_answer(
@@ -151,66 +226,93 @@ async def record_answer(
     position: int,
     chosen: frozenset[int],
     now: datetime,
+    expect: Callable[[Question], bool] = lambda q: True,
+    plans: PlanCache | None = None,
 ) -> AnswerOutcome:
     """Accept the answer to question `position` of a round, once.
 
-    The unique (attempt, position) key and a conditional update of the round's position make
-    a double tap, a replayed button or a second process unable to record it twice.
+    The round moves on by a conditional update (only from `position`, only while open, only
+    for its owner), so a double tap, a replayed button or a second process cannot record an
+    answer twice; the unique (attempt, position) key backs this up. `expect` lets the caller
+    refuse an answer that does not fit the question (e.g. a single tap on a multi-choice one).
+    Nothing is written when the answer is refused.
     """
-    attempt = await session.get(PracticeAttempt, attempt_id)
+    plan = await round_plan(session, attempt_id, plans)
+    if plan is None or plan.user_id != user_id or not 0 <= position < len(plan.question_ids):
+        return AnswerOutcome(False)
+    question = bank.get(plan.question_ids[position])
     if (
-        attempt is None
-        or attempt.user_id != user_id
-        or attempt.status != "active"
-        or attempt.position != position
-        or position >= len(attempt.question_ids)
+        question is None
+        or not chosen
+        or max(chosen) >= len(question.options)
+        or not expect(question)
     ):
         return AnswerOutcome(False)
-    question = bank.get(attempt.question_ids[position])
-    if question is None or not chosen or max(chosen) >= len(question.options):
-        return AnswerOutcome(False)
     correct = question.is_correct(chosen)
-    finished = position + 1 >= len(attempt.question_ids)
-    try:
-        async with session.begin_nested():
-            session.add(
-                AttemptAnswer(
-                    attempt_id=attempt_id,
-                    position=position,
-                    question_id=question.id,
-                    law=question.law,
-                    chosen=sorted(chosen),
-                    correct=correct,
-                    answered_at=_aware(now),
-                )
-            )
-            await session.flush()
-    except IntegrityError:
-        return AnswerOutcome(False)
-    moved = await session.exec(  # type: ignore[call-overload]
-        update(PracticeAttempt)
-        .where(
-            col(PracticeAttempt.id) == attempt_id,
-            col(PracticeAttempt.position) == position,
-            col(PracticeAttempt.status) == "active",
-        )
-        .values(
-            position=position + 1,
-            correct_count=PracticeAttempt.correct_count + (1 if correct else 0),
-            status="finished" if finished else "active",
-            finished_at=_aware(now) if finished else None,
-        )
-        .execution_options(synchronize_session=False)
+    finished = position + 1 >= len(plan.question_ids)
+    conn = await session.connection()
+    moved = await conn.execute(
+        _ADVANCE,
+        {
+            "a_id": attempt_id,
+            "u_id": user_id,
+            "pos": position,
+            "next_pos": position + 1,
+            "inc": int(correct),
+            "new_status": "finished" if finished else "active",
+            "fin": _aware(now) if finished else None,
+        },
     )
     if not moved.rowcount:
-        raise StaleRound(attempt_id)
-    await session.refresh(attempt)
-    await _note_result(session, user_id, question.id, correct, now, review=attempt.kind == "wrong")
-    return AnswerOutcome(True, correct, question, finished)
+        return AnswerOutcome(False)
+    await conn.execute(
+        _RECORD,
+        {
+            "attempt_id": attempt_id,
+            "position": position,
+            "question_id": question.id,
+            "law": question.law,
+            "chosen": sorted(chosen),
+            "correct": correct,
+            "answered_at": _aware(now),
+        },
+    )
+    await _note_result(session, user_id, question.id, correct, now, review=plan.kind == "wrong")
+    return AnswerOutcome(
+        True, correct, question, finished, attempt_id, position + 1, plan.question_ids
+    )
 
 
-class StaleRound(Exception):
-    """The round moved on under us (another process answered first); roll back."""
+_UPSERTS: dict[tuple[str, str], Any] = {}
+
+
+def _record_upsert(dialect: str, outcome: str) -> Any:
+    """The prebuilt upsert of a user's question record (built once per dialect and outcome)."""
+    key = (dialect, outcome)
+    if key not in _UPSERTS:
+        table = QuestionRecord.__table__  # type: ignore[attr-defined]
+        make_insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        stmt = make_insert(table).values(
+            user_id=bindparam("u_id"),
+            question_id=bindparam("q_id"),
+            right_count=bindparam("right"),
+            wrong_count=bindparam("wrong"),
+            in_wrong_book=bindparam("in_book"),
+            last_answered_at=bindparam("at", type_=table.c.last_answered_at.type),
+        )
+        changes: dict[str, Any] = {
+            "right_count": table.c.right_count + stmt.excluded.right_count,
+            "wrong_count": table.c.wrong_count + stmt.excluded.wrong_count,
+            "last_answered_at": stmt.excluded.last_answered_at,
+        }
+        if outcome == "wrong":
+            changes["in_wrong_book"] = True
+        elif outcome == "reviewed":
+            changes["in_wrong_book"] = False
+        _UPSERTS[key] = stmt.on_conflict_do_update(
+            index_elements=[table.c.user_id, table.c.question_id], set_=changes
+        )
+    return _UPSERTS[key]
 
 
 async def _note_result(
@@ -221,18 +323,23 @@ async def _note_result(
     now: datetime,
     review: bool,
 ) -> None:
-    rec = await session.get(QuestionRecord, (user_id, question_id))
-    if rec is None:
-        rec = QuestionRecord(user_id=user_id, question_id=question_id)
-        session.add(rec)
-    if correct:
-        rec.right_count += 1
-        if review:
-            rec.in_wrong_book = False
-    else:
-        rec.wrong_count += 1
-        rec.in_wrong_book = True
-    rec.last_answered_at = _aware(now)
+    """Upsert the user's record for the question in one statement.
+
+    A miss puts the question in the wrong book; a right answer in a /wrong review takes it out.
+    """
+    connection = await session.connection()
+    outcome = "wrong" if not correct else ("reviewed" if review else "right")
+    await connection.execute(
+        _record_upsert(connection.dialect.name, outcome),
+        {
+            "u_id": user_id,
+            "q_id": question_id,
+            "right": int(correct),
+            "wrong": int(not correct),
+            "in_book": not correct,
+            "at": _aware(now),
+        },
+    )
 
 
 async def wrong_book_size(session: AsyncSession, user_id: int) -> int:

@@ -16,8 +16,9 @@ from bot.conversation.actions import (
     fit_text,
 )
 from bot.conversation.events import Event
-from bot.conversation.state import ConversationState, save_state
+from bot.conversation.state import ConversationState, load_state, save_state
 from question_bank import Bank, StatuteLibrary
+from scoring import PlanCache
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class Services:
     bank: Bank
     library: StatuteLibrary
     practice_size: int = 10
+    plans: PlanCache = field(default_factory=PlanCache)
 
 
 @dataclass
@@ -37,8 +39,8 @@ class Ctx:
     session: AsyncSession
     now: datetime
     services: Services
-    state: ConversationState
     actions: list[Action] = field(default_factory=list)
+    _state: ConversationState | None = None
 
     @property
     def bank(self) -> Bank:
@@ -64,5 +66,11 @@ class Ctx:
         ):
             self.actions.append(AnswerCallback(self.event.callback_id, text, alert))
 
-    def set_state(self, flow: str | None, **data: object) -> None:
-        save_state(self.session, self.state, self.now, flow, data)
+    async def state(self) -> ConversationState:
+        """The user's conversation state, read on first use (hot paths never touch it)."""
+        if self._state is None:
+            self._state = await load_state(self.session, self.user_id)
+        return self._state
+
+    async def set_state(self, flow: str | None, **data: object) -> None:
+        save_state(self.session, await self.state(), self.now, flow, data)

@@ -18,7 +18,7 @@ change nothing, and the database's unique key records each answer once.
 
 from __future__ import annotations
 
-from sqlalchemy.exc import IntegrityError
+from dataclasses import dataclass
 
 from bot.conversation.actions import Button, Keyboard, keyboard
 from bot.conversation.context import Ctx
@@ -26,7 +26,6 @@ from bot.conversation.messages import t
 from question_bank import LETTERS, Citation, Question
 from scoring import (
     PracticeAttempt,
-    StaleRound,
     active_round,
     cancel_round,
     record_answer,
@@ -106,14 +105,14 @@ async def on_resume(ctx: Ctx, choice: str, attempt_id: int) -> None:
         await _send_current(ctx, attempt)
     else:
         await cancel_round(ctx.session, ctx.user_id, ctx.now)
-        ctx.set_state(None)
+        await ctx.set_state(None)
         ctx.reply(t("pick_law", size=ctx.services.practice_size), law_picker(ctx))
 
 
 async def cancel(ctx: Ctx) -> bool:
     """/cancel during a round; True if a round was open."""
     if await cancel_round(ctx.session, ctx.user_id, ctx.now):
-        ctx.set_state(None)
+        await ctx.set_state(None)
         ctx.reply(t("cancelled"))
         return True
     return False
@@ -126,41 +125,43 @@ async def _begin(ctx: Ctx, attempt: PracticeAttempt) -> None:
         scope = t("scope_law_practice", law=ctx.bank.laws[attempt.law].title)
     else:
         scope = t("scope_practice")
+    await ctx.set_state(FLOW)
     ctx.reply(t("round_start", scope=scope, total=len(attempt.question_ids)))
     await _send_current(ctx, attempt)
 
 
-async def _current(ctx: Ctx, attempt: PracticeAttempt) -> Question | None:
+async def _send_current(ctx: Ctx, attempt: PracticeAttempt) -> None:
+    """Send the round's current question, or the summary if nothing is left."""
     await skip_missing(ctx.session, ctx.bank, attempt, ctx.now)
     if attempt.status != "active":
-        return None
-    return ctx.bank.get(attempt.question_ids[attempt.position])
-
-
-async def _send_current(ctx: Ctx, attempt: PracticeAttempt) -> None:
-    question = await _current(ctx, attempt)
-    if question is None:
         await _finish(ctx, attempt)
         return
-    assert attempt.id is not None
-    ctx.set_state(FLOW, attempt=attempt.id, pos=attempt.position, picked=[])
-    text, buttons = question_view(ctx, attempt, question, frozenset())
-    ctx.reply(text, buttons)
+    question = ctx.bank.get(attempt.question_ids[attempt.position])
+    assert question is not None and attempt.id is not None
+    view = Asked(attempt.id, attempt.position, len(attempt.question_ids))
+    ctx.reply(*question_view(ctx, view, question, frozenset()))
 
 
-def question_view(
-    ctx: Ctx, attempt: PracticeAttempt, q: Question, picked: frozenset[int]
-) -> tuple[str, Keyboard]:
+@dataclass(frozen=True)
+class Asked:
+    """Where a question stands in its round (what its buttons point at)."""
+
+    attempt_id: int
+    position: int
+    total: int
+
+
+def question_view(ctx: Ctx, at: Asked, q: Question, picked: frozenset[int]) -> tuple[str, Keyboard]:
     """The question message: header, stem, options, and its answer buttons."""
     header = t(
         "question_header",
-        n=attempt.position + 1,
-        total=len(attempt.question_ids),
+        n=at.position + 1,
+        total=at.total,
         law=ctx.bank.laws[q.law].title,
         kind=t(f"kind_{q.type}"),
         stars="★" * q.difficulty,
     )
-    ref = f"{attempt.id}:{attempt.position}"
+    ref = f"{at.attempt_id}:{at.position}"
     if q.type == "judge":
         return (
             f"{header}\n\n{q.stem}",
@@ -177,111 +178,94 @@ def question_view(
     return text, keyboard(toggles, [Button(t("submit"), f"s:{ref}")])
 
 
-def _is_current(ctx: Ctx, attempt: PracticeAttempt | None, attempt_id: int, pos: int) -> bool:
-    return (
-        attempt is not None
-        and attempt.id == attempt_id
-        and attempt.position == pos
-        and attempt.status == "active"
-    )
+async def _open_question(ctx: Ctx, attempt_id: int, pos: int) -> tuple[Asked, Question] | None:
+    """The question a button points at, if that button is still live for this user."""
+    attempt = await ctx.session.get(PracticeAttempt, attempt_id)
+    if (
+        attempt is None
+        or attempt.user_id != ctx.user_id
+        or attempt.status != "active"
+        or attempt.position != pos
+        or pos >= len(attempt.question_ids)
+    ):
+        return None
+    question = ctx.bank.get(attempt.question_ids[pos])
+    if question is None:
+        return None
+    return Asked(attempt_id, pos, len(attempt.question_ids)), question
+
+
+async def _picked(ctx: Ctx, attempt_id: int, pos: int) -> set[int]:
+    """Options ticked so far on a multiple-choice question (kept in the conversation state)."""
+    state = await ctx.state()
+    data = state.data if state.flow == FLOW else {}
+    if data.get("attempt") == attempt_id and data.get("pos") == pos:
+        return set(data.get("picked", []))
+    return set()
 
 
 async def on_toggle(ctx: Ctx, attempt_id: int, pos: int, option: int) -> None:
     """Triggered when the worker ticks or unticks an option of a multiple-choice question."""
-    attempt = await ctx.session.get(PracticeAttempt, attempt_id)
-    if (
-        attempt is None
-        or attempt.user_id != ctx.user_id
-        or not _is_current(ctx, attempt, attempt_id, pos)
-    ):
+    found = await _open_question(ctx, attempt_id, pos)
+    if found is None or found[1].type != "multiple" or not 0 <= option < len(found[1].options):
         ctx.toast(t("expired"))
         return
-    question = ctx.bank.get(attempt.question_ids[pos])
-    if question is None or question.type != "multiple" or not 0 <= option < len(question.options):
-        ctx.toast(t("expired"))
-        return
-    data = ctx.state.data if ctx.state.flow == FLOW else {}
-    picked = (
-        set(data.get("picked", []))
-        if data.get("attempt") == attempt_id and data.get("pos") == pos
-        else set()
-    )
-    picked ^= {option}
-    ctx.set_state(FLOW, attempt=attempt_id, pos=pos, picked=sorted(picked))
+    at, question = found
+    picked = await _picked(ctx, attempt_id, pos) ^ {option}
+    await ctx.set_state(FLOW, attempt=attempt_id, pos=pos, picked=sorted(picked))
     ctx.toast()
-    text, buttons = question_view(ctx, attempt, question, frozenset(picked))
-    ctx.edit(ctx.event.message_id, text, buttons)
+    ctx.edit(ctx.event.message_id, *question_view(ctx, at, question, frozenset(picked)))
 
 
 async def on_submit(ctx: Ctx, attempt_id: int, pos: int) -> None:
     """Triggered by 提交 under a multiple-choice question."""
-    data = ctx.state.data if ctx.state.flow == FLOW else {}
-    picked: list[int] = []
-    if data.get("attempt") == attempt_id and data.get("pos") == pos:
-        picked = list(data.get("picked", []))
-    attempt = await ctx.session.get(PracticeAttempt, attempt_id)
-    if (
-        attempt is None
-        or attempt.user_id != ctx.user_id
-        or not _is_current(ctx, attempt, attempt_id, pos)
-    ):
+    if await _open_question(ctx, attempt_id, pos) is None:
         ctx.toast(t("expired"))
         return
+    picked = await _picked(ctx, attempt_id, pos)
     if not picked:
         ctx.toast(t("pick_at_least_one"), alert=True)
         return
-    await _answer(ctx, attempt_id, pos, frozenset(picked))
+    await _answer(ctx, attempt_id, pos, frozenset(picked), multiple=True)
 
 
 async def on_answer(ctx: Ctx, attempt_id: int, pos: int, option: int) -> None:
     """Triggered when the worker taps an option of a single-choice or true/false question."""
-    attempt = await ctx.session.get(PracticeAttempt, attempt_id)
-    if (
-        attempt is not None
-        and attempt.user_id == ctx.user_id
-        and _is_current(ctx, attempt, attempt_id, pos)
-    ):
-        question = ctx.bank.get(attempt.question_ids[pos])
-        if question is not None and question.type == "multiple":
-            ctx.toast(t("expired"))
-            return
-    await _answer(ctx, attempt_id, pos, frozenset({option}))
+    await _answer(ctx, attempt_id, pos, frozenset({option}), multiple=False)
 
 
-async def _answer(ctx: Ctx, attempt_id: int, pos: int, chosen: frozenset[int]) -> None:
-    try:
-        outcome = await record_answer(
-            ctx.session, ctx.bank, ctx.user_id, attempt_id, pos, chosen, ctx.now
-        )
-    except (StaleRound, IntegrityError):
-        await ctx.session.rollback()
-        ctx.toast(t("expired"))
-        return
+async def _answer(
+    ctx: Ctx, attempt_id: int, pos: int, chosen: frozenset[int], multiple: bool
+) -> None:
+    outcome = await record_answer(
+        ctx.session,
+        ctx.bank,
+        ctx.user_id,
+        attempt_id,
+        pos,
+        chosen,
+        ctx.now,
+        expect=lambda q: (q.type == "multiple") == multiple,
+        plans=ctx.services.plans,
+    )
     if not outcome.accepted or outcome.question is None:
         ctx.toast(t("expired"))
         return
     q = outcome.question
     ctx.toast(t("right_toast") if outcome.correct else t("wrong_toast"))
-    attempt = await ctx.session.get(PracticeAttempt, attempt_id)
-    assert attempt is not None
     mine = "、".join(q.options[i] if q.type == "judge" else LETTERS[i] for i in sorted(chosen))
-    asked, _ = question_view(ctx, _at(attempt, pos), q, chosen)
+    asked, _ = question_view(ctx, Asked(attempt_id, pos, len(outcome.question_ids)), q, chosen)
     mark = "✅" if outcome.correct else "❌"
     ctx.edit(ctx.event.message_id, f"{asked}\n\n{t('your_answer', answer=mine, mark=mark)}")
     ctx.reply(*feedback(q, outcome.correct))
+    following = None if outcome.finished else ctx.bank.get(outcome.question_ids[outcome.position])
+    if following is not None:
+        at = Asked(attempt_id, outcome.position, len(outcome.question_ids))
+        ctx.reply(*question_view(ctx, at, following, frozenset()))
+        return
+    attempt = await ctx.session.get(PracticeAttempt, attempt_id, populate_existing=True)
+    assert attempt is not None
     await _send_current(ctx, attempt)
-
-
-def _at(attempt: PracticeAttempt, pos: int) -> PracticeAttempt:
-    """A view of the round as it was when question `pos` was asked (for the header)."""
-    return PracticeAttempt(
-        id=attempt.id,
-        user_id=attempt.user_id,
-        kind=attempt.kind,
-        question_ids=attempt.question_ids,
-        position=pos,
-        started_at=attempt.started_at,
-    )
 
 
 def feedback(q: Question, correct: bool) -> tuple[str, Keyboard]:
@@ -305,7 +289,7 @@ def _full_answer(q: Question) -> str:
 
 
 async def _finish(ctx: Ctx, attempt: PracticeAttempt) -> None:
-    ctx.set_state(None)
+    await ctx.set_state(None)
     summary = await round_summary(ctx.session, attempt)
     lines = "\n".join(
         t(

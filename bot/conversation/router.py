@@ -23,7 +23,6 @@ from bot.conversation.actions import Action, AnswerCallback, Button, SendMessage
 from bot.conversation.context import Ctx, Services
 from bot.conversation.events import Event
 from bot.conversation.messages import COMMAND_MENU, t
-from bot.conversation.state import load_state
 
 log = logging.getLogger("pufa.conversation")
 
@@ -86,8 +85,7 @@ class Conversation:
     async def _once(self, event: Event) -> list[Action]:
         async with self.sessions() as session:
             try:
-                state = await load_state(session, event.user.id)
-                ctx = Ctx(event, session, self.clock(), self.services, state)
+                ctx = Ctx(event, session, self.clock(), self.services)
                 await self.route(ctx)
                 ctx.toast()  # a button press is always acknowledged
                 await session.commit()
@@ -126,7 +124,7 @@ class Conversation:
         if len(text) > MAX_TEXT_LENGTH:
             ctx.reply(t("too_long", length=len(text), limit=MAX_TEXT_LENGTH))
             return
-        if ctx.state.flow == quiz.FLOW and await quiz.active_round(ctx.session, ctx.user_id):
+        if await quiz.active_round(ctx.session, ctx.user_id):
             ctx.reply(t("text_in_quiz"))
             return
         ctx.reply(t("text_fallback"))
@@ -168,5 +166,5 @@ class Conversation:
 
     async def _cancel(self, ctx: Ctx) -> None:
         if not await quiz.cancel(ctx):
-            ctx.set_state(None)
+            await ctx.set_state(None)
             ctx.reply(t("nothing_to_cancel"))

@@ -176,9 +176,14 @@ async def set_commands(bot: Bot, conversation: Conversation) -> None:
     )
 
 
-async def run_polling(conversation: Conversation, bot: Bot, handle_signals: bool = True) -> None:
-    """Long polling until stopped (SIGINT/SIGTERM stop it gracefully)."""
-    dp = build_dispatcher(conversation)
+async def run_polling(
+    conversation: Conversation,
+    bot: Bot,
+    dp: Dispatcher | None = None,
+    handle_signals: bool = True,
+) -> None:
+    """Long polling until stopped (SIGINT/SIGTERM, or `dp.stop_polling()`), then a clean exit."""
+    dp = dp or build_dispatcher(conversation)
     await set_commands(bot, conversation)
     await bot.delete_webhook(drop_pending_updates=False)
     try:

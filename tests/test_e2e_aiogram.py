@@ -1,0 +1,223 @@
+"""End-to-end: the real aiogram runtime over HTTP against the fake Bot API server,
+driven by simulated users on phones."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.app import App, build_app
+from bot.config import Settings
+from bot.transports.telegram_aiogram import build_dispatcher, make_bot, run_polling
+from question_bank import LETTERS, Bank, Question
+from tests.conftest import SMALL_BANK
+from tests.fake_telegram import FakeTelegram, Phone, SentMessage
+
+
+@pytest.fixture
+async def telegram() -> AsyncIterator[FakeTelegram]:
+    server = FakeTelegram()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+class Running:
+    """The bot process, in-process: app + aiogram polling task."""
+
+    def __init__(self, settings: Settings, telegram: FakeTelegram) -> None:
+        self.settings = settings
+        self.telegram = telegram
+
+    async def start(self) -> None:
+        self.app: App = await build_app(self.settings)
+        self.bot = make_bot(self.telegram.token, self.telegram.api_base)
+        self.dp = build_dispatcher(self.app.conversation)
+        self.task = asyncio.create_task(
+            run_polling(self.app.conversation, self.bot, self.dp, handle_signals=False)
+        )
+        await self.telegram.wait_for(lambda: bool(self.telegram.commands))
+
+    async def stop(self) -> None:
+        await self.dp.stop_polling()
+        await asyncio.wait_for(self.task, 15)
+        await self.app.close()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        bot_token="123456:TEST-TOKEN",
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}",
+        bank_dir=SMALL_BANK,
+        practice_size=5,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+
+
+def question_on(bank: Bank, message: SentMessage) -> Question:
+    found = [q for q in bank.questions.values() if q.stem in message.text]
+    assert len(found) == 1, message.text
+    return found[0]
+
+
+async def tap_answer(tg: FakeTelegram, phone: Phone, bank: Bank, right: bool = True) -> Question:
+    message = tg.last(phone, "题 · ")
+    q = question_on(bank, message)
+    picks = (
+        sorted(q.answer) if right else [next(i for i in range(len(q.options)) if i not in q.answer)]
+    )
+    if q.type == "multiple":
+        for i in picks:
+            tg.press(phone, message, f"☐ {LETTERS[i]}")
+            await tg.settle()
+        tg.press(phone, message, "提交")
+    elif q.type == "judge":
+        tg.press(phone, message, q.options[picks[0]])
+    else:
+        tg.press(phone, message, LETTERS[picks[0]])
+    await tg.settle()
+    return q
+
+
+async def test_whole_round_with_restart_in_the_middle(telegram, settings, small_bank) -> None:
+    phone = Phone(5001, "小李")
+    bot = Running(settings, telegram)
+    await bot.start()
+
+    names = [c["command"] for c in telegram.commands]
+    assert {"start", "quiz", "wrong", "cancel", "help"} <= set(names)
+    assert all(c["description"] for c in telegram.commands)
+
+    telegram.send_text(phone, "/start")
+    await telegram.settle()
+    assert "小李" in telegram.last(phone).text
+    telegram.press(phone, telegram.last(phone), "开始练习")
+    await telegram.settle()
+    telegram.press(phone, telegram.last(phone, "选择练习范围"), "综合练习")
+    await telegram.settle()
+
+    await tap_answer(telegram, phone, small_bank, right=True)
+    await tap_answer(telegram, phone, small_bank, right=False)
+    pending = telegram.last(phone, "第 3/5 题")
+
+    await bot.stop()  # restart in the middle of the round
+    bot = Running(settings, telegram)
+    await bot.start()
+
+    assert telegram.last(phone, "题 · ") is pending
+    await tap_answer(telegram, phone, small_bank, right=True)
+    await tap_answer(telegram, phone, small_bank, right=True)
+    await tap_answer(telegram, phone, small_bank, right=True)
+    summary = telegram.last(phone, "本轮练习结束")
+    assert "得分：4/5（80%）" in summary.text
+
+    # every button press was answered, nothing the bot sent broke Telegram's rules
+    assert not telegram.open_callbacks
+    assert telegram.errors == []
+    await bot.stop()
+
+
+async def test_stale_buttons_double_taps_and_odd_messages(telegram, settings, small_bank) -> None:
+    phone, other = Phone(6001), Phone(6002, "老张")
+    bot = Running(settings, telegram)
+    await bot.start()
+    try:
+        telegram.send_text(phone, "/quiz")
+        await telegram.settle()
+        telegram.press(phone, telegram.last(phone), "劳动合同法")
+        await telegram.settle()
+        question = telegram.last(phone, "第 1/3 题")
+        data = question.buttons()[0]["callback_data"]
+
+        # someone else forwards / forges the button
+        qid = telegram.press_data(other, question, data)
+        await telegram.settle()
+        assert "过期" in telegram.callback_answers[qid]["text"]
+
+        # a fast double (triple) tap on a single-choice or judge question
+        q = question_on(small_bank, question)
+        ids = []
+        if q.type != "multiple":
+            for _ in range(3):
+                ids.append(telegram.press(phone, question, question.buttons()[0]["text"]))
+            await telegram.settle()
+            verdicts = [telegram.callback_answers[i]["text"] for i in ids]
+            assert sum("回答" in v for v in verdicts) == 1
+            assert sum("过期" in v for v in verdicts) == 2
+            assert len([m for m in telegram.chat(phone) if "第 2/3 题" in m.text]) == 1
+
+        for send, word in (
+            (telegram.send_sticker, "表情贴纸"),
+            (telegram.send_photo, "图片"),
+            (telegram.send_voice, "语音"),
+        ):
+            send(phone)
+            await telegram.settle()
+            assert word in telegram.last(phone).text
+        telegram.send_text(phone, "啊" * 4000)
+        await telegram.settle()
+        assert "4000 字" in telegram.last(phone).text
+        assert telegram.errors == []
+    finally:
+        await bot.stop()
+
+
+async def test_pufa_run_uses_the_configured_api_base_and_stops_cleanly(telegram, tmp_path) -> None:
+    env = {
+        **os.environ,
+        "PUFA_BOT_TOKEN": telegram.token,
+        "PUFA_TELEGRAM_API_BASE": telegram.api_base,
+        "PUFA_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'run.sqlite3'}",
+        "PUFA_BANK_DIR": str(SMALL_BANK),
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run",
+        env=env,
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    try:
+        await telegram.wait_for(lambda: bool(telegram.commands), timeout=30)
+        phone = Phone(7001)
+        telegram.send_text(phone, "/help")
+        await telegram.wait_for(lambda: any("/quiz" in m.text for m in telegram.chat(phone)))
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        raw, _ = await asyncio.wait_for(proc.communicate(), 20)
+    output = raw.decode()
+    assert proc.returncode == 0, output
+    assert telegram.token not in output  # the token never reaches the log
+
+
+async def test_fake_server_enforces_telegram_limits(telegram) -> None:
+    """The fake must reject what Telegram rejects, or the e2e tests prove nothing."""
+    from aiogram.exceptions import TelegramBadRequest
+    from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+    bot = make_bot(telegram.token, telegram.api_base)
+    try:
+        with pytest.raises(TelegramBadRequest, match="too long"):
+            await bot.send_message(1, "x" * 4097)
+        with pytest.raises(TelegramBadRequest, match="BUTTON_DATA_INVALID"):
+            markup = InlineKeyboardMarkup(
+                inline_keyboard=[[InlineKeyboardButton(text="b", callback_data="x" * 65)]]
+            )
+            await bot.send_message(1, "hi", reply_markup=markup)
+        sent = await bot.send_message(1, "hello")
+        with pytest.raises(TelegramBadRequest, match="not modified"):
+            await bot.edit_message_text("hello", chat_id=1, message_id=sent.message_id)
+        with pytest.raises(TelegramBadRequest, match="query"):
+            await bot.answer_callback_query("nope")
+    finally:
+        await bot.session.close()
