@@ -8,6 +8,7 @@ import logging
 import sys
 from collections import Counter
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot.config import Settings
 
@@ -24,17 +25,25 @@ def _setup_logging(level: str) -> None:
 
 
 def cmd_bank_validate(args: argparse.Namespace) -> int:
-    from question_bank import bank_files, expand_paths, validate_files
+    from question_bank import Bank, bank_files, expand_paths, load_laws, validate_files
+    from question_bank.blueprint import load_blueprints
     from question_bank.laws import DATA_DIR
 
     paths = expand_paths(args.paths) if args.paths else bank_files(DATA_DIR)
     questions, problems = validate_files(paths)
+    folders = [Path(p) for p in args.paths if Path(p).is_dir()] if args.paths else [DATA_DIR]
+    blueprints = [f / "blueprint.yaml" for f in folders if (f / "blueprint.yaml").exists()]
+    if not problems:
+        bank = Bank(load_laws(), {q.id: q for q in questions})
+        for blueprint in blueprints:
+            problems += load_blueprints(bank, blueprint)[1]
     for problem in problems:
         print(problem)
     if problems:
         print(f"{len(problems)} problem(s) in {len(paths)} file(s)", file=sys.stderr)
         return 1
-    print(f"OK: {len(questions)} questions in {len(paths)} file(s)")
+    extra = f" and {len(blueprints)} blueprint file(s)" if blueprints else ""
+    print(f"OK: {len(questions)} questions in {len(paths)} file(s){extra}")
     return 0
 
 

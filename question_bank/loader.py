@@ -136,7 +136,8 @@ def _questions_of(doc: SourceDoc) -> list[Any] | None:
     if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
         doc.problems.append(doc.problem((), "expected a mapping with a 'questions' list"))
         return None
-    return data["questions"]
+    questions: list[Any] = data["questions"]
+    return questions
 
 
 def validate_files(

@@ -23,6 +23,7 @@ from bot.conversation.actions import Action, AnswerCallback, Button, SendMessage
 from bot.conversation.context import Ctx, Services
 from bot.conversation.events import Event
 from bot.conversation.messages import COMMAND_MENU, t
+from scoring import active_round
 
 log = logging.getLogger("pufa.conversation")
 
@@ -124,7 +125,7 @@ class Conversation:
         if len(text) > MAX_TEXT_LENGTH:
             ctx.reply(t("too_long", length=len(text), limit=MAX_TEXT_LENGTH))
             return
-        if await quiz.active_round(ctx.session, ctx.user_id):
+        if await active_round(ctx.session, ctx.user_id):
             ctx.reply(t("text_in_quiz"))
             return
         ctx.reply(t("text_fallback"))
