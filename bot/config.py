@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     admins: list[int] = []
     tz: str = "Asia/Shanghai"
     bank_dir: Path | None = None
+    faq_dir: Path | None = None
     practice_size: int = 10
     log_level: str = "INFO"
 

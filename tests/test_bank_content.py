@@ -155,7 +155,9 @@ def test_blueprint_problems_name_file_and_line(bank: Bank, tmp_path: Path) -> No
     _, problems = load_blueprints(bank, bad)
     lines = text.splitlines()
     sum_line = next(i for i, line in enumerate(lines, 1) if "{1: 0.3, 2: 0.5, 3: 0.2}" in line)
-    lcl_line = next(i for i, line in enumerate(lines, 1) if "labour_contract_law, single: 9" in line)
+    lcl_line = next(
+        i for i, line in enumerate(lines, 1) if "labour_contract_law, single: 9" in line
+    )
     found = [str(p) for p in problems]
     assert any(f"{bad}:{sum_line}:" in p and "sum to 1" in p for p in found), found
     assert any(f"{bad}:{lcl_line}:" in p and "needs 900 single" in p for p in found), found

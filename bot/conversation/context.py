@@ -17,6 +17,7 @@ from bot.conversation.actions import (
 )
 from bot.conversation.events import Event
 from bot.conversation.state import ConversationState, load_state, save_state
+from legal_faq import FaqMatcher
 from question_bank import Bank, StatuteLibrary
 from scoring import PlanCache
 
@@ -29,6 +30,7 @@ class Services:
     library: StatuteLibrary
     practice_size: int = 10
     plans: PlanCache = field(default_factory=PlanCache)
+    faq: FaqMatcher | None = None
 
 
 @dataclass

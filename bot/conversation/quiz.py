@@ -21,9 +21,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.conversation.actions import Button, Keyboard, keyboard
+from bot.conversation.articles import article_text, citation_line
 from bot.conversation.context import Ctx
 from bot.conversation.messages import t
-from question_bank import LETTERS, Citation, Question
+from question_bank import LETTERS, Question
 from scoring import (
     PracticeAttempt,
     active_round,
@@ -271,8 +272,7 @@ async def _answer(
 def feedback(q: Question, correct: bool) -> tuple[str, Keyboard]:
     """Right/wrong, the correct answer, why, and where the law says so."""
     head = t("feedback_right" if correct else "feedback_wrong", answer=_full_answer(q))
-    refs = "；".join(c.label() for c in q.refs)
-    text = f"{head}\n\n{t('explanation', text=q.explanation)}\n\n{t('citation', refs=refs)}"
+    text = f"{head}\n\n{t('explanation', text=q.explanation)}\n\n{citation_line(q.refs)}"
     if len(q.refs) == 1:
         buttons = [Button(t("article_button"), f"l:{q.id}:0")]
     else:
@@ -332,14 +332,3 @@ async def on_article(ctx: Ctx, question_id: str, index: int) -> None:
         return
     ctx.toast()
     ctx.reply(article_text(ctx, q.refs[index]))
-
-
-def article_text(ctx: Ctx, citation: Citation) -> str:
-    """The whole article a citation points to, as a message."""
-    law = ctx.bank.laws.get(citation.law)
-    source = law.source(citation.source) if law else None
-    label = citation.label(paragraph=False)
-    text = ctx.services.library.article(source, citation.article) if source else None
-    if text is None:
-        return t("article_missing", label=label)
-    return t("article_text", label=label, text=text)

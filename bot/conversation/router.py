@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from weakref import WeakValueDictionary
@@ -18,7 +19,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.conversation import quiz
+from bot.conversation import faq, quiz
 from bot.conversation.actions import Action, AnswerCallback, Button, SendMessage, keyboard
 from bot.conversation.context import Ctx, Services
 from bot.conversation.events import Event
@@ -39,6 +40,8 @@ CONTENT_NAMES = {
 }
 
 Handler = Callable[[Ctx], Awaitable[None]]
+# During a quiz, short texts like "B", "ac", "对" are attempts to answer: point at the buttons.
+ANSWER_LIKE = re.compile(r"(?i)\s*(我选)?\s*[a-h]{1,4}\s*|\s*[对错是否]\s*")
 
 
 class Conversation:
@@ -60,6 +63,7 @@ class Conversation:
             "quiz": quiz.show_quiz_menu,
             "wrong": quiz.start_wrong_review,
             "cancel": self._cancel,
+            "ask": self._ask,
         }
 
     @staticmethod
@@ -125,10 +129,17 @@ class Conversation:
         if len(text) > MAX_TEXT_LENGTH:
             ctx.reply(t("too_long", length=len(text), limit=MAX_TEXT_LENGTH))
             return
-        if await active_round(ctx.session, ctx.user_id):
+        in_round = await active_round(ctx.session, ctx.user_id) is not None
+        if in_round and ANSWER_LIKE.fullmatch(text):
             ctx.reply(t("text_in_quiz"))
             return
-        ctx.reply(t("text_fallback"))
+        await faq.answer_question(ctx, text, note=t("faq_hint_quiz") if in_round else "")
+
+    async def _ask(self, ctx: Ctx) -> None:
+        if ctx.event.args:
+            await faq.answer_question(ctx, ctx.event.args[:MAX_TEXT_LENGTH])
+        else:
+            ctx.reply(t("faq_ask_prompt"))
 
     async def _button(self, ctx: Ctx) -> None:
         """Decode button data; anything malformed or unknown is treated as expired."""
@@ -147,6 +158,14 @@ class Conversation:
                 await quiz.on_submit(ctx, int(args[0]), int(args[1]))
             elif kind == "l" and len(args) == 2:
                 await quiz.on_article(ctx, args[0], int(args[1]))
+            elif kind == "fa" and len(args) == 1:
+                await faq.on_pick(ctx, args[0])
+            elif kind == "fn" and not args:
+                await faq.on_none_of_these(ctx)
+            elif kind in ("fu", "fd") and len(args) == 1:
+                await faq.on_vote(ctx, args[0], useful=kind == "fu")
+            elif kind == "fl" and len(args) == 2:
+                await faq.on_article(ctx, args[0], int(args[1]))
             elif kind == "m" and len(args) == 1 and args[0] in self.commands:
                 ctx.toast()
                 await self.commands[args[0]](ctx)

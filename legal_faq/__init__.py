@@ -1,0 +1,27 @@
+"""Legal FAQ: answer workers' questions in their own words, always with the article of law.
+
+Public surface:
+- `load_corpus()` -> entries (raises `CorpusInvalid` listing every problem as file:line)
+- `FaqMatcher(entries).match(query)` -> `MatchResult` (status answer | suggest | none | greeting)
+- `record_miss`, `list_misses` — unanswered and 👎 queries kept, without user ids, for editors
+"""
+
+from legal_faq.corpus import CorpusInvalid, FaqEntry, faq_files, load_corpus, validate_faq
+from legal_faq.matcher import FaqMatcher, MatchResult, Scored, Weights
+from legal_faq.misses import FaqMiss, MissRow, list_misses, record_miss
+
+__all__ = [
+    "CorpusInvalid",
+    "FaqEntry",
+    "FaqMatcher",
+    "FaqMiss",
+    "MatchResult",
+    "MissRow",
+    "Scored",
+    "Weights",
+    "faq_files",
+    "list_misses",
+    "load_corpus",
+    "record_miss",
+    "validate_faq",
+]

@@ -1,0 +1,70 @@
+"""A BM25 index over token lists, as sparse matrices, so a query costs a few column sums.
+
+Built once at start-up. `search(tokens)` returns, for every document, the BM25 score and the
+share of the query's IDF mass the document contains ("coverage", 0..1), which is what lets the
+matcher say "I don't know" for out-of-scope questions.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.sparse import csc_matrix  # type: ignore[import-untyped]
+
+
+class BM25Index:
+    def __init__(self, documents: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.6) -> None:
+        self.vocabulary: dict[str, int] = {}
+        rows: list[int] = []
+        cols: list[int] = []
+        tfs: list[int] = []
+        lengths = np.array([max(len(doc), 1) for doc in documents], dtype=np.float64)
+        doc_freq: Counter[int] = Counter()
+        for row, doc in enumerate(documents):
+            counts = Counter(doc)
+            for token, count in counts.items():
+                col = self.vocabulary.setdefault(token, len(self.vocabulary))
+                rows.append(row)
+                cols.append(col)
+                tfs.append(count)
+                doc_freq[col] += 1
+        n = len(documents)
+        self.size = n
+        self.idf = np.zeros(len(self.vocabulary), dtype=np.float64)
+        for col, df in doc_freq.items():
+            self.idf[col] = math.log(1 + (n - df + 0.5) / (df + 0.5))
+        r = np.array(rows, dtype=np.int64)
+        c = np.array(cols, dtype=np.int64)
+        freq = np.array(tfs, dtype=np.float64)
+        mean_length = lengths.mean() if n else 1.0
+        norm = k1 * (1 - b + b * lengths[r] / mean_length)
+        weights = self.idf[c] * freq * (k1 + 1) / (freq + norm)
+        shape = (n, len(self.vocabulary))
+        self._bm25 = csc_matrix((weights, (r, c)), shape=shape)
+        self._present = csc_matrix((self.idf[c], (r, c)), shape=shape)
+
+    def search(self, tokens: Sequence[str]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """(BM25 score, coverage) per document for a query's tokens."""
+        counts = Counter(tokens)
+        known = [(self.vocabulary[t], q) for t, q in counts.items() if t in self.vocabulary]
+        unknown_mass = sum(
+            q * self._unknown_idf() for t, q in counts.items() if t not in self.vocabulary
+        )
+        if not known:
+            zeros = np.zeros(self.size)
+            return zeros, zeros
+        cols = np.array([c for c, _ in known])
+        qtf = np.array([q for _, q in known], dtype=np.float64)
+        bm25 = np.asarray(self._bm25[:, cols] @ qtf).ravel()
+        matched = np.asarray(self._present[:, cols] @ qtf).ravel()
+        mass = float(self.idf[cols] @ qtf) + unknown_mass
+        return bm25, matched / mass if mass else matched
+
+    def _unknown_idf(self) -> float:
+        """A token no document has weighs like the rarest one (an unknown word counts against
+        coverage: '天气怎么样' should not look covered by an entry that has only '怎么')."""
+        return math.log(1 + (self.size + 0.5) / 0.5)

@@ -1,0 +1,242 @@
+"""Match a worker's question, typed in their own words, to the FAQ.
+
+Pipeline (index built once at start-up, see `FaqMatcher.__init__`):
+1. normalise: full/half width, case, punctuation and emoji dropped;
+2. expand colloquial words with their legal terms (synonyms.yaml: 老板→用人单位, 开除→解除劳动合同…);
+3. retrieve candidates with BM25 over three channels — character uni/bigrams (robust to typos
+   and word order), jieba words (legal dictionary), and toneless pinyin syllables (so homophone
+   typos like 产价/和同/共会 and toneless pinyin input still match);
+4. rerank the top candidates by a weighted mix of each channel's coverage of the query and the
+   rapidfuzz similarity (WRatio) of the query to the entry's closest phrasing, in characters and
+   in pinyin;
+5. decide: `answer` (confident), `suggest` (offer the top 3), `none` (out of scope), or
+   `greeting`. Weights and thresholds are calibrated on tests/data/faq_eval.yaml
+   (bench/faq_eval.py) and recorded in docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+from rapidfuzz import fuzz
+
+from legal_faq.corpus import FaqEntry
+from legal_faq.index import BM25Index
+from legal_faq.text import (
+    Synonyms,
+    char_ngrams,
+    is_pinyin_query,
+    load_synonyms,
+    normalise,
+    to_pinyin,
+    words,
+)
+
+Status = Literal["answer", "suggest", "none", "greeting"]
+
+GREETINGS = frozenset(
+    normalise(g)
+    for g in (
+        "你好",
+        "您好",
+        "hi",
+        "hello",
+        "在吗",
+        "在不在",
+        "有人吗",
+        "哈喽",
+        "嗨",
+        "早上好",
+        "晚上好",
+        "下午好",
+        "中午好",
+        "谢谢",
+        "多谢",
+        "谢谢你",
+        "感谢",
+        "好的",
+        "ok",
+        "再见",
+        "拜拜",
+        "你是谁",
+        "你好呀",
+        "您好在吗",
+        "你好在吗",
+        "在吗在吗",
+        "收到",
+        "嗯",
+        "嗯嗯",
+        "哦",
+        "好",
+    )
+)
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Ranking mix, confidence mix and decision thresholds (calibrated by bench/faq_eval.py).
+
+    Ranking uses BM25 relative to the best candidate (char and pinyin channels), word
+    coverage and pinyin similarity; confidence — how sure we are that the question is in
+    scope at all — uses absolute coverage and similarity of the best candidate.
+    """
+
+    rank_char_bm25: float = 1.0
+    rank_pinyin_bm25: float = 0.25
+    rank_word_cover: float = 0.5
+    rank_pinyin_fuzzy: float = 0.5
+    conf_pinyin_cover: float = 0.5
+    conf_char_fuzzy: float = 0.25
+    conf_raw_char_cover: float = 0.25
+    answer_at: float = 0.45  # confidence for a direct answer …
+    answer_lead: float = 0.15  # … and its ranking lead over the runner-up
+    suggest_at: float = 0.28  # below this confidence: out of scope
+    candidates: int = 40
+
+
+@dataclass(frozen=True)
+class Scored:
+    entry: FaqEntry
+    score: float
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    query: str
+    status: Status
+    best: tuple[Scored, ...] = field(default=())  # best first, up to 3
+
+    @property
+    def answer(self) -> Scored | None:
+        return self.best[0] if self.status == "answer" and self.best else None
+
+    @property
+    def alternatives(self) -> tuple[Scored, ...]:
+        if self.status == "answer":
+            return self.best[1:]
+        return self.best if self.status == "suggest" else ()
+
+
+def _pinyin_tokens(syllables: Sequence[str]) -> list[str]:
+    return [*syllables, *(f"{a}_{b}" for a, b in itertools.pairwise(syllables))]
+
+
+class FaqMatcher:
+    """Build once; `match(query)` is cheap (a few sparse column sums and ~100 fuzzy ratios)."""
+
+    def __init__(
+        self,
+        entries: Sequence[FaqEntry],
+        synonyms: Synonyms | None = None,
+        weights: Weights | None = None,
+    ) -> None:
+        self.entries = list(entries)
+        self._by_id = {e.id: e for e in self.entries}
+        self.synonyms = synonyms or load_synonyms()
+        self.weights = weights or Weights()
+        self._texts: list[list[str]] = []
+        self._pinyin: list[list[str]] = []
+        char_docs, word_docs, pinyin_docs = [], [], []
+        for entry in self.entries:
+            expanded = [self.synonyms.expand(normalise(t)) for t in entry.texts]
+            syllable_lists = [to_pinyin(normalise(t)) for t in entry.texts]
+            self._texts.append(expanded)
+            self._pinyin.append([" ".join(s) for s in syllable_lists])
+            char_docs.append([g for t in expanded for g in char_ngrams(t)])
+            word_docs.append([w for t in expanded for w in words(t)])
+            pinyin_docs.append([p for s in syllable_lists for p in _pinyin_tokens(s)])
+        self._chars = BM25Index(char_docs)
+        self._words = BM25Index(word_docs)
+        self._pinyin_index = BM25Index(pinyin_docs)
+
+    def entry(self, entry_id: str) -> FaqEntry | None:
+        return self._by_id.get(entry_id)
+
+    def match(self, query: str) -> MatchResult:
+        norm = normalise(query)
+        if not norm:
+            return MatchResult(query, "none")
+        if norm in GREETINGS:
+            return MatchResult(query, "greeting")
+        ranked = self.rank(norm)
+        w = self.weights
+        if not ranked or ranked[0].confidence < w.suggest_at:
+            return MatchResult(query, "none", tuple(r.scored for r in ranked[:3]))
+        lead = ranked[0].rank - (ranked[1].rank if len(ranked) > 1 else 0.0)
+        confident = ranked[0].confidence >= w.answer_at and lead >= w.answer_lead
+        status: Status = "answer" if confident else "suggest"
+        return MatchResult(query, status, tuple(r.scored for r in ranked[:3]))
+
+    def rank(self, norm: str) -> list[Ranked]:
+        """Candidates for a normalised query, best first."""
+        w = self.weights
+        pinyin_only = is_pinyin_query(norm)
+        expanded = self.synonyms.expand(norm)
+        syllables = to_pinyin(norm)
+        n = len(self.entries)
+        p_bm25, p_cov = self._pinyin_index.search(_pinyin_tokens(syllables))
+        if pinyin_only:
+            c_bm25 = w_bm25 = w_cov = raw_cov = np.zeros(n)
+        else:
+            c_bm25, _ = self._chars.search(char_ngrams(expanded))
+            w_bm25, w_cov = self._words.search(words(expanded))
+            _, raw_cov = self._chars.search(char_ngrams(norm))
+        c_rel, w_rel, p_rel = _unit(c_bm25), _unit(w_bm25), _unit(p_bm25)
+        pre = c_rel + 0.5 * w_rel + p_rel
+        k = min(w.candidates, n)
+        if k == 0:
+            return []
+        top = np.argpartition(-pre, k - 1)[:k]
+        q_pinyin = " ".join(syllables)
+        out = []
+        for i in (int(i) for i in top):
+            if pre[i] <= 0:
+                continue
+            p_fuzzy = max(fuzz.WRatio(q_pinyin, t) for t in self._pinyin[i]) / 100
+            c_fuzzy = (
+                0.0 if pinyin_only else max(fuzz.WRatio(expanded, t) for t in self._texts[i]) / 100
+            )
+            rank = (
+                w.rank_char_bm25 * c_rel[i]
+                + w.rank_pinyin_bm25 * p_rel[i]
+                + w.rank_word_cover * w_cov[i]
+                + w.rank_pinyin_fuzzy * p_fuzzy
+            )
+            confidence = (
+                w.conf_pinyin_cover * p_cov[i]
+                + w.conf_char_fuzzy * c_fuzzy
+                + w.conf_raw_char_cover * raw_cov[i]
+            )
+            if pinyin_only:  # no characters to compare: pinyin stands in for them
+                rank = (
+                    w.rank_char_bm25 * p_rel[i]
+                    + w.rank_word_cover * p_cov[i]
+                    + (w.rank_pinyin_fuzzy * p_fuzzy)
+                )
+                confidence = (w.conf_pinyin_cover + w.conf_raw_char_cover) * p_cov[i] + (
+                    w.conf_char_fuzzy * p_fuzzy
+                )
+            out.append(Ranked(self.entries[i], float(rank), float(confidence)))
+        out.sort(key=lambda r: -r.rank)
+        return out
+
+
+@dataclass(frozen=True)
+class Ranked:
+    entry: FaqEntry
+    rank: float
+    confidence: float
+
+    @property
+    def scored(self) -> Scored:
+        return Scored(self.entry, round(min(max(self.confidence, 0.0), 1.0), 4))
+
+
+def _unit(values: NDArray[np.float64]) -> NDArray[np.float64]:
+    top = float(values.max()) if values.size else 0.0
+    return values / top if top > 0 else values

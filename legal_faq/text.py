@@ -1,0 +1,140 @@
+"""Text handling for matching workers' questions: normalising, colloquial→legal synonyms,
+word segmentation (jieba with a legal dictionary) and a toneless pinyin channel."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+DATA_DIR = Path(__file__).parent / "data"
+
+_KEEP = re.compile(r"[\u4e00-\u9fff]+|[a-z]+|\d+")
+_TONES = str.maketrans(
+    "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ",
+    "aaaaeeeeiiiioooouuuuvvvvvnnnm",
+)
+
+
+def normalise(text: str) -> str:
+    """Full-/half-width folded, lower case, only Chinese characters, letters and digits
+    (punctuation, spaces and emoji dropped); runs of letters/digits keep one space between."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    parts = _KEEP.findall(text)
+    out: list[str] = []
+    for part in parts:
+        if out and (part[0].isascii() or out[-1][-1].isascii()):
+            out.append(" ")
+        out.append(part)
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class Synonyms:
+    """Colloquial phrases and the legal terms they stand for (data: synonyms.yaml)."""
+
+    pairs: tuple[tuple[str, str], ...]  # (colloquial, legal), longest colloquial first
+
+    def expand(self, text: str) -> str:
+        """`text` followed by the legal term of every colloquial phrase found in it."""
+        extra = []
+        for colloquial, legal in self.pairs:
+            if colloquial in text and legal not in text:
+                extra.append(legal)
+        return text + (" " + " ".join(extra) if extra else "")
+
+
+def load_synonyms(path: Path | None = None) -> Synonyms:
+    raw = yaml.safe_load((path or DATA_DIR / "synonyms.yaml").read_text(encoding="utf-8"))
+    pairs = []
+    for legal, colloquials in raw["synonyms"].items():
+        for colloquial in colloquials:
+            pairs.append((normalise(str(colloquial)), normalise(str(legal))))
+    pairs.sort(key=lambda p: -len(p[0]))
+    return Synonyms(tuple(pairs))
+
+
+@cache
+def syllables() -> frozenset[str]:
+    """Every toneless pinyin syllable (from pypinyin's character table)."""
+    from pypinyin.constants import PINYIN_DICT
+
+    found: set[str] = set()
+    for readings in PINYIN_DICT.values():
+        for reading in readings.split(","):
+            found.add(reading.translate(_TONES))
+    return frozenset(s for s in found if s.isalpha() and s.isascii())
+
+
+def split_pinyin(letters: str) -> list[str] | None:
+    """Split a run of letters into pinyin syllables ('chanjia' → chan jia); None if it is not
+    pinyin. Prefers fewer, longer syllables."""
+    known = syllables()
+    n = len(letters)
+    best: list[list[str] | None] = [None] * (n + 1)
+    best[0] = []
+    for end in range(1, n + 1):
+        for start in range(max(0, end - 6), end):
+            head = best[start]
+            piece = letters[start:end]
+            if head is not None and piece in known:
+                candidate = [*head, piece]
+                current = best[end]
+                if current is None or len(candidate) < len(current):
+                    best[end] = candidate
+    return best[n]
+
+
+def to_pinyin(text: str) -> list[str]:
+    """Toneless syllables of a normalised text; letter runs that read as pinyin are split into
+    syllables, other letters and digits are kept as they are."""
+    from pypinyin import lazy_pinyin
+
+    out: list[str] = []
+    for part in text.split(" "):
+        for chunk in re.findall(r"[\u4e00-\u9fff]+|[a-z]+|\d+", part):
+            if chunk[0] >= "\u4e00":
+                out.extend(lazy_pinyin(chunk))
+            elif chunk.isalpha():
+                out.extend(split_pinyin(chunk) or [chunk])
+            else:
+                out.append(chunk)
+    return out
+
+
+def is_pinyin_query(text: str) -> bool:
+    """True when a normalised text is (mostly) letters that read as pinyin."""
+    letters = re.findall(r"[a-z]+", text)
+    if not letters or re.search(r"[\u4e00-\u9fff]", text):
+        return False
+    return all(split_pinyin(run) is not None for run in letters)
+
+
+_JIEBA_READY = False
+
+
+def words(text: str, user_dict: Path | None = None) -> list[str]:
+    """jieba words of a normalised text (the legal dictionary is loaded once)."""
+    import jieba
+
+    global _JIEBA_READY
+    if not _JIEBA_READY:
+        jieba.setLogLevel(60)
+        jieba.initialize()
+        jieba.load_userdict(str(user_dict or DATA_DIR / "legal_words.txt"))
+        _JIEBA_READY = True
+    return [w for w in jieba.lcut(text) if w.strip()]
+
+
+def char_ngrams(text: str, sizes: Iterable[int] = (1, 2)) -> list[str]:
+    """Character n-grams of the Chinese parts of a text (robust to typos and word order)."""
+    out: list[str] = []
+    for run in re.findall(r"[\u4e00-\u9fff]+", text):
+        for size in sizes:
+            out.extend(run[i : i + size] for i in range(len(run) - size + 1))
+    return out

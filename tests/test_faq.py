@@ -1,0 +1,233 @@
+"""The legal FAQ: corpus checks, the matcher, `pufa faq`, and the flow in the bot."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from bench.faq_eval import evaluate
+from bot.conversation.context import Services
+from bot.conversation.router import Conversation
+from legal_faq import FaqMatcher, FaqMiss, load_corpus, validate_faq
+from legal_faq.text import load_synonyms, normalise, split_pinyin, to_pinyin
+from question_bank import StatuteLibrary
+from tests.flowkit import ChatDriver
+
+
+@pytest.fixture(scope="module")
+def matcher() -> FaqMatcher:
+    return FaqMatcher(load_corpus())
+
+
+def test_corpus_size_per_law_and_shape() -> None:
+    entries = load_corpus()  # every citation's article and evidence verified while loading
+    per_law = Counter(e.law for e in entries)
+    assert len(entries) >= 220
+    assert per_law["labour_contract_law"] >= 110
+    assert per_law["trade_union_law"] >= 35
+    assert per_law["constitution"] >= 30
+    assert per_law["women_protection"] >= 45
+    for e in entries:
+        assert len(e.variants) >= 4 and len(e.answer) <= 300 and e.refs, e.id
+
+
+GOOD = """\
+entries:
+  - id: lcl-test
+    law: labour_contract_law
+    question: 单位不签合同怎么办？
+    variants: [老板不签合同, 没签合同, 不给签合同, 入职没合同]
+    answer: 超过一个月不满一年未订立书面劳动合同的，应当每月支付二倍的工资。
+    refs:
+      - law: labour_contract_law
+        article: 82
+        evidence: 应当向劳动者每月支付二倍的工资
+"""
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "message"),
+    [
+        (
+            "variants: [老板不签合同, 没签合同, 不给签合同, 入职没合同]",
+            "variants: [老板不签合同]",
+            5,
+            "variants",
+        ),
+        ("evidence: 应当向劳动者每月支付二倍的工资", "evidence: 应当支付三倍的工资", 8, "verbatim"),
+        ("article: 82", "article: 820", 8, "no article 820"),
+        (
+            "law: labour_contract_law\n    question",
+            "law: civil_code\n    question",
+            3,
+            "unknown law",
+        ),
+    ],
+)
+def test_faq_problems_name_file_and_line(
+    tmp_path: Path, old: str, new: str, line: int, message: str
+) -> None:
+    path = tmp_path / "faq.yaml"
+    path.write_text(textwrap.dedent(GOOD).replace(old, new), encoding="utf-8")
+    _, problems = validate_faq([path])
+    assert any(str(p).startswith(f"{path}:{line}:") and message in str(p) for p in problems), (
+        problems
+    )
+
+
+def test_text_pipeline() -> None:
+    assert normalise("老板ＡＢＣ，不签合同！！😀") == "老板 abc 不签合同"
+    assert "用人单位" in load_synonyms().expand("老板不给工钱")
+    assert "工资" in load_synonyms().expand("老板不给工钱")
+    assert split_pinyin("chanjia") == ["chan", "jia"]
+    assert split_pinyin("asdfgh") is None
+    assert to_pinyin(normalise("产价")) == to_pinyin(normalise("产假"))
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("老板不签和同怎么赔", "lcl-no-written-contract"),  # homophone typo 和同→合同
+        ("产价有多少天", "wp-maternity-leave-days"),  # 产价→产假
+        ("试用其最长多久", "lcl-probation-length"),  # 试用其→试用期
+        ("加班费怎么算", "lcl-overtime-pay"),
+    ],
+)
+def test_typed_like_a_worker(matcher: FaqMatcher, query: str, expected: str) -> None:
+    result = matcher.match(query)
+    assert result.status == "answer"
+    assert result.answer is not None and result.answer.entry.id == expected
+
+
+def test_rider_example_cites_article_82(matcher: FaqMatcher) -> None:
+    result = matcher.match("老板不签和同怎么赔")
+    assert result.answer is not None
+    assert any(r.law == "labour_contract_law" and r.article == 82 for r in result.answer.entry.refs)
+
+
+def test_toneless_pinyin_and_union_homophone(matcher: FaqMatcher) -> None:
+    offered = [s.entry.id for s in matcher.match("chan jia duo shao tian").best]
+    assert "wp-maternity-leave-days" in offered
+    union = [s.entry.id for s in matcher.match("共会怎么加入").best]
+    assert any(i.startswith("tul-") for i in union)
+
+
+@pytest.mark.parametrize("query", ["你好", "在吗", "谢谢"])
+def test_greetings_get_a_greeting(matcher: FaqMatcher, query: str) -> None:
+    assert matcher.match(query).status == "greeting"
+
+
+@pytest.mark.parametrize(
+    "query", ["👍😂", "asdfgh", "明天会下雨吗", "离婚财产怎么分", "", "？？？"]
+)
+def test_out_of_scope(matcher: FaqMatcher, query: str) -> None:
+    assert matcher.match(query).status == "none"
+
+
+def test_evaluation_set_floor(matcher: FaqMatcher) -> None:
+    """Quality floor on tests/data/faq_eval.yaml (see docs/benchmarks.md for the figures)."""
+    report = evaluate(matcher)
+    assert report.in_scope >= 200 and report.out_of_scope >= 30
+    assert report.rank_top1 >= 0.85
+    assert report.top1 >= 0.75
+    assert report.rejection >= 0.85
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
+    )
+
+
+def test_cli_faq_ask_json_shape() -> None:
+    out = run_cli("faq", "ask", "老板不签和同怎么赔", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert set(data) == {"query", "status", "answer", "alternatives"}
+    assert data["status"] == "answer"
+    assert set(data["answer"]) == {"id", "question", "answer", "refs", "score"}
+    assert isinstance(data["answer"]["score"], float)
+    ref = data["answer"]["refs"][0]
+    assert set(ref) == {"law", "article", "source"} and isinstance(ref["article"], int)
+    for alt in data["alternatives"]:
+        assert set(alt) == {"id", "question", "answer", "refs", "score"}
+    none = json.loads(run_cli("faq", "ask", "明天会下雨吗", "--json").stdout)
+    assert none["status"] == "none" and none["answer"] is None
+
+
+@pytest.fixture
+def faq_conversation(sessions, small_bank, clock, matcher) -> Conversation:  # type: ignore[no-untyped-def]
+    services = Services(bank=small_bank, library=StatuteLibrary(), practice_size=5, faq=matcher)
+    return Conversation(sessions, services, clock)
+
+
+async def test_typed_question_gets_cited_answer_with_buttons(faq_conversation) -> None:
+    chat = ChatDriver(faq_conversation, 31)
+    await chat.send("老板不签和同怎么赔")
+    reply = chat.last()
+    assert "二倍的工资" in reply.text and "《中华人民共和国劳动合同法》第八十二条" in reply.text
+    labels = [b.text for b in reply.buttons]
+    assert any("法条原文" in x or "原文" in x for x in labels) and "👍 有用" in labels
+    await chat.press("原文", reply)
+    assert "用人单位自用工之日起超过一个月不满一年" in chat.last("📖").text
+
+
+async def test_unanswered_and_disliked_are_kept_without_user_ids(
+    faq_conversation, sessions
+) -> None:
+    chat = ChatDriver(faq_conversation, 32)
+    await chat.send("明天会下雨吗 我电话13912345678")
+    assert "12348" in chat.last().text
+    await chat.send("加班费怎么算")
+    await chat.press("👎", chat.last())
+    async with sessions() as s:
+        rows = (await s.exec(select(FaqMiss))).all()
+    kinds = {r.kind: r for r in rows}
+    assert kinds["none"].query == "明天会下雨吗 我电话###########"
+    assert kinds["down"].query == "加班费怎么算" and kinds["down"].entry_id == "lcl-overtime-pay"
+    assert not any("32" == str(getattr(r, "user_id", "")) for r in rows)
+    assert "user_id" not in FaqMiss.model_fields
+
+
+async def test_suggestions_can_be_picked(faq_conversation, matcher) -> None:
+    chat = ChatDriver(faq_conversation, 33)
+    query = next(
+        q
+        for q in ("怀孕了公司要开除我", "共会怎么加入", "chan jia duo shao tian")
+        if matcher.match(q).status == "suggest"
+    )
+    await chat.send(query)
+    shown = chat.last("您是不是想问")
+    first = shown.buttons[0]
+    await chat.press_data(first.data, shown.id)
+    assert first.text[:10] in chat.last("❓").text
+
+
+async def test_ask_command_and_questions_during_a_quiz(faq_conversation) -> None:
+    chat = ChatDriver(faq_conversation, 34)
+    await chat.send("/ask")
+    assert "请直接输入您的问题" in chat.last().text
+    await chat.send("/ask 试用其最长多久")
+    assert "试用期" in chat.last().text
+    await chat.send("/quiz")
+    await chat.press("综合练习")
+    await chat.send("B")
+    assert "请直接点题目下方的按钮" in chat.last().text
+    await chat.send("产价有多少天")
+    assert "98" in chat.last().text and "答题中" in chat.last().text
+
+
+async def test_cli_misses_lists_most_frequent(tmp_path: Path, faq_conversation) -> None:
+    out = run_cli("faq", "misses", cwd=tmp_path)
+    assert out.returncode == 0 and "no unanswered" in out.stdout
