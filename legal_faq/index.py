@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.sparse import csc_matrix  # type: ignore[import-untyped]
+from scipy.sparse import csr_matrix  # type: ignore[import-untyped]
 
 
 class BM25Index:
@@ -43,9 +43,10 @@ class BM25Index:
         mean_length = lengths.mean() if n else 1.0
         norm = k1 * (1 - b + b * lengths[r] / mean_length)
         weights = self.idf[c] * freq * (k1 + 1) / (freq + norm)
-        shape = (n, len(self.vocabulary))
-        self._bm25 = csc_matrix((weights, (r, c)), shape=shape)
-        self._present = csc_matrix((self.idf[c], (r, c)), shape=shape)
+        # stored token × document, so a query takes a few rows (cheap in CSR)
+        shape = (len(self.vocabulary), n)
+        self._bm25 = csr_matrix((weights, (c, r)), shape=shape)
+        self._present = csr_matrix((self.idf[c], (c, r)), shape=shape)
 
     def search(self, tokens: Sequence[str]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """(BM25 score, coverage) per document for a query's tokens."""
@@ -59,8 +60,8 @@ class BM25Index:
             return zeros, zeros
         cols = np.array([c for c, _ in known])
         qtf = np.array([q for _, q in known], dtype=np.float64)
-        bm25 = np.asarray(self._bm25[:, cols] @ qtf).ravel()
-        matched = np.asarray(self._present[:, cols] @ qtf).ravel()
+        bm25 = np.asarray(self._bm25[cols].T @ qtf).ravel()
+        matched = np.asarray(self._present[cols].T @ qtf).ravel()
         mass = float(self.idf[cols] @ qtf) + unknown_mass
         return bm25, matched / mass if mass else matched
 

@@ -23,7 +23,7 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from legal_faq.corpus import FaqEntry
 from legal_faq.index import BM25Index
@@ -96,7 +96,7 @@ class Weights:
     answer_at: float = 0.45  # confidence for a direct answer …
     answer_lead: float = 0.15  # … and its ranking lead over the runner-up
     suggest_at: float = 0.28  # below this confidence: out of scope
-    candidates: int = 40
+    candidates: int = 20
 
 
 @dataclass(frozen=True)
@@ -157,6 +157,16 @@ class FaqMatcher:
     def entry(self, entry_id: str) -> FaqEntry | None:
         return self._by_id.get(entry_id)
 
+    @staticmethod
+    def _best_per_entry(
+        query: str, entries: list[int], texts: list[list[str]]
+    ) -> NDArray[np.float64]:
+        """For each candidate entry, the best WRatio (0..1) of the query to its phrasings."""
+        flat = [t for i in entries for t in texts[i]]
+        scores = process.cdist([query], flat, scorer=fuzz.WRatio, dtype=np.float32)[0]
+        starts = np.cumsum([0] + [len(texts[i]) for i in entries[:-1]])
+        return np.maximum.reduceat(scores, starts).astype(np.float64) / 100
+
     def match(self, query: str) -> MatchResult:
         norm = normalise(query)
         if not norm:
@@ -191,35 +201,37 @@ class FaqMatcher:
         k = min(w.candidates, n)
         if k == 0:
             return []
-        top = np.argpartition(-pre, k - 1)[:k]
+        top = [int(i) for i in np.argpartition(-pre, k - 1)[:k] if pre[i] > 0]
+        if not top:
+            return []
+        # one vectorised rapidfuzz call per channel over all candidates' phrasings
         q_pinyin = " ".join(syllables)
+        p_fuzzy = self._best_per_entry(q_pinyin, top, self._pinyin)
+        c_fuzzy = (
+            np.zeros(len(top)) if pinyin_only else self._best_per_entry(expanded, top, self._texts)
+        )
         out = []
-        for i in (int(i) for i in top):
-            if pre[i] <= 0:
-                continue
-            p_fuzzy = max(fuzz.WRatio(q_pinyin, t) for t in self._pinyin[i]) / 100
-            c_fuzzy = (
-                0.0 if pinyin_only else max(fuzz.WRatio(expanded, t) for t in self._texts[i]) / 100
-            )
-            rank = (
-                w.rank_char_bm25 * c_rel[i]
-                + w.rank_pinyin_bm25 * p_rel[i]
-                + w.rank_word_cover * w_cov[i]
-                + w.rank_pinyin_fuzzy * p_fuzzy
-            )
-            confidence = (
-                w.conf_pinyin_cover * p_cov[i]
-                + w.conf_char_fuzzy * c_fuzzy
-                + w.conf_raw_char_cover * raw_cov[i]
-            )
+        for j, i in enumerate(top):
             if pinyin_only:  # no characters to compare: pinyin stands in for them
                 rank = (
                     w.rank_char_bm25 * p_rel[i]
                     + w.rank_word_cover * p_cov[i]
-                    + (w.rank_pinyin_fuzzy * p_fuzzy)
+                    + w.rank_pinyin_fuzzy * p_fuzzy[j]
                 )
                 confidence = (w.conf_pinyin_cover + w.conf_raw_char_cover) * p_cov[i] + (
-                    w.conf_char_fuzzy * p_fuzzy
+                    w.conf_char_fuzzy * p_fuzzy[j]
+                )
+            else:
+                rank = (
+                    w.rank_char_bm25 * c_rel[i]
+                    + w.rank_pinyin_bm25 * p_rel[i]
+                    + w.rank_word_cover * w_cov[i]
+                    + w.rank_pinyin_fuzzy * p_fuzzy[j]
+                )
+                confidence = (
+                    w.conf_pinyin_cover * p_cov[i]
+                    + w.conf_char_fuzzy * c_fuzzy[j]
+                    + w.conf_raw_char_cover * raw_cov[i]
                 )
             out.append(Ranked(self.entries[i], float(rank), float(confidence)))
         out.sort(key=lambda r: -r.rank)

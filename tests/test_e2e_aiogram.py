@@ -169,6 +169,29 @@ async def test_stale_buttons_double_taps_and_odd_messages(telegram, settings, sm
         await bot.stop()
 
 
+async def test_worker_asks_a_question_in_their_own_words(telegram, settings) -> None:
+    phone = Phone(6101, "骑手老王")
+    bot = Running(settings, telegram)
+    await bot.start()
+    try:
+        telegram.send_text(phone, "老板不签和同怎么赔")
+        await telegram.settle()
+        reply = telegram.last(phone)
+        assert "二倍的工资" in reply.text and "第八十二条" in reply.text
+        telegram.press(phone, reply, "原文")
+        await telegram.settle()
+        assert "用人单位自用工之日起超过一个月不满一年" in telegram.last(phone, "📖").text
+        qid = telegram.press(phone, reply, "👎")
+        await telegram.settle()
+        assert "谢谢反馈" in telegram.callback_answers[qid]["text"]
+        telegram.send_text(phone, "明天会下雨吗")
+        await telegram.settle()
+        assert "12348" in telegram.last(phone).text
+        assert telegram.errors == []
+    finally:
+        await bot.stop()
+
+
 async def test_pufa_run_uses_the_configured_api_base_and_stops_cleanly(telegram, tmp_path) -> None:
     env = {
         **os.environ,

@@ -1,0 +1,125 @@
+"""FAQ latency: p50/p99 per query on the shipped corpus and on a synthetic corpus of 20,000
+entries, beside plain `rapidfuzz.process.extractOne` (WRatio) over the same texts and queries.
+
+Run: python bench/faq_latency.py [--synthetic 20000]
+Queries are those of tests/data/faq_eval.yaml. Index building is timed separately (once, at
+start-up). One process, one core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import statistics
+import sys
+import time
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import yaml
+from rapidfuzz import fuzz, process
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from legal_faq import FaqEntry, FaqMatcher, load_corpus
+
+EVAL = Path(__file__).resolve().parents[1] / "tests" / "data" / "faq_eval.yaml"
+
+
+def synthetic(entries: list[FaqEntry], size: int, rng: random.Random) -> list[FaqEntry]:
+    """`size` entries made from the real ones: clauses reshuffled, characters dropped and
+    words from other entries mixed in, so the index holds many similar but distinct texts."""
+    words = [t[i : i + 2] for e in entries for t in e.texts for i in range(0, len(t) - 1, 2)]
+
+    def mutate(text: str) -> str:
+        chars = [c for c in text if rng.random() > 0.1]
+        for _ in range(rng.randint(1, 3)):
+            chars.insert(rng.randint(0, len(chars)), rng.choice(words))
+        return "".join(chars)
+
+    out = []
+    for i in range(size):
+        base = entries[i % len(entries)]
+        out.append(
+            replace(
+                base,
+                id=f"syn-{i}",
+                question=mutate(base.question),
+                variants=tuple(mutate(v) for v in base.variants),
+            )
+        )
+    return out
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered) * 1000, ordered[int(0.99 * (len(ordered) - 1))] * 1000
+
+
+def run(name: str, entries: list[FaqEntry], queries: list[str]) -> None:
+    t0 = time.perf_counter()
+    matcher = FaqMatcher(entries)
+    build = time.perf_counter() - t0
+    for q in queries[:20]:  # warm caches (jieba, pinyin)
+        matcher.match(q)
+    samples = []
+    for q in queries:
+        t = time.perf_counter()
+        matcher.match(q)
+        samples.append(time.perf_counter() - t)
+    p50, p99 = percentiles(samples)
+    print(
+        f"{name:<34} {len(entries):>6} entries  build {build:6.1f} s   "
+        f"pufa matcher p50 {p50:6.2f} ms  p99 {p99:6.2f} ms"
+    )
+    choices = [t for e in entries for t in e.texts]
+    samples = []
+    for q in queries:
+        t = time.perf_counter()
+        process.extractOne(q, choices, scorer=fuzz.WRatio)
+        samples.append(time.perf_counter() - t)
+    p50, p99 = percentiles(samples)
+    print(
+        f"{'':<34} {len(choices):>6} texts    {'':<15}"
+        f"extractOne WRatio p50 {p50:6.2f} ms  p99 {p99:6.2f} ms"
+    )
+
+
+def baseline_accuracy(entries: list[FaqEntry], items: list[dict[str, object]]) -> float:
+    """Top-1 of plain extractOne (WRatio) on the in-scope evaluation queries, for comparison."""
+    owner = [e.id for e in entries for _ in e.texts]
+    choices = [t for e in entries for t in e.texts]
+    hits = n = 0
+    for item in items:
+        if item["expect"] is None:
+            continue
+        n += 1
+        best = process.extractOne(str(item["query"]), choices, scorer=fuzz.WRatio)
+        hits += best is not None and owner[best[2]] == item["expect"]
+    return hits / n
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--synthetic", type=int, default=20_000)
+    args = parser.parse_args()
+    items = yaml.safe_load(EVAL.read_text(encoding="utf-8"))
+    queries = [str(i["query"]) for i in items]
+    entries = load_corpus()
+    print(
+        f"machine: {platform.machine()} cpus={os.cpu_count()} python {platform.python_version()} "
+        f"date {datetime.now(UTC):%Y-%m-%d}; {len(queries)} queries"
+    )
+    run("shipped corpus", entries, queries)
+    run("synthetic corpus", synthetic(entries, args.synthetic, random.Random(1)), queries)
+    print(
+        f"plain extractOne (WRatio) top-1 on the evaluation set: "
+        f"{baseline_accuracy(entries, items):.1%}"
+    )
+
+
+if __name__ == "__main__":
+    main()
