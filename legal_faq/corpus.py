@@ -5,25 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field
 
 from legal_faq.text import DATA_DIR
 from question_bank.laws import Citation, StatuteLibrary, load_laws
-from question_bank.loader import ID_PATTERN, RefIn, check_refs
-from question_bank.yamlsource import Problem, load_yaml, pydantic_problems
+from question_bank.loader import IdentifiedIn, RefIn, check_refs, validated_items
+from question_bank.yamlsource import Problem, load_yaml
 
 MAX_ANSWER = 300
 MIN_VARIANTS = 4
 
 
-class EntryIn(BaseModel):
+class EntryIn(IdentifiedIn):
     """An FAQ entry as written in YAML."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
-    id: str = Field(pattern=ID_PATTERN)
-    law: str
     question: str = Field(min_length=2, max_length=200)
     variants: list[str] = Field(min_length=MIN_VARIANTS)
     answer: str = Field(min_length=10, max_length=MAX_ANSWER)
@@ -72,27 +68,7 @@ def validate_faq(
     for path in paths:
         doc = load_yaml(path)
         problems.extend(doc.problems)
-        raw_entries: Any = doc.data.get("entries") if isinstance(doc.data, dict) else None
-        if not isinstance(raw_entries, list):
-            if doc.data is not None or not doc.problems:
-                problems.append(doc.problem((), "expected a mapping with an 'entries' list"))
-            continue
-        for index, raw in enumerate(raw_entries):
-            base: tuple[str | int, ...] = ("entries", index)
-            try:
-                entry = EntryIn.model_validate(raw)
-            except ValidationError as exc:
-                problems.extend(pydantic_problems(doc, base, exc))
-                continue
-            if entry.id in seen:
-                problems.append(
-                    doc.problem(
-                        (*base, "id"), f"duplicate id '{entry.id}' (first in {seen[entry.id]})"
-                    )
-                )
-            seen.setdefault(entry.id, f"{path}:{doc.line_of((*base, 'id'))}")
-            if entry.law not in laws:
-                problems.append(doc.problem((*base, "law"), f"unknown law id '{entry.law}'"))
+        for base, entry in validated_items(doc, "entries", EntryIn, laws, seen, problems):
             for i, variant in enumerate(entry.variants):
                 if not variant.strip():
                     problems.append(doc.problem((*base, "variants", i), "empty variant"))

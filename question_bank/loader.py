@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -43,12 +43,17 @@ class RefIn(BaseModel):
     evidence: str = Field(min_length=1, max_length=MAX_EVIDENCE)
 
 
-class QuestionIn(BaseModel):
-    """A question as written in YAML."""
+class IdentifiedIn(BaseModel):
+    """What every bank or FAQ item has: a stable id and a law id."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
     id: str = Field(pattern=ID_PATTERN)
     law: str
+
+
+class QuestionIn(IdentifiedIn):
+    """A question as written in YAML."""
+
     type: Literal["single", "multiple", "judge"]
     stem: str = Field(min_length=4, max_length=600)
     options: list[str] | None = None
@@ -131,13 +136,42 @@ def _answer_indices(
     return options, frozenset(letters.index(c) for c in chosen)
 
 
-def _questions_of(doc: SourceDoc) -> list[Any] | None:
-    data = doc.data
-    if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
-        doc.problems.append(doc.problem((), "expected a mapping with a 'questions' list"))
-        return None
-    questions: list[Any] = data["questions"]
-    return questions
+ItemT = TypeVar("ItemT", bound=IdentifiedIn)
+
+
+def validated_items(
+    doc: SourceDoc,
+    key: str,
+    model: type[ItemT],
+    laws: dict[str, Law],
+    seen: dict[str, str],
+    problems: list[Problem],
+) -> Iterator[tuple[tuple[str | int, ...], ItemT]]:
+    """Each item of the list `key` that passes `model`, with its path; records schema
+    problems, ids already seen (in any file) and unknown law ids. Shared by bank and FAQ."""
+    raw_items = doc.data.get(key) if isinstance(doc.data, dict) else None
+    if not isinstance(raw_items, list):
+        if doc.data is not None or not doc.problems:  # a syntax error is reported already
+            problems.append(doc.problem((), f"expected a mapping with a '{key}' list"))
+        return
+    for index, raw in enumerate(raw_items):
+        base: tuple[str | int, ...] = (key, index)
+        try:
+            item = model.model_validate(raw)
+        except ValidationError as exc:
+            problems.extend(pydantic_problems(doc, base, exc))
+            continue
+        item_id = item.id
+        if item_id in seen:
+            problems.append(
+                doc.problem((*base, "id"), f"duplicate id '{item_id}' (first in {seen[item_id]})")
+            )
+        else:
+            seen[item_id] = f"{doc.file}:{doc.line_of((*base, 'id'))}"
+        law = item.law
+        if law not in laws:
+            problems.append(doc.problem((*base, "law"), f"unknown law id '{law}'"))
+        yield base, item
 
 
 def validate_files(
@@ -156,30 +190,11 @@ def validate_files(
         shown = _display(path, root)
         doc = load_yaml(path, shown)
         problems.extend(doc.problems)
-        doc.problems.clear()
-        raw_questions = _questions_of(doc)
-        problems.extend(doc.problems)
-        if raw_questions is None:
-            continue
-        file_law = doc.data.get("law")
+        file_law = doc.data.get("law") if isinstance(doc.data, dict) else None
         if file_law is not None and file_law not in laws:
             problems.append(doc.problem(("law",), f"unknown law id '{file_law}'"))
-        for index, raw in enumerate(raw_questions):
-            base: tuple[str | int, ...] = ("questions", index)
-            try:
-                q = QuestionIn.model_validate(raw)
-            except ValidationError as exc:
-                problems.extend(pydantic_problems(doc, base, exc))
-                continue
-            if q.id in seen_ids:
-                problems.append(
-                    doc.problem((*base, "id"), f"duplicate id '{q.id}' (first in {seen_ids[q.id]})")
-                )
-            else:
-                seen_ids[q.id] = f"{shown}:{doc.line_of((*base, 'id'))}"
-            if q.law not in laws:
-                problems.append(doc.problem((*base, "law"), f"unknown law id '{q.law}'"))
-            elif file_law is not None and q.law != file_law:
+        for base, q in validated_items(doc, "questions", QuestionIn, laws, seen_ids, problems):
+            if file_law is not None and q.law != file_law and q.law in laws:
                 problems.append(
                     doc.problem((*base, "law"), f"law '{q.law}' in a '{file_law}' file")
                 )

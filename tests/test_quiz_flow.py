@@ -141,6 +141,11 @@ async def test_stale_and_forged_buttons_change_nothing(conversation, small_bank,
     assert len(answers) == 1 and attempt.position == 1
 
 
+async def count_answers(sessions) -> int:  # type: ignore[no-untyped-def]
+    async with sessions() as s:
+        return len((await s.exec(select(AttemptAnswer))).all())
+
+
 async def skip_multiple(chat: ChatDriver, bank: Bank) -> Shown:
     """Answer multiple-choice questions until a one-tap question is on screen."""
     while question_in(bank, chat.last_with_buttons()).type == "multiple":
@@ -153,13 +158,10 @@ async def test_simultaneous_taps_record_one_answer(conversation, small_bank, ses
     await chat.send("/quiz")
     await chat.press("劳动合同法")
     question = await skip_multiple(chat, small_bank)
-    async with sessions() as s:
-        before = len((await s.exec(select(AttemptAnswer))).all())
+    before = await count_answers(sessions)
     taps = [chat.press_data(b.data, question.id) for b in question.buttons] * 3
     await asyncio.gather(*taps)
-    async with sessions() as s:
-        answers = (await s.exec(select(AttemptAnswer))).all()
-    assert len(answers) == before + 1
+    assert await count_answers(sessions) == before + 1
 
 
 async def test_two_processes_racing_record_one_answer(sessions, small_bank, clock) -> None:
@@ -171,8 +173,7 @@ async def test_two_processes_racing_record_one_answer(sessions, small_bank, cloc
     await chat.send("/quiz")
     await chat.press("劳动合同法")
     question = await skip_multiple(chat, small_bank)
-    async with sessions() as s:
-        before = len((await s.exec(select(AttemptAnswer))).all())
+    before = await count_answers(sessions)
     user = User(17)
     events = [
         Event.button(user, 17, b.data, f"race{i}{j}", question.id)
@@ -186,8 +187,7 @@ async def test_two_processes_racing_record_one_answer(sessions, small_bank, cloc
         r for r in results if any(isinstance(a, AnswerCallback) and "回答" in a.text for a in r)
     ]
     assert len(accepted) == 1
-    async with sessions() as s:
-        assert len((await s.exec(select(AttemptAnswer))).all()) == before + 1
+    assert await count_answers(sessions) == before + 1
 
 
 async def test_restart_mid_round_resumes(sessions, small_bank, clock) -> None:
