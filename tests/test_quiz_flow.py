@@ -322,3 +322,25 @@ async def test_every_button_fits_telegram_limits(conversation, small_bank) -> No
             for row in a.buttons:
                 for b in row:
                     assert len(b.data.encode()) <= 64
+
+
+async def test_a_failing_handler_gets_a_friendly_reply_and_changes_nothing(
+    conversation, sessions, monkeypatch, caplog
+) -> None:
+    from bot.conversation import quiz as quiz_flow
+
+    chat = ChatDriver(conversation, 25)
+    await chat.send("/quiz")
+    await chat.press("综合练习")
+
+    async def broken(ctx) -> None:  # type: ignore[no-untyped-def]
+        await quiz_flow.cancel_round(ctx.session, ctx.user_id, ctx.now)  # a write, then a crash
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(conversation.commands, "quiz", broken)
+    await chat.send("/quiz")
+    assert "出了点问题" in chat.last().text
+    async with sessions() as s:
+        attempt = (await s.exec(select(PracticeAttempt).where(PracticeAttempt.user_id == 25))).one()
+    assert attempt.status == "active"  # the half-done write was rolled back
+    assert "boom" not in chat.last().text
