@@ -10,10 +10,26 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy.sparse import csr_matrix  # type: ignore[import-untyped]
+
+
+@dataclass(frozen=True)
+class Hits:
+    """What a query finds: per document, its BM25 score and the IDF mass of the query's
+    tokens it contains; `mass` is the query's whole IDF mass."""
+
+    bm25: NDArray[np.float64]
+    matched: NDArray[np.float64]
+    mass: float
+
+    @property
+    def coverage(self) -> NDArray[np.float64]:
+        """Share of the query's IDF mass each document contains (0..1)."""
+        return self.matched / self.mass if self.mass else self.matched
 
 
 class BM25Index:
@@ -48,8 +64,8 @@ class BM25Index:
         self._bm25 = csr_matrix((weights, (c, r)), shape=shape)
         self._present = csr_matrix((self.idf[c], (c, r)), shape=shape)
 
-    def search(self, tokens: Sequence[str]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """(BM25 score, coverage) per document for a query's tokens."""
+    def search(self, tokens: Sequence[str]) -> Hits:
+        """BM25 score and matched IDF mass per document for a query's tokens."""
         counts = Counter(tokens)
         known = [(self.vocabulary[t], q) for t, q in counts.items() if t in self.vocabulary]
         unknown_mass = sum(
@@ -57,13 +73,13 @@ class BM25Index:
         )
         if not known:
             zeros = np.zeros(self.size)
-            return zeros, zeros
+            return Hits(zeros, zeros, unknown_mass)
         cols = np.array([c for c, _ in known])
         qtf = np.array([q for _, q in known], dtype=np.float64)
         bm25 = np.asarray(self._bm25[cols].T @ qtf).ravel()
         matched = np.asarray(self._present[cols].T @ qtf).ravel()
         mass = float(self.idf[cols] @ qtf) + unknown_mass
-        return bm25, matched / mass if mass else matched
+        return Hits(bm25, matched, mass)
 
     def _unknown_idf(self) -> float:
         """A token no document has weighs like the rarest one (an unknown word counts against

@@ -87,15 +87,17 @@ class Weights:
     """
 
     rank_char_bm25: float = 1.0
-    rank_pinyin_bm25: float = 0.25
-    rank_word_cover: float = 0.5
-    rank_pinyin_fuzzy: float = 0.5
+    rank_pinyin_bm25: float = 0.5
+    rank_char_cover: float = 0.25
+    rank_word_cover: float = 0.75
+    rank_pinyin_fuzzy: float = 0.75
     conf_pinyin_cover: float = 0.5
     conf_char_fuzzy: float = 0.25
     conf_raw_char_cover: float = 0.25
     answer_at: float = 0.45  # confidence for a direct answer …
     answer_lead: float = 0.15  # … and its ranking lead over the runner-up
-    suggest_at: float = 0.28  # below this confidence: out of scope
+    in_scope_confidence: float = 0.55  # in scope when this confident …
+    in_scope_mass: float = 25.0  # … or when this much of the query's IDF mass matches
     candidates: int = 20
 
 
@@ -175,7 +177,7 @@ class FaqMatcher:
             return MatchResult(query, "greeting")
         ranked = self.rank(norm)
         w = self.weights
-        if not ranked or ranked[0].confidence < w.suggest_at:
+        if not ranked or not ranked[0].in_scope(w):
             return MatchResult(query, "none", tuple(r.scored for r in ranked[:3]))
         lead = ranked[0].rank - (ranked[1].rank if len(ranked) > 1 else 0.0)
         confident = ranked[0].confidence >= w.answer_at and lead >= w.answer_lead
@@ -189,13 +191,16 @@ class FaqMatcher:
         expanded = self.synonyms.expand(norm)
         syllables = to_pinyin(norm)
         n = len(self.entries)
-        p_bm25, p_cov = self._pinyin_index.search(_pinyin_tokens(syllables))
+        pinyin_hits = self._pinyin_index.search(_pinyin_tokens(syllables))
+        p_bm25, p_cov = pinyin_hits.bm25, pinyin_hits.coverage
         if pinyin_only:
-            c_bm25 = w_bm25 = w_cov = raw_cov = np.zeros(n)
+            c_bm25 = c_cov = w_bm25 = w_cov = raw_cov = c_mass = np.zeros(n)
         else:
-            c_bm25, _ = self._chars.search(char_ngrams(expanded))
-            w_bm25, w_cov = self._words.search(words(expanded))
-            _, raw_cov = self._chars.search(char_ngrams(norm))
+            char_hits = self._chars.search(char_ngrams(expanded))
+            word_hits = self._words.search(words(expanded))
+            c_bm25, c_cov, c_mass = char_hits.bm25, char_hits.coverage, char_hits.matched
+            w_bm25, w_cov = word_hits.bm25, word_hits.coverage
+            raw_cov = self._chars.search(char_ngrams(norm)).coverage
         c_rel, w_rel, p_rel = _unit(c_bm25), _unit(w_bm25), _unit(p_bm25)
         pre = c_rel + 0.5 * w_rel + p_rel
         k = min(w.candidates, n)
@@ -225,6 +230,7 @@ class FaqMatcher:
                 rank = (
                     w.rank_char_bm25 * c_rel[i]
                     + w.rank_pinyin_bm25 * p_rel[i]
+                    + w.rank_char_cover * c_cov[i]
                     + w.rank_word_cover * w_cov[i]
                     + w.rank_pinyin_fuzzy * p_fuzzy[j]
                 )
@@ -233,16 +239,23 @@ class FaqMatcher:
                     + w.conf_char_fuzzy * c_fuzzy[j]
                     + w.conf_raw_char_cover * raw_cov[i]
                 )
-            out.append(Ranked(self.entries[i], float(rank), float(confidence)))
+            out.append(Ranked(self.entries[i], float(rank), float(confidence), float(c_mass[i])))
         out.sort(key=lambda r: -r.rank)
         return out
 
 
 @dataclass(frozen=True)
 class Ranked:
+    """A candidate: its ranking score, its confidence (0..1) and the IDF mass of the query's
+    characters it contains (long questions told as stories match much, but a small share)."""
+
     entry: FaqEntry
     rank: float
     confidence: float
+    matched_mass: float = 0.0
+
+    def in_scope(self, w: Weights) -> bool:
+        return self.confidence >= w.in_scope_confidence or self.matched_mass >= w.in_scope_mass
 
     @property
     def scored(self) -> Scored:

@@ -135,9 +135,9 @@ def test_evaluation_set_floor(matcher: FaqMatcher) -> None:
     """Quality floor on tests/data/faq_eval.yaml (see docs/benchmarks.md for the figures)."""
     report = evaluate(matcher)
     assert report.in_scope >= 200 and report.out_of_scope >= 30
-    assert report.rank_top1 >= 0.85
-    assert report.top1 >= 0.75
-    assert report.rejection >= 0.85
+    assert report.top1 >= 0.85  # the issue's floor; goal 92 %
+    assert report.top3 >= 0.93  # goal 97 %
+    assert report.rejection >= 0.93  # goal 95 %
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
