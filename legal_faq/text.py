@@ -11,6 +11,7 @@ from functools import cache
 from pathlib import Path
 
 import yaml
+import zhconv  # type: ignore[import-untyped]
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -22,9 +23,10 @@ _TONES = str.maketrans(
 
 
 def normalise(text: str) -> str:
-    """Full-/half-width folded, lower case, only Chinese characters, letters and digits
-    (punctuation, spaces and emoji dropped); runs of letters/digits keep one space between."""
-    text = unicodedata.normalize("NFKC", text).lower()
+    """Full-/half-width folded, traditional characters made simplified (zhconv), lower case,
+    only Chinese characters, letters and digits (punctuation, spaces and emoji dropped);
+    runs of letters/digits keep one space between."""
+    text = zhconv.convert(unicodedata.normalize("NFKC", text).lower(), "zh-cn")
     parts = _KEEP.findall(text)
     out: list[str] = []
     for part in parts:

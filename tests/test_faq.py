@@ -98,6 +98,7 @@ def test_text_pipeline() -> None:
         ("产价有多少天", "wp-maternity-leave-days"),  # 产价→产假
         ("试用其最长多久", "lcl-probation-length"),  # 试用其→试用期
         ("加班费怎么算", "lcl-overtime-pay"),
+        ("老闆不簽勞動和同怎麼賠", "lcl-no-written-contract"),  # traditional characters
     ],
 )
 def test_typed_like_a_worker(matcher: FaqMatcher, query: str, expected: str) -> None:
