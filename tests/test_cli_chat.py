@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,10 @@ from tests.conftest import SMALL_BANK
 
 
 def test_chat_plays_questions_in_the_terminal(tmp_path: Path) -> None:
-    env = {**os.environ, "PUFA_BANK_DIR": str(SMALL_BANK), "PUFA_LOG_LEVEL": "WARNING"}
+    bank = tmp_path / "bank"  # one-tap questions only, so that "1" always answers
+    bank.mkdir()
+    shutil.copy(SMALL_BANK / "women.yaml", bank / "women.yaml")
+    env = {**os.environ, "PUFA_BANK_DIR": str(bank), "PUFA_LOG_LEVEL": "WARNING"}
     env.pop("PUFA_DATABASE_URL", None)
     script = "1\n1\n1\n/help\n/exit\n"  # 开始练习 → 综合练习 → first option
     result = subprocess.run(
