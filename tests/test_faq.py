@@ -137,7 +137,7 @@ def test_evaluation_set_floor(matcher: FaqMatcher) -> None:
     report = evaluate(matcher)
     assert report.in_scope >= 200 and report.out_of_scope >= 30
     assert report.top1 >= 0.85  # the floor; goal 92 %
-    assert report.top3 >= 0.93  # goal 97 %
+    assert report.top3 >= 0.95  # goal 97 %
     assert report.rejection >= 0.93  # goal 95 %
 
 
