@@ -232,3 +232,16 @@ async def test_ask_command_and_questions_during_a_quiz(faq_conversation) -> None
 async def test_cli_misses_lists_most_frequent(tmp_path: Path, faq_conversation) -> None:
     out = run_cli("faq", "misses", cwd=tmp_path)
     assert out.returncode == 0 and "no unanswered" in out.stdout
+
+
+def test_an_article_cited_twice_is_shown_and_offered_once() -> None:
+    from bot.conversation.faq import entry_view
+
+    entry = next(
+        e for e in load_corpus() if len({(r.source, r.article) for r in e.refs}) < len(e.refs)
+    )
+    text, buttons = entry_view(entry)
+    for ref in entry.refs:
+        assert text.count(ref.label()) == 1
+    article_buttons = [b for row in buttons for b in row if "📖" in b.text]
+    assert len(article_buttons) == len({(r.source, r.article) for r in entry.refs})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.conversation.actions import Button
 from bot.conversation.context import Ctx
 from bot.conversation.messages import t
 from question_bank import Citation
@@ -19,4 +20,19 @@ def article_text(ctx: Ctx, citation: Citation) -> str:
 
 
 def citation_line(refs: tuple[Citation, ...]) -> str:
-    return t("citation", refs="；".join(c.label() for c in refs))
+    """📌 依据：… with each distinct label once."""
+    labels = list(dict.fromkeys(c.label() for c in refs))
+    return t("citation", refs="；".join(labels))
+
+
+def article_buttons(prefix: str, item_id: str, refs: tuple[Citation, ...]) -> list[Button]:
+    """One 📖 button per distinct article (data: prefix:item:index of its first citation)."""
+    firsts: dict[tuple[str, int], int] = {}
+    for i, c in enumerate(refs):
+        firsts.setdefault((c.source, c.article), i)
+    if len(firsts) == 1:
+        return [Button(t("article_button"), f"{prefix}:{item_id}:0")]
+    return [
+        Button(t("article_button_n", n=n), f"{prefix}:{item_id}:{i}")
+        for n, i in enumerate(firsts.values(), 1)
+    ]

@@ -14,7 +14,7 @@ against it.
 from __future__ import annotations
 
 from bot.conversation.actions import Button, keyboard
-from bot.conversation.articles import article_text, citation_line
+from bot.conversation.articles import article_buttons, article_text, citation_line
 from bot.conversation.context import Ctx
 from bot.conversation.messages import t
 from legal_faq import FaqEntry, record_miss
@@ -25,13 +25,7 @@ LAST_QUERY = "faq_q"
 def entry_view(entry: FaqEntry) -> tuple[str, tuple[tuple[Button, ...], ...]]:
     """An answer message: question, answer, citation, and its buttons."""
     text = f"{t('faq_answer', question=entry.question, answer=entry.answer)}\n\n{citation_line(entry.refs)}"
-    if len(entry.refs) == 1:
-        articles = [Button(t("article_button"), f"fl:{entry.id}:0")]
-    else:
-        articles = [
-            Button(t("article_button_n", n=i + 1), f"fl:{entry.id}:{i}")
-            for i in range(len(entry.refs))
-        ]
+    articles = article_buttons("fl", entry.id, entry.refs)
     votes = [Button(t("faq_useful"), f"fu:{entry.id}"), Button(t("faq_useless"), f"fd:{entry.id}")]
     return text, keyboard(articles, votes)
 

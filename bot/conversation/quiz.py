@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.conversation.actions import Button, Keyboard, keyboard
-from bot.conversation.articles import article_text, citation_line
+from bot.conversation.articles import article_buttons, article_text, citation_line
 from bot.conversation.context import Ctx
 from bot.conversation.messages import t
 from question_bank import LETTERS, Question
@@ -273,12 +273,7 @@ def feedback(q: Question, correct: bool) -> tuple[str, Keyboard]:
     """Right/wrong, the correct answer, why, and where the law says so."""
     head = t("feedback_right" if correct else "feedback_wrong", answer=_full_answer(q))
     text = f"{head}\n\n{t('explanation', text=q.explanation)}\n\n{citation_line(q.refs)}"
-    if len(q.refs) == 1:
-        buttons = [Button(t("article_button"), f"l:{q.id}:0")]
-    else:
-        buttons = [
-            Button(t("article_button_n", n=i + 1), f"l:{q.id}:{i}") for i in range(len(q.refs))
-        ]
+    buttons = article_buttons("l", q.id, q.refs)
     return text, keyboard(buttons)
 
 
