@@ -47,7 +47,9 @@ async def test_start_shows_welcome_and_menu(conversation: Conversation) -> None:
     assert welcome.button("开始练习").data == "m:quiz"
 
 
-async def test_full_round_scores_time_and_breakdown(conversation, small_bank, clock) -> None:
+async def test_full_round_scores_time_and_breakdown(
+    conversation, small_bank, clock, sessions
+) -> None:
     chat = ChatDriver(conversation, 11)
     await chat.send("/quiz")
     await chat.press("综合练习")
@@ -73,6 +75,14 @@ async def test_full_round_scores_time_and_breakdown(conversation, small_bank, cl
     for title, (c, t) in by_law.items():
         assert f"· {title}：{c}/{t}" in summary.text
     assert "/wrong" in summary.text
+    # a button of the finished round changes nothing
+    first = next(m for m in chat.messages.values() if "第 1/5 题" in m.text)
+    async with sessions() as s:
+        attempt = (await s.exec(select(PracticeAttempt).where(PracticeAttempt.user_id == 11))).one()
+    assert attempt.status == "finished"
+    await chat.press_data(f"a:{attempt.id}:4:0", first.id)
+    assert chat.last_toast() == "这个按钮已过期 ⌛"
+    assert chat.last("本轮练习结束") == summary
 
 
 async def test_answered_question_message_loses_its_buttons(conversation, small_bank) -> None:
