@@ -77,23 +77,30 @@ GREETINGS = frozenset(
 )
 
 
+FEATURES = (
+    "char_bm25",  # BM25 over character uni/bigrams, relative to the best candidate
+    "word_bm25",  # BM25 over jieba words, relative
+    "pinyin_bm25",  # BM25 over pinyin syllables and syllable pairs, relative
+    "char_cover",  # share of the query's character IDF mass the entry contains
+    "word_cover",
+    "pinyin_cover",
+    "char_fuzzy",  # rapidfuzz WRatio of the query to the closest phrasing, characters
+    "pinyin_fuzzy",  # the same in toneless pinyin
+    "raw_char_cover",  # character coverage before synonym expansion
+)
+
+
 @dataclass(frozen=True)
 class Weights:
-    """Ranking mix, confidence mix and decision thresholds (calibrated by bench/faq_eval.py).
+    """Ranking mix, confidence mix and decision thresholds, one weight per FEATURES entry
+    (calibrated by bench/faq_eval.py; see docs/benchmarks.md).
 
-    Ranking uses BM25 relative to the best candidate (char and pinyin channels), word
-    coverage and pinyin similarity; confidence — how sure we are that the question is in
-    scope at all — uses absolute coverage and similarity of the best candidate.
+    Ranking orders the candidates; confidence — how sure we are that the question is in scope
+    at all — uses absolute coverage and similarity of the best candidate.
     """
 
-    rank_char_bm25: float = 1.0
-    rank_pinyin_bm25: float = 0.5
-    rank_char_cover: float = 0.25
-    rank_word_cover: float = 0.75
-    rank_pinyin_fuzzy: float = 0.75
-    conf_pinyin_cover: float = 0.5
-    conf_char_fuzzy: float = 0.25
-    conf_raw_char_cover: float = 0.25
+    rank: tuple[float, ...] = (1.0, 0.0, 0.5, 0.25, 0.75, 0.0, 0.0, 0.75, 0.0)
+    confidence: tuple[float, ...] = (0.0, 0.0, 0.0, 0.0, 0.0, 0.5, 0.25, 0.0, 0.25)
     answer_at: float = 0.45  # confidence for a direct answer …
     answer_lead: float = 0.15  # … and its ranking lead over the runner-up
     in_scope_confidence: float = 0.55  # in scope when this confident …
@@ -186,6 +193,27 @@ class FaqMatcher:
 
     def rank(self, norm: str) -> list[Ranked]:
         """Candidates for a normalised query, best first."""
+        found = self.features(norm)
+        if found is None:
+            return []
+        top, table, mass = found
+        ranks = table @ np.array(self.weights.rank)
+        confidences = table @ np.array(self.weights.confidence)
+        out = [
+            Ranked(self.entries[i], float(ranks[j]), float(confidences[j]), float(mass[j]))
+            for j, i in enumerate(top)
+        ]
+        out.sort(key=lambda r: -r.rank)
+        return out
+
+    def features(
+        self, norm: str
+    ) -> tuple[list[int], NDArray[np.float64], NDArray[np.float64]] | None:
+        """Candidate entries, their FEATURES table and their matched character IDF mass.
+
+        A query typed in toneless pinyin has no characters to compare: its pinyin features
+        stand in for the character ones, so one set of weights serves both.
+        """
         w = self.weights
         pinyin_only = is_pinyin_query(norm)
         expanded = self.synonyms.expand(norm)
@@ -193,8 +221,9 @@ class FaqMatcher:
         n = len(self.entries)
         pinyin_hits = self._pinyin_index.search(_pinyin_tokens(syllables))
         p_bm25, p_cov = pinyin_hits.bm25, pinyin_hits.coverage
+        zeros = np.zeros(n)
         if pinyin_only:
-            c_bm25 = c_cov = w_bm25 = w_cov = raw_cov = c_mass = np.zeros(n)
+            c_bm25, c_cov, c_mass, w_bm25, w_cov, raw_cov = zeros, zeros, zeros, zeros, zeros, zeros
         else:
             char_hits = self._chars.search(char_ngrams(expanded))
             word_hits = self._words.search(words(expanded))
@@ -205,43 +234,32 @@ class FaqMatcher:
         pre = c_rel + 0.5 * w_rel + p_rel
         k = min(w.candidates, n)
         if k == 0:
-            return []
+            return None
         top = [int(i) for i in np.argpartition(-pre, k - 1)[:k] if pre[i] > 0]
         if not top:
-            return []
+            return None
         # one vectorised rapidfuzz call per channel over all candidates' phrasings
-        q_pinyin = " ".join(syllables)
-        p_fuzzy = self._best_per_entry(q_pinyin, top, self._pinyin)
-        c_fuzzy = (
-            np.zeros(len(top)) if pinyin_only else self._best_per_entry(expanded, top, self._texts)
+        p_fuzzy = self._best_per_entry(" ".join(syllables), top, self._pinyin)
+        if pinyin_only:
+            c_rel, c_cov, raw_cov = p_rel, p_cov, p_cov
+            c_fuzzy = p_fuzzy
+        else:
+            c_fuzzy = self._best_per_entry(expanded, top, self._texts)
+        idx = np.array(top)
+        table = np.column_stack(
+            [
+                c_rel[idx],
+                w_rel[idx],
+                p_rel[idx],
+                c_cov[idx],
+                w_cov[idx],
+                p_cov[idx],
+                c_fuzzy,
+                p_fuzzy,
+                raw_cov[idx],
+            ]
         )
-        out = []
-        for j, i in enumerate(top):
-            if pinyin_only:  # no characters to compare: pinyin stands in for them
-                rank = (
-                    w.rank_char_bm25 * p_rel[i]
-                    + w.rank_word_cover * p_cov[i]
-                    + w.rank_pinyin_fuzzy * p_fuzzy[j]
-                )
-                confidence = (w.conf_pinyin_cover + w.conf_raw_char_cover) * p_cov[i] + (
-                    w.conf_char_fuzzy * p_fuzzy[j]
-                )
-            else:
-                rank = (
-                    w.rank_char_bm25 * c_rel[i]
-                    + w.rank_pinyin_bm25 * p_rel[i]
-                    + w.rank_char_cover * c_cov[i]
-                    + w.rank_word_cover * w_cov[i]
-                    + w.rank_pinyin_fuzzy * p_fuzzy[j]
-                )
-                confidence = (
-                    w.conf_pinyin_cover * p_cov[i]
-                    + w.conf_char_fuzzy * c_fuzzy[j]
-                    + w.conf_raw_char_cover * raw_cov[i]
-                )
-            out.append(Ranked(self.entries[i], float(rank), float(confidence), float(c_mass[i])))
-        out.sort(key=lambda r: -r.rank)
-        return out
+        return top, table, c_mass[idx]
 
 
 @dataclass(frozen=True)
