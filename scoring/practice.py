@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, delete, insert, update
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -400,3 +400,19 @@ async def skip_missing(
         attempt.status = "finished"
         attempt.finished_at = _aware(now)
     session.add(attempt)
+
+
+async def forget_user(session: AsyncSession, user_id: int) -> int:
+    """Delete every round, answer and question record of a user; returns rows deleted."""
+    connection = await session.connection()
+    rounds = core_select(PracticeAttempt.__table__.c.id).where(  # type: ignore[attr-defined]
+        PracticeAttempt.__table__.c.user_id == user_id  # type: ignore[attr-defined]
+    )
+    deleted = 0
+    for stmt in (
+        delete(AttemptAnswer).where(col(AttemptAnswer.attempt_id).in_(rounds)),
+        delete(PracticeAttempt).where(col(PracticeAttempt.user_id) == user_id),
+        delete(QuestionRecord).where(col(QuestionRecord.user_id) == user_id),
+    ):
+        deleted += (await connection.execute(stmt)).rowcount or 0
+    return deleted

@@ -354,3 +354,32 @@ async def test_a_failing_handler_gets_a_friendly_reply_and_changes_nothing(
         attempt = (await s.exec(select(PracticeAttempt).where(PracticeAttempt.user_id == 25))).one()
     assert attempt.status == "active"  # the half-done write was rolled back
     assert "boom" not in chat.last().text
+
+
+async def test_forget_deletes_everything_about_the_user_after_confirmation(
+    conversation, small_bank, sessions
+) -> None:
+    from bot.conversation.state import ConversationState
+
+    chat = ChatDriver(conversation, 26)
+    other = ChatDriver(conversation, 27)
+    for c in (chat, other):
+        await c.send("/quiz")
+        await c.press("综合练习")
+        await answer(c, small_bank, right=False)
+    await chat.send("/forget")
+    await chat.press("取消")
+    assert "什么都没有删除" in chat.last().text
+    async with sessions() as s:
+        assert (await s.exec(select(PracticeAttempt).where(PracticeAttempt.user_id == 26))).all()
+    await chat.send("/forget")
+    await chat.press("确认删除")
+    assert "已删除" in chat.last().text
+    async with sessions() as s:
+        for model in (PracticeAttempt, QuestionRecord):
+            assert not (await s.exec(select(model).where(model.user_id == 26))).all()
+        assert await s.get(ConversationState, 26) is None
+        assert (await s.exec(select(PracticeAttempt).where(PracticeAttempt.user_id == 27))).all()
+        assert len((await s.exec(select(AttemptAnswer))).all()) == 1  # only the other user's
+    await chat.send("/wrong")
+    assert "错题本是空的" in chat.last().text

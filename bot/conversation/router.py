@@ -24,7 +24,8 @@ from bot.conversation.actions import Action, AnswerCallback, Button, SendMessage
 from bot.conversation.context import Ctx, Services
 from bot.conversation.events import Event
 from bot.conversation.messages import COMMAND_MENU, t
-from scoring import active_round
+from bot.conversation.state import forget_state
+from scoring import active_round, forget_user
 
 log = logging.getLogger("pufa.conversation")
 
@@ -64,6 +65,7 @@ class Conversation:
             "wrong": quiz.start_wrong_review,
             "cancel": self._cancel,
             "ask": self._ask,
+            "forget": self._forget,
         }
 
     @staticmethod
@@ -166,6 +168,8 @@ class Conversation:
                 await faq.on_vote(ctx, args[0], useful=kind == "fu")
             elif kind == "fl" and len(args) == 2:
                 await faq.on_article(ctx, args[0], int(args[1]))
+            elif kind == "fg" and len(args) == 1 and args[0] in ("y", "n"):
+                await self._forget_answer(ctx, args[0] == "y")
             elif kind == "m" and len(args) == 1 and args[0] in self.commands:
                 ctx.toast()
                 await self.commands[args[0]](ctx)
@@ -183,6 +187,24 @@ class Conversation:
 
     async def _help(self, ctx: Ctx) -> None:
         ctx.reply(t("help", size=self.services.practice_size))
+
+    async def _forget(self, ctx: Ctx) -> None:
+        """/forget: ask before deleting everything we keep about the user."""
+        ctx.reply(
+            t("forget_confirm"),
+            keyboard([Button(t("forget_yes"), "fg:y"), Button(t("forget_no"), "fg:n")]),
+        )
+
+    async def _forget_answer(self, ctx: Ctx, confirmed: bool) -> None:
+        """Triggered by the confirmation buttons of /forget."""
+        ctx.toast()
+        ctx.edit(ctx.event.message_id, t("forget_confirm"))
+        if not confirmed:
+            ctx.reply(t("forget_kept"))
+            return
+        await forget_user(ctx.session, ctx.user_id)
+        await forget_state(ctx.session, ctx.user_id)
+        ctx.reply(t("forget_done"))
 
     async def _cancel(self, ctx: Ctx) -> None:
         if not await quiz.cancel(ctx):

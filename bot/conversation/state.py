@@ -41,3 +41,9 @@ def save_state(
     state.data = dict(data)
     state.updated_at = now
     session.add(state)
+
+
+async def forget_state(session: AsyncSession, user_id: int) -> None:
+    state = await session.get(ConversationState, user_id)
+    if state is not None:
+        await session.delete(state)
