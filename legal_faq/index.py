@@ -26,6 +26,10 @@ class Hits:
     matched: NDArray[np.float64]
     mass: float
 
+    def __add__(self, other: Hits) -> Hits:
+        """The hits of two token lists together (BM25 and IDF mass add up over tokens)."""
+        return Hits(self.bm25 + other.bm25, self.matched + other.matched, self.mass + other.mass)
+
     @property
     def coverage(self) -> NDArray[np.float64]:
         """Share of the query's IDF mass each document contains (0..1)."""

@@ -225,11 +225,14 @@ class FaqMatcher:
         if pinyin_only:
             c_bm25, c_cov, c_mass, w_bm25, w_cov, raw_cov = zeros, zeros, zeros, zeros, zeros, zeros
         else:
-            char_hits = self._chars.search(char_ngrams(expanded))
+            # the expansion only appends legal terms, so the expanded query's character hits
+            # are the raw query's plus those of the appended terms (one full search, not two)
+            raw_hits = self._chars.search(char_ngrams(norm))
+            char_hits = raw_hits + self._chars.search(char_ngrams(expanded[len(norm) :]))
             word_hits = self._words.search(words(expanded))
             c_bm25, c_cov, c_mass = char_hits.bm25, char_hits.coverage, char_hits.matched
             w_bm25, w_cov = word_hits.bm25, word_hits.coverage
-            raw_cov = self._chars.search(char_ngrams(norm)).coverage
+            raw_cov = raw_hits.coverage
         c_rel, w_rel, p_rel = _unit(c_bm25), _unit(w_bm25), _unit(p_bm25)
         pre = c_rel + 0.5 * w_rel + p_rel
         k = min(w.candidates, n)
