@@ -1,7 +1,7 @@
 """Match a worker's question, typed in their own words, to the FAQ.
 
 Pipeline (index built once at start-up, see `FaqMatcher.__init__`):
-1. normalise: full/half width, case, punctuation and emoji dropped;
+1. normalise: full/half width, traditional→simplified, case; punctuation and emoji dropped;
 2. expand colloquial words with their legal terms (synonyms.yaml: 老板→用人单位, 开除→解除劳动合同…);
 3. retrieve candidates with BM25 over three channels — character uni/bigrams (robust to typos
    and word order), jieba words (legal dictionary), and toneless pinyin syllables (so homophone
@@ -152,8 +152,9 @@ class FaqMatcher:
         self._pinyin: list[list[str]] = []
         char_docs, word_docs, pinyin_docs = [], [], []
         for entry in self.entries:
-            expanded = [self.synonyms.expand(normalise(t)) for t in entry.texts]
-            syllable_lists = [to_pinyin(normalise(t)) for t in entry.texts]
+            normalised = [normalise(t) for t in entry.texts]
+            expanded = [self.synonyms.expand(t) for t in normalised]
+            syllable_lists = [to_pinyin(t) for t in normalised]
             self._texts.append(expanded)
             self._pinyin.append([" ".join(s) for s in syllable_lists])
             char_docs.append([g for t in expanded for g in char_ngrams(t)])

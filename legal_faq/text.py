@@ -98,14 +98,13 @@ def to_pinyin(text: str) -> list[str]:
     from pypinyin import lazy_pinyin
 
     out: list[str] = []
-    for part in text.split(" "):
-        for chunk in re.findall(r"[\u4e00-\u9fff]+|[a-z]+|\d+", part):
-            if chunk[0] >= "\u4e00":
-                out.extend(lazy_pinyin(chunk))
-            elif chunk.isalpha():
-                out.extend(split_pinyin(chunk) or [chunk])
-            else:
-                out.append(chunk)
+    for chunk in _KEEP.findall(text):
+        if chunk[0] >= "\u4e00":
+            out.extend(lazy_pinyin(chunk))
+        elif chunk.isalpha():
+            out.extend(split_pinyin(chunk) or [chunk])
+        else:
+            out.append(chunk)
     return out
 
 

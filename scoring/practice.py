@@ -145,7 +145,6 @@ class AnswerOutcome:
     correct: bool = False
     question: Question | None = None
     finished: bool = False  # this answer completed the round
-    attempt_id: int = 0
     position: int = 0  # the next question's position
     question_ids: tuple[str, ...] = ()
 
@@ -278,9 +277,7 @@ async def record_answer(
         },
     )
     await _note_result(session, user_id, question.id, correct, now, review=plan.kind == "wrong")
-    return AnswerOutcome(
-        True, correct, question, finished, attempt_id, position + 1, plan.question_ids
-    )
+    return AnswerOutcome(True, correct, question, finished, position + 1, plan.question_ids)
 
 
 _UPSERTS: dict[tuple[str, str], Any] = {}
