@@ -28,8 +28,10 @@ from rapidfuzz import fuzz, process
 from legal_faq.corpus import FaqEntry
 from legal_faq.index import BM25Index
 from legal_faq.text import (
+    Homophones,
     Synonyms,
     char_ngrams,
+    is_dictionary_word,
     is_pinyin_query,
     load_synonyms,
     normalise,
@@ -162,6 +164,10 @@ class FaqMatcher:
             pinyin_docs.append([p for s in syllable_lists for p in _pinyin_tokens(s)])
         self._chars = BM25Index(char_docs)
         self._words = BM25Index(word_docs)
+        self._homophones = Homophones(
+            (t for texts in self._texts for t in texts),
+            filter(is_dictionary_word, self._words.vocabulary),
+        )
         self._pinyin_index = BM25Index(pinyin_docs)
 
     def entry(self, entry_id: str) -> FaqEntry | None:
@@ -217,7 +223,8 @@ class FaqMatcher:
         """
         w = self.weights
         pinyin_only = is_pinyin_query(norm)
-        expanded = self.synonyms.expand(norm)
+        corrected = " ".join([norm, *self._homophones.corrections(norm)])
+        expanded = self.synonyms.expand(corrected)
         syllables = to_pinyin(norm)
         n = len(self.entries)
         pinyin_hits = self._pinyin_index.search(_pinyin_tokens(syllables))

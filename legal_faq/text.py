@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -15,6 +16,7 @@ import zhconv  # type: ignore[import-untyped]
 
 DATA_DIR = Path(__file__).parent / "data"
 
+_HAN = re.compile(r"[\u4e00-\u9fff]+")
 _KEEP = re.compile(r"[\u4e00-\u9fff]+|[a-z]+|\d+")
 _TONES = str.maketrans(
     "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ",
@@ -132,6 +134,14 @@ def words(text: str, user_dict: Path | None = None) -> list[str]:
     return [w for w in jieba.lcut(text) if w.strip()]
 
 
+def is_dictionary_word(word: str) -> bool:
+    """True for a word of jieba's dictionary or the legal one (not one jieba's HMM guessed)."""
+    import jieba
+
+    words("")  # make sure the dictionaries are loaded
+    return bool(jieba.dt.FREQ.get(word))
+
+
 def char_ngrams(text: str, sizes: Iterable[int] = (1, 2)) -> list[str]:
     """Character n-grams of the Chinese parts of a text (robust to typos and word order)."""
     out: list[str] = []
@@ -139,3 +149,44 @@ def char_ngrams(text: str, sizes: Iterable[int] = (1, 2)) -> list[str]:
         for size in sizes:
             out.extend(run[i : i + size] for i in range(len(run) - size + 1))
     return out
+
+
+class Homophones:
+    """Pinyin-input typos corrected against the corpus's own words: a stretch of the query that
+    sounds exactly like a corpus word (2–4 characters), differs from it in one character and has
+    a character pair the corpus never uses also stands for that word (社宝→社保, 结昏→结婚, 怀运→怀孕, 试用其→试用期)."""
+
+    def __init__(self, texts: Iterable[str], vocabulary: Iterable[str]) -> None:
+        from pypinyin import lazy_pinyin
+
+        self._pairs: set[str] = set()
+        for text in texts:
+            for run in _HAN.findall(text):
+                self._pairs.update(run[i : i + 2] for i in range(len(run) - 1))
+        self._sounds: dict[tuple[str, ...], list[str]] = {}
+        for word in vocabulary:
+            if 2 <= len(word) <= 4 and _HAN.fullmatch(word):
+                key = tuple(lazy_pinyin(word))
+                if len(key) == len(word):
+                    self._sounds.setdefault(key, []).append(word)
+
+    def corrections(self, text: str) -> list[str]:
+        """The corpus words that the query's unknown stretches sound like."""
+        from pypinyin import lazy_pinyin
+
+        out: list[str] = []
+        for run in _HAN.findall(text):
+            sounds = lazy_pinyin(run)
+            if len(sounds) != len(run):
+                continue
+            unknown = [run[i : i + 2] not in self._pairs for i in range(len(run) - 1)]
+            for size in (2, 3, 4):
+                for i in range(len(run) - size + 1):
+                    if not any(unknown[i : i + size - 1]):
+                        continue
+                    stretch = run[i : i + size]
+                    for word in self._sounds.get(tuple(sounds[i : i + size]), ()):
+                        typos = sum(a != b for a, b in zip(word, stretch, strict=True))
+                        if typos == 1 and word not in out:
+                            out.append(word)
+        return out
