@@ -1,4 +1,4 @@
-"""A BM25 index over token lists, as sparse matrices, so a query costs a few column sums.
+"""A BM25 index over token lists, as postings arrays, so a query costs a few weighted counts.
 
 Built once at start-up. `search(tokens)` returns, for every document, the BM25 score and the
 share of the query's IDF mass the document contains ("coverage", 0..1), which is what lets the
@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.sparse import csr_matrix  # type: ignore[import-untyped]
 
 
 @dataclass(frozen=True)
@@ -63,10 +62,13 @@ class BM25Index:
         mean_length = lengths.mean() if n else 1.0
         norm = k1 * (1 - b + b * lengths[r] / mean_length)
         weights = self.idf[c] * freq * (k1 + 1) / (freq + norm)
-        # stored token × document, so a query takes a few rows (cheap in CSR)
-        shape = (len(self.vocabulary), n)
-        self._bm25 = csr_matrix((weights, (c, r)), shape=shape)
-        self._present = csr_matrix((self.idf[c], (c, r)), shape=shape)
+        # postings, token by token: the documents holding a token, its BM25 weight and IDF there
+        order = np.argsort(c, kind="stable")
+        self._docs = r[order]
+        self._bm25 = weights[order]
+        self._idf_at = self.idf[c][order]
+        self._starts = np.zeros(len(self.vocabulary) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(c, minlength=len(self.vocabulary)), out=self._starts[1:])
 
     def search(self, tokens: Sequence[str]) -> Hits:
         """BM25 score and matched IDF mass per document for a query's tokens."""
@@ -80,8 +82,14 @@ class BM25Index:
             return Hits(zeros, zeros, unknown_mass)
         cols = np.array([c for c, _ in known])
         qtf = np.array([q for _, q in known], dtype=np.float64)
-        bm25 = np.asarray(self._bm25[cols].T @ qtf).ravel()
-        matched = np.asarray(self._present[cols].T @ qtf).ravel()
+        starts, ends = self._starts[cols], self._starts[cols + 1]
+        at = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends, strict=True)])
+        repeat = np.repeat(qtf, ends - starts)
+        docs = self._docs[at]
+        bm25 = np.bincount(docs, self._bm25[at] * repeat, self.size).astype(np.float64, copy=False)
+        matched = np.bincount(docs, self._idf_at[at] * repeat, self.size).astype(
+            np.float64, copy=False
+        )
         mass = float(self.idf[cols] @ qtf) + unknown_mass
         return Hits(bm25, matched, mass)
 

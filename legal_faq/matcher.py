@@ -7,8 +7,9 @@ Pipeline (index built once at start-up, see `FaqMatcher.__init__`):
    and word order), jieba words (legal dictionary), and toneless pinyin syllables (so homophone
    typos like 产价/和同/共会 and toneless pinyin input still match);
 4. rerank the top candidates by a weighted mix of each channel's coverage of the query and the
-   rapidfuzz similarity (WRatio) of the query to the entry's closest phrasing, in characters and
-   in pinyin;
+   rapidfuzz similarity (normalised Indel ratio) of the query as typed to the entry's closest
+   phrasing, in characters and in toneless pinyin — on the texts before synonym expansion, since
+   WRatio's token-set step scores any two texts sharing one appended legal term as a match;
 5. decide: `answer` (confident), `suggest` (offer the top 3), `none` (out of scope), or
    `greeting`. Weights and thresholds are calibrated on tests/data/faq_eval.yaml
    (bench/faq_eval.py) and recorded in docs/benchmarks.md.
@@ -35,6 +36,7 @@ from legal_faq.text import (
     is_pinyin_query,
     load_synonyms,
     normalise,
+    pinyin_of,
     to_pinyin,
     words,
 )
@@ -86,7 +88,7 @@ FEATURES = (
     "char_cover",  # share of the query's character IDF mass the entry contains
     "word_cover",
     "pinyin_cover",
-    "char_fuzzy",  # rapidfuzz WRatio of the query to the closest phrasing, characters
+    "char_fuzzy",  # rapidfuzz ratio of the query to the closest phrasing, characters
     "pinyin_fuzzy",  # the same in toneless pinyin
     "raw_char_cover",  # character coverage before synonym expansion
 )
@@ -101,10 +103,12 @@ class Weights:
     at all — uses absolute coverage and similarity of the best candidate.
     """
 
-    rank: tuple[float, ...] = (1.0, 0.0, 0.5, 0.25, 0.75, 0.0, 0.0, 0.75, 0.0)
+    rank: tuple[float, ...] = (1.0, 0.0, 0.5, 0.25, 0.75, 0.0, 1.5, 0.5, 0.0)
     confidence: tuple[float, ...] = (0.0, 0.0, 0.0, 0.0, 0.0, 0.5, 0.25, 0.0, 0.25)
-    answer_at: float = 0.45  # confidence for a direct answer …
-    answer_lead: float = 0.15  # … and its ranking lead over the runner-up
+    answer_at: float = 0.3  # confidence for a direct answer …
+    answer_lead: float = 0.2  # … and its ranking lead over the runner-up
+    answer_mass: float = 18.0  # … and this much of the query's IDF mass matched ("合同问题" is
+    # too vague to answer outright, "试用其最长多久" is not)
     in_scope_confidence: float = 0.55  # in scope when this confident …
     in_scope_mass: float = 25.0  # … or when this much of the query's IDF mass matches
     candidates: int = 20
@@ -150,22 +154,24 @@ class FaqMatcher:
         self._by_id = {e.id: e for e in self.entries}
         self.synonyms = synonyms or load_synonyms()
         self.weights = weights or Weights()
-        self._texts: list[list[str]] = []
-        self._pinyin: list[list[str]] = []
+        self._texts: list[list[str]] = []  # normalised, as written
+        self._pinyin: list[list[str]] = []  # toneless pinyin, syllables run together
+        expanded_texts: list[str] = []
         char_docs, word_docs, pinyin_docs = [], [], []
         for entry in self.entries:
             normalised = [normalise(t) for t in entry.texts]
             expanded = [self.synonyms.expand(t) for t in normalised]
             syllable_lists = [to_pinyin(t) for t in normalised]
-            self._texts.append(expanded)
-            self._pinyin.append([" ".join(s) for s in syllable_lists])
+            self._texts.append(normalised)
+            self._pinyin.append(["".join(s) for s in syllable_lists])
+            expanded_texts.extend(expanded)
             char_docs.append([g for t in expanded for g in char_ngrams(t)])
             word_docs.append([w for t in expanded for w in words(t)])
             pinyin_docs.append([p for s in syllable_lists for p in _pinyin_tokens(s)])
         self._chars = BM25Index(char_docs)
         self._words = BM25Index(word_docs)
         self._homophones = Homophones(
-            (t for texts in self._texts for t in texts),
+            expanded_texts,
             filter(is_dictionary_word, self._words.vocabulary),
         )
         self._pinyin_index = BM25Index(pinyin_docs)
@@ -177,9 +183,9 @@ class FaqMatcher:
     def _best_per_entry(
         query: str, entries: list[int], texts: list[list[str]]
     ) -> NDArray[np.float64]:
-        """For each candidate entry, the best WRatio (0..1) of the query to its phrasings."""
+        """For each candidate entry, the best similarity (0..1) of the query to its phrasings."""
         flat = [t for i in entries for t in texts[i]]
-        scores = process.cdist([query], flat, scorer=fuzz.WRatio, dtype=np.float32)[0]
+        scores = process.cdist([query], flat, scorer=fuzz.ratio, dtype=np.float32)[0]
         starts = np.cumsum([0] + [len(texts[i]) for i in entries[:-1]])
         return np.maximum.reduceat(scores, starts).astype(np.float64) / 100
 
@@ -194,7 +200,12 @@ class FaqMatcher:
         if not ranked or not ranked[0].in_scope(w):
             return MatchResult(query, "none", tuple(r.scored for r in ranked[:3]))
         lead = ranked[0].rank - (ranked[1].rank if len(ranked) > 1 else 0.0)
-        confident = ranked[0].confidence >= w.answer_at and lead >= w.answer_lead
+        best = ranked[0]
+        confident = (
+            best.confidence >= w.answer_at
+            and lead >= w.answer_lead
+            and best.matched_mass >= w.answer_mass
+        )
         status: Status = "answer" if confident else "suggest"
         return MatchResult(query, status, tuple(r.scored for r in ranked[:3]))
 
@@ -223,9 +234,10 @@ class FaqMatcher:
         """
         w = self.weights
         pinyin_only = is_pinyin_query(norm)
-        corrected = " ".join([norm, *self._homophones.corrections(norm)])
+        query_words = words(norm)
+        corrected = " ".join([norm, *self._homophones.corrections(query_words)])
         expanded = self.synonyms.expand(corrected)
-        syllables = to_pinyin(norm)
+        syllables = pinyin_of(query_words)
         n = len(self.entries)
         pinyin_hits = self._pinyin_index.search(_pinyin_tokens(syllables))
         p_bm25, p_cov = pinyin_hits.bm25, pinyin_hits.coverage
@@ -237,7 +249,8 @@ class FaqMatcher:
             # are the raw query's plus those of the appended terms (one full search, not two)
             raw_hits = self._chars.search(char_ngrams(norm))
             char_hits = raw_hits + self._chars.search(char_ngrams(expanded[len(norm) :]))
-            word_hits = self._words.search(words(expanded))
+            # jieba cuts at spaces, so the appended terms are words of their own
+            word_hits = self._words.search(query_words + words(expanded[len(norm) :]))
             c_bm25, c_cov, c_mass = char_hits.bm25, char_hits.coverage, char_hits.matched
             w_bm25, w_cov = word_hits.bm25, word_hits.coverage
             raw_cov = raw_hits.coverage
@@ -250,12 +263,12 @@ class FaqMatcher:
         if not top:
             return None
         # one vectorised rapidfuzz call per channel over all candidates' phrasings
-        p_fuzzy = self._best_per_entry(" ".join(syllables), top, self._pinyin)
+        p_fuzzy = self._best_per_entry("".join(syllables), top, self._pinyin)
         if pinyin_only:
-            c_rel, c_cov, raw_cov = p_rel, p_cov, p_cov
+            c_rel, c_cov, raw_cov, c_mass = p_rel, p_cov, p_cov, pinyin_hits.matched
             c_fuzzy = p_fuzzy
         else:
-            c_fuzzy = self._best_per_entry(expanded, top, self._texts)
+            c_fuzzy = self._best_per_entry(norm, top, self._texts)
         idx = np.array(top)
         table = np.column_stack(
             [
@@ -276,7 +289,8 @@ class FaqMatcher:
 @dataclass(frozen=True)
 class Ranked:
     """A candidate: its ranking score, its confidence (0..1) and the IDF mass of the query's
-    characters it contains (long questions told as stories match much, but a small share)."""
+    characters (pinyin tokens for a query typed in pinyin) it contains — long questions told as
+    stories match much, but a small share."""
 
     entry: FaqEntry
     rank: float

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import yaml
@@ -94,20 +93,28 @@ def split_pinyin(letters: str) -> list[str] | None:
     return best[n]
 
 
-def to_pinyin(text: str) -> list[str]:
-    """Toneless syllables of a normalised text; letter runs that read as pinyin are split into
-    syllables, other letters and digits are kept as they are."""
+@lru_cache(maxsize=200_000)
+def word_pinyin(word: str) -> tuple[str, ...]:
+    """Toneless syllables of one word (cached: workers' vocabulary is small, pypinyin is not
+    cheap). Letters that read as pinyin are split into syllables; other letters and digits are
+    kept as they are."""
     from pypinyin import lazy_pinyin
 
-    out: list[str] = []
-    for chunk in _KEEP.findall(text):
-        if chunk[0] >= "\u4e00":
-            out.extend(lazy_pinyin(chunk))
-        elif chunk.isalpha():
-            out.extend(split_pinyin(chunk) or [chunk])
-        else:
-            out.append(chunk)
-    return out
+    if _HAN.fullmatch(word):
+        return tuple(lazy_pinyin(word))
+    if word.isalpha():
+        return tuple(split_pinyin(word) or [word])
+    return (word,)
+
+
+def pinyin_of(word_list: Iterable[str]) -> list[str]:
+    """Toneless syllables of a text given as its jieba words (see `words`)."""
+    return [syllable for word in word_list for syllable in word_pinyin(word)]
+
+
+def to_pinyin(text: str) -> list[str]:
+    """Toneless syllables of a normalised text, word by word (so 还钱 reads huan qian)."""
+    return pinyin_of(words(text))
 
 
 def is_pinyin_query(text: str) -> bool:
@@ -157,8 +164,6 @@ class Homophones:
     a character pair the corpus never uses also stands for that word (社宝→社保, 结昏→结婚, 怀运→怀孕, 试用其→试用期)."""
 
     def __init__(self, texts: Iterable[str], vocabulary: Iterable[str]) -> None:
-        from pypinyin import lazy_pinyin
-
         self._pairs: set[str] = set()
         for text in texts:
             for run in _HAN.findall(text):
@@ -166,19 +171,15 @@ class Homophones:
         self._sounds: dict[tuple[str, ...], list[str]] = {}
         for word in vocabulary:
             if 2 <= len(word) <= 4 and _HAN.fullmatch(word):
-                key = tuple(lazy_pinyin(word))
+                key = word_pinyin(word)
                 if len(key) == len(word):
                     self._sounds.setdefault(key, []).append(word)
 
-    def corrections(self, text: str) -> list[str]:
-        """The corpus words that the query's unknown stretches sound like."""
-        from pypinyin import lazy_pinyin
-
+    def corrections(self, word_list: Sequence[str]) -> list[str]:
+        """The corpus words that the unknown stretches of a query (given as its jieba words)
+        sound like."""
         out: list[str] = []
-        for run in _HAN.findall(text):
-            sounds = lazy_pinyin(run)
-            if len(sounds) != len(run):
-                continue
+        for run, sounds in _han_runs(word_list):
             unknown = [run[i : i + 2] not in self._pairs for i in range(len(run) - 1)]
             for size in (2, 3, 4):
                 for i in range(len(run) - size + 1):
@@ -190,3 +191,20 @@ class Homophones:
                         if typos == 1 and word not in out:
                             out.append(word)
         return out
+
+
+def _han_runs(word_list: Sequence[str]) -> list[tuple[str, list[str]]]:
+    """Runs of consecutive Chinese words, each with one syllable per character."""
+    runs: list[tuple[str, list[str]]] = []
+    chars: list[str] = []
+    sounds: list[str] = []
+    for word in [*word_list, ""]:
+        syllables = word_pinyin(word) if word and _HAN.fullmatch(word) else ()
+        if len(syllables) == len(word) and word:
+            chars.append(word)
+            sounds.extend(syllables)
+            continue
+        if chars:
+            runs.append(("".join(chars), sounds))
+        chars, sounds = [], []
+    return runs

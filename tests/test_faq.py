@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from bench.faq_eval import evaluate
+from bench.faq_eval import HOLDOUT, evaluate
 from bot.conversation.context import Services
 from bot.conversation.router import Conversation
 from legal_faq import FaqMatcher, FaqMiss, load_corpus, validate_faq
-from legal_faq.text import load_synonyms, normalise, split_pinyin, to_pinyin
+from legal_faq.text import Homophones, load_synonyms, normalise, split_pinyin, to_pinyin, words
 from question_bank import StatuteLibrary
 from tests.flowkit import ChatDriver
 
@@ -120,6 +120,27 @@ def test_toneless_pinyin_and_union_homophone(matcher: FaqMatcher) -> None:
     assert any(i.startswith("tul-") for i in union)
 
 
+def test_pinyin_typos_are_corrected_against_the_corpus_words() -> None:
+    homophones = Homophones(
+        ["公司不交社保", "结婚以后被辞退", "怀孕期间", "试用期多长"],
+        ["社保", "结婚", "怀孕", "试用期", "公司"],
+    )
+    assert homophones.corrections(words("没交社宝")) == ["社保"]
+    assert homophones.corrections(words("不能结昏")) == ["结婚"]
+    assert homophones.corrections(words("试用其才半个月")) == ["试用期"]
+    # words the corpus already has are left alone, and so is a sound two characters away
+    assert homophones.corrections(words("公司不交社保")) == []
+    assert (
+        homophones.corrections(words("攻丝")) == []
+    )  # gong si, like 公司, but both characters differ
+    assert homophones.corrections(words("工司")) == ["公司"]
+
+
+def test_a_vague_question_is_not_answered_outright(matcher: FaqMatcher) -> None:
+    result = matcher.match("合同问题")
+    assert result.status == "suggest" and len(result.best) == 3
+
+
 @pytest.mark.parametrize("query", ["你好", "在吗", "谢谢"])
 def test_greetings_get_a_greeting(matcher: FaqMatcher, query: str) -> None:
     assert matcher.match(query).status == "greeting"
@@ -139,6 +160,16 @@ def test_evaluation_set_floor(matcher: FaqMatcher) -> None:
     assert report.top1 >= 0.85  # the issue's floor; goal 92 %
     assert report.top3 >= 0.95  # goal 97 %
     assert report.rejection >= 0.93  # goal 95 %
+    assert report.precision >= 0.95  # a direct answer is nearly always the right one
+
+
+def test_holdout_set_floor(matcher: FaqMatcher) -> None:
+    """The separately written set: what is tuned on faq_eval.yaml must carry over."""
+    report = evaluate(matcher, HOLDOUT)
+    assert report.in_scope >= 140 and report.out_of_scope >= 25
+    assert report.top1 >= 0.85 and report.top3 >= 0.95
+    assert report.rejection >= 0.85
+    assert report.precision >= 0.95
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -204,9 +235,7 @@ async def test_unanswered_and_disliked_are_kept_without_user_ids(
 async def test_suggestions_can_be_picked(faq_conversation, matcher) -> None:
     chat = ChatDriver(faq_conversation, 33)
     query = next(
-        q
-        for q in ("怀孕了公司要开除我", "共会怎么加入", "chan jia duo shao tian")
-        if matcher.match(q).status == "suggest"
+        q for q in ("怀孕了", "加班", "shi yong qi") if matcher.match(q).status == "suggest"
     )
     await chat.send(query)
     shown = chat.last("您是不是想问")
