@@ -35,6 +35,10 @@ class Hits:
         return self.matched / self.mass if self.mass else self.matched
 
 
+DENSE_SHARE = 16  # a token in at least 1/16 of the documents is kept dense too …
+DENSE_CELLS = 4_000_000  # … within this many matrix cells (16 MB per matrix)
+
+
 class BM25Index:
     def __init__(self, documents: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.6) -> None:
         self.vocabulary: dict[str, int] = {}
@@ -69,6 +73,24 @@ class BM25Index:
         self._idf_at = self.idf[c][order]
         self._starts = np.zeros(len(self.vocabulary) + 1, dtype=np.int64)
         np.cumsum(np.bincount(c, minlength=len(self.vocabulary)), out=self._starts[1:])
+        # Tokens most documents share (的, 不, de…) would make every query walk most postings:
+        # their columns are kept dense as well, so a query takes them by one small matrix
+        # product and walks postings only for the rarer tokens.
+        doc_freq_of = np.diff(self._starts)
+        common = np.argsort(-doc_freq_of, kind="stable")[
+            : min(
+                int((doc_freq_of >= max(n // DENSE_SHARE, 2)).sum()),
+                DENSE_CELLS // max(n, 1),
+            )
+        ]
+        self._dense_at = np.full(len(self.vocabulary), -1, dtype=np.int64)
+        self._dense_at[common] = np.arange(len(common))
+        self._dense_bm25 = np.zeros((n, len(common)), dtype=np.float32, order="F")
+        self._dense_idf = np.zeros((n, len(common)), dtype=np.float32, order="F")
+        for j, col in enumerate(common):
+            start, end = self._starts[col], self._starts[col + 1]
+            self._dense_bm25[self._docs[start:end], j] = self._bm25[start:end]
+            self._dense_idf[self._docs[start:end], j] = self._idf_at[start:end]
 
     def search(self, tokens: Sequence[str]) -> Hits:
         """BM25 score and matched IDF mass per document for a query's tokens."""
@@ -82,15 +104,23 @@ class BM25Index:
             return Hits(zeros, zeros, unknown_mass)
         cols = np.array([c for c, _ in known])
         qtf = np.array([q for _, q in known], dtype=np.float64)
-        starts, ends = self._starts[cols], self._starts[cols + 1]
-        at = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends, strict=True)])
-        repeat = np.repeat(qtf, ends - starts)
-        docs = self._docs[at]
-        bm25 = np.bincount(docs, self._bm25[at] * repeat, self.size).astype(np.float64, copy=False)
-        matched = np.bincount(docs, self._idf_at[at] * repeat, self.size).astype(
-            np.float64, copy=False
-        )
         mass = float(self.idf[cols] @ qtf) + unknown_mass
+        dense = self._dense_at[cols]
+        is_dense = dense >= 0
+        bm25 = np.zeros(self.size)
+        matched = np.zeros(self.size)
+        if is_dense.any():
+            weights = qtf[is_dense].astype(np.float32)
+            bm25 += self._dense_bm25[:, dense[is_dense]] @ weights
+            matched += self._dense_idf[:, dense[is_dense]] @ weights
+        cols, qtf = cols[~is_dense], qtf[~is_dense]
+        if cols.size:
+            starts, ends = self._starts[cols], self._starts[cols + 1]
+            at = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends, strict=True)])
+            repeat = np.repeat(qtf, ends - starts)
+            docs = self._docs[at]
+            bm25 += np.bincount(docs, self._bm25[at] * repeat, self.size)
+            matched += np.bincount(docs, self._idf_at[at] * repeat, self.size)
         return Hits(bm25, matched, mass)
 
     def _unknown_idf(self) -> float:
