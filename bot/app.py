@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -54,6 +55,7 @@ async def build_app(
         library=StatuteLibrary(),
         practice_size=settings.practice_size,
         faq=matcher,
+        tz=ZoneInfo(settings.tz),
     )
     conversation = Conversation(session_factory(engine), services, clock)
     return App(settings, engine, conversation)

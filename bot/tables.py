@@ -2,9 +2,11 @@
 
 from sqlmodel import SQLModel
 
-import bot.conversation.state
+import bot.conversation.state  # noqa: F401
+import legal_aid.models  # noqa: F401
+import legal_faq.misses  # noqa: F401
 import scoring.models  # noqa: F401
 
 metadata = SQLModel.metadata
 
-__all__ = ["bot", "metadata"]
+__all__ = ["metadata"]

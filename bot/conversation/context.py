@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -31,6 +32,7 @@ class Services:
     practice_size: int = 10
     plans: PlanCache = field(default_factory=PlanCache)
     faq: FaqMatcher | None = None
+    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))  # for dates shown
 
 
 @dataclass
@@ -54,6 +56,10 @@ class Ctx:
 
     def reply(self, text: str, buttons: Keyboard = ()) -> None:
         self.actions.append(SendMessage(self.event.chat_id, fit_text(text), buttons))
+
+    def notify(self, chat_id: int, text: str, buttons: Keyboard = ()) -> None:
+        """Message another user (a lawyer, a worker) than the one who sent the event."""
+        self.actions.append(SendMessage(chat_id, fit_text(text), buttons))
 
     def edit(self, message_id: int | None, text: str, buttons: Keyboard = ()) -> None:
         if message_id is not None:

@@ -15,11 +15,14 @@ MESSAGES: dict[str, str] = {
         "/quiz 练习答题（每轮 {size} 题，可选法律）\n"
         "/wrong 复习我的错题\n"
         "/ask 问法律问题（也可以直接打字提问）\n"
+        "/lawyer 预约值班律师免费咨询\n"
+        "/mybookings 查看或取消我的预约\n"
         "/cancel 退出当前操作\n"
         "/forget 删除我的全部记录\n"
         "/help 查看本帮助\n\n"
         "答题时直接点按钮：单选点选项；多选先勾选再点“提交”；判断题点“对”或“错”。\n"
-        "每题答完都会给出正确答案、解析和法条出处，点“📖 法条原文”可以看原文。"
+        "每题答完都会给出正确答案、解析和法条出处，点“📖 法条原文”可以看原文。\n\n"
+        "值班律师：发送 /duty 查看和处理咨询预约。"
     ),
     "menu_quiz": "📝 开始练习",
     "menu_wrong": "📕 错题复习",
@@ -45,7 +48,7 @@ MESSAGES: dict[str, str] = {
         "抱歉，这个问题我还答不上来 🙏\n\n"
         "我能回答劳动合同、工资加班、辞退补偿、工会、女职工孕期产假哺乳、性骚扰防治、宪法权利等方面的问题，"
         "请换个说法再问一次。\n\n"
-        "需要专业帮助可以拨打法律援助热线 12348，或职工服务热线 12351。"
+        "需要专业帮助可以点下面的“预约律师”，或拨打法律援助热线 12348、职工服务热线 12351。"
     ),
     "faq_greeting": (
         "您好！我是职工普法小助手 👋\n直接打字问我劳动法律问题就行，比如“老板不签合同怎么办”“产假有多少天”。"
@@ -57,6 +60,71 @@ MESSAGES: dict[str, str] = {
     "faq_thanks_up": "谢谢反馈！",
     "faq_thanks_down": "谢谢反馈，我们会改进这个回答。需要帮助可拨打 12348。",
     "faq_unavailable": "法律问答暂时不可用，请稍后再试，或拨打法律援助热线 12348。",
+    "faq_book": "👩‍⚖️ 预约律师",
+    # booking a lawyer
+    "book_ask_topic": (
+        "👩‍⚖️ 预约法律援助律师（免费）\n\n请用一两句话说说您想咨询什么，比如“干了两年没签合同，被辞退了”。"
+        "律师会提前看到，请不要写身份证号、银行卡号。\n\n发送 /cancel 可以随时退出。"
+    ),
+    "book_topic_length": "请用 {low}–{high} 个字说说您想咨询的问题。",
+    "book_pick_slot": "咨询内容：{topic}\n\n请选择一个时间（值班律师按时联系您）：",
+    "book_no_slots": (
+        "抱歉，最近 7 天没有可预约的值班律师时段 🙏\n\n"
+        "您可以直接拨打法律援助热线 12348，或职工服务热线 12351，过几天再发送 /lawyer 试试。"
+    ),
+    "book_ask_phone": (
+        "请发送您的手机号，律师会按时打电话给您。\n不方便留电话的，点“不留电话”，律师会在这里给您留言。"
+    ),
+    "book_no_phone": "不留电话",
+    "book_bad_phone": "这个号码好像不对，请发送 11 位手机号（或带区号的座机号），或点“不留电话”。",
+    "book_phone_none": "不留电话（律师在这里留言）",
+    "book_check": (
+        "请确认预约：\n🕒 {when}\n👩‍⚖️ {lawyer}\n📝 {topic}\n📞 {phone}\n\n确认后律师会收到您的预约。"
+    ),
+    "book_confirm": "✅ 确认预约",
+    "book_abort": "取消",
+    "book_aborted": "已退出预约，什么都没有提交。需要时再发送 /lawyer。",
+    "book_use_buttons": "请点上面的按钮继续预约，或发送 /cancel 退出预约。",
+    "book_confirmed_short": "预约已提交 ✅",
+    "book_submitted": (
+        "预约已提交（编号 #{id}），正在等律师确认：\n🕒 {when}\n👩‍⚖️ {lawyer}\n\n"
+        "律师接受后我会马上通知您。发送 /mybookings 可以查看或取消预约。"
+    ),
+    "book_taken": "这个时段刚刚被别人约走了，请另选一个时间。",
+    "book_too_late": "这个时段马上就要开始，来不及预约了，请另选一个时间。",
+    "book_too_many": "您已经有 {limit} 个还没结束的预约了，请先等律师处理，或取消一个再约。",
+    "book_accepted": "✅ 律师已接受您的预约 #{id}：\n🕒 {when}\n👩‍⚖️ {lawyer}\n\n请按时留意电话或这里的消息。",
+    "book_declined": (
+        "抱歉，律师这个时段无法接待，您的预约 #{id}（{when}）已取消。\n"
+        "您可以发送 /lawyer 另约时间，或拨打法律援助热线 12348。"
+    ),
+    "book_none_yet": "您现在没有预约。需要律师帮忙请发送 /lawyer。",
+    "book_line": "预约 #{id}｜{status}\n🕒 {when}\n👩‍⚖️ {lawyer}",
+    "book_cancel": "取消预约",
+    "book_cancel_sure": "确定要取消这个预约吗？",
+    "book_cancel_yes": "确定取消",
+    "book_keep": "保留预约",
+    "book_kept": "预约保留，没有变化。",
+    "book_cancelled_toast": "预约已取消",
+    "status_pending": "⏳ 等律师确认",
+    "status_accepted": "✅ 已确认",
+    "status_declined": "律师无法接待",
+    "status_cancelled": "已取消",
+    "status_done": "已完成",
+    # the lawyer's desk
+    "lawyer_only": "这个功能只有登记在值班表上的律师可以使用。",
+    "desk_new": "📥 新的咨询预约",
+    "desk_booking": "预约 #{id}｜{status}\n🕒 {when}\n📝 {topic}\n📞 {phone}",
+    "desk_no_phone": "未留电话，请在机器人里留言",
+    "desk_accept": "✅ 接受",
+    "desk_decline": "婉拒",
+    "desk_done": "☑️ 已完成",
+    "desk_accepted_toast": "已接受，已通知职工",
+    "desk_declined_toast": "已婉拒，已通知职工",
+    "desk_done_toast": "已标记完成",
+    "desk_cancelled": "预约 #{id}（{when}）已被职工取消，这个时段空出来了。",
+    "desk_empty": "{name}，您目前没有待处理的咨询预约。",
+    "desk_header": "{name}，您有 {count} 个咨询预约：",
     "text_in_quiz": "正在答题中：请直接点题目下方的按钮作答。想退出本轮请发送 /cancel。",
     "cancelled": "已退出本轮练习，已答的题目和成绩都保存好了。发送 /quiz 可以重新开始。",
     "nothing_to_cancel": "当前没有进行中的操作。发送 /help 查看可以做什么。",
@@ -114,6 +182,8 @@ COMMAND_MENU: tuple[tuple[str, str], ...] = (
     ("quiz", "练习答题"),
     ("wrong", "复习错题"),
     ("ask", "法律问答"),
+    ("lawyer", "预约律师"),
+    ("mybookings", "我的预约"),
     ("cancel", "退出当前操作"),
     ("forget", "删除我的记录"),
     ("help", "使用帮助"),

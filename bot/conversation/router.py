@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.conversation import faq, quiz
+from bot.conversation import faq, lawyer, quiz
 from bot.conversation.actions import Action, AnswerCallback, Button, SendMessage, keyboard
 from bot.conversation.context import Ctx, Services
 from bot.conversation.events import Event
@@ -66,6 +66,9 @@ class Conversation:
             "cancel": self._cancel,
             "ask": self._ask,
             "forget": self._forget,
+            "lawyer": lawyer.start,
+            "mybookings": lawyer.show_my_bookings,
+            "duty": lawyer.show_duty,
         }
 
     @staticmethod
@@ -131,6 +134,9 @@ class Conversation:
         if len(text) > MAX_TEXT_LENGTH:
             ctx.reply(t("too_long", length=len(text), limit=MAX_TEXT_LENGTH))
             return
+        if (await ctx.state()).flow in lawyer.FLOWS:
+            await lawyer.on_text(ctx, text)
+            return
         in_round = await active_round(ctx.session, ctx.user_id) is not None
         if in_round and ANSWER_LIKE.fullmatch(text):
             ctx.reply(t("text_in_quiz"))
@@ -168,6 +174,26 @@ class Conversation:
                 await faq.on_vote(ctx, args[0], useful=kind == "fu")
             elif kind == "fl" and len(args) == 2:
                 await faq.on_article(ctx, args[0], int(args[1]))
+            elif kind == "bk" and len(args) <= 1:
+                await faq.on_book(ctx, args[0] if args else None)
+            elif kind == "bs" and len(args) == 1:
+                await lawyer.on_slot(ctx, int(args[0]))
+            elif kind == "bp" and not args:
+                await lawyer.on_no_phone(ctx)
+            elif kind == "bc" and not args:
+                await lawyer.on_confirm(ctx)
+            elif kind == "bq" and not args:
+                await lawyer.on_abort(ctx)
+            elif kind == "bx" and len(args) == 1:
+                await lawyer.on_cancel_asked(ctx, int(args[0]))
+            elif kind == "by" and len(args) == 1:
+                await lawyer.on_cancel_confirmed(ctx, int(args[0]))
+            elif kind == "bz" and not args:
+                await lawyer.on_keep(ctx)
+            elif kind in ("ba", "bd") and len(args) == 1:
+                await lawyer.on_decide(ctx, int(args[0]), accept=kind == "ba")
+            elif kind == "bf" and len(args) == 1:
+                await lawyer.on_done(ctx, int(args[0]))
             elif kind == "fg" and len(args) == 1 and args[0] in ("y", "n"):
                 await self._forget_answer(ctx, args[0] == "y")
             elif kind == "m" and len(args) == 1 and args[0] in self.commands:
@@ -203,10 +229,13 @@ class Conversation:
             ctx.reply(t("forget_kept"))
             return
         await forget_user(ctx.session, ctx.user_id)
+        await lawyer.forget(ctx)
         await forget_state(ctx.session, ctx.user_id)
         ctx.reply(t("forget_done"))
 
     async def _cancel(self, ctx: Ctx) -> None:
+        if await lawyer.abort_flow(ctx):
+            return
         if not await quiz.cancel(ctx):
             await ctx.set_state(None)
             ctx.reply(t("nothing_to_cancel"))

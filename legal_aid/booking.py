@@ -1,0 +1,221 @@
+"""Booking consultations: free slots, booking one, the lawyer's decision, cancelling.
+
+Every change of a booking or a slot is a conditional UPDATE (`… WHERE status = 'pending'`,
+`… WHERE booking_id IS NULL`), so two taps, two workers or two bot instances racing for the
+same slot or booking cannot both win.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from legal_aid.models import ACTIVE, Booking, DutySlot, Lawyer
+
+MAX_ACTIVE_PER_USER = 2  # bookings a worker may hold at once
+BOOK_AHEAD = timedelta(minutes=30)  # a slot can be booked until this long before it starts
+SHOW_DAYS = 7  # how far ahead free slots are offered
+
+
+class BookingError(Exception):
+    """Why a booking could not be made (the message key says it to the worker)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+@dataclass(frozen=True)
+class SlotView:
+    slot: DutySlot
+    lawyer: Lawyer
+
+
+@dataclass(frozen=True)
+class BookingView:
+    booking: Booking
+    slot: DutySlot
+    lawyer: Lawyer
+
+
+async def lawyer_by_telegram(session: AsyncSession, telegram_id: int) -> Lawyer | None:
+    found = await session.exec(
+        select(Lawyer).where(Lawyer.telegram_id == telegram_id, col(Lawyer.active).is_(True))
+    )
+    return found.first()
+
+
+async def free_slots(session: AsyncSession, now: datetime, limit: int = 8) -> list[SlotView]:
+    """The earliest free slots of active lawyers, from BOOK_AHEAD on, for SHOW_DAYS days."""
+    found = await session.exec(
+        select(DutySlot, Lawyer)
+        .join(Lawyer, col(Lawyer.id) == DutySlot.lawyer_id)
+        .where(
+            col(DutySlot.booking_id).is_(None),
+            col(Lawyer.active).is_(True),
+            DutySlot.starts_at >= now + BOOK_AHEAD,
+            DutySlot.starts_at < now + timedelta(days=SHOW_DAYS),
+        )
+        .order_by(col(DutySlot.starts_at), col(DutySlot.id))
+        .limit(limit)
+    )
+    return [SlotView(slot, lawyer) for slot, lawyer in found.all()]
+
+
+async def active_bookings(session: AsyncSession, user_id: int) -> list[BookingView]:
+    """A worker's pending and accepted bookings, soonest first."""
+    return await _views(session, Booking.user_id == user_id, col(Booking.status).in_(ACTIVE))
+
+
+async def agenda(session: AsyncSession, lawyer: Lawyer, now: datetime) -> list[BookingView]:
+    """A lawyer's pending and accepted bookings from today on, soonest first."""
+    since = now - timedelta(hours=12)
+    return await _views(
+        session,
+        Booking.lawyer_id == lawyer.id,
+        col(Booking.status).in_(ACTIVE),
+        DutySlot.starts_at >= since,
+    )
+
+
+async def booking_view(session: AsyncSession, booking_id: int) -> BookingView | None:
+    views = await _views(session, Booking.id == booking_id)
+    return views[0] if views else None
+
+
+async def _views(session: AsyncSession, *where: object) -> list[BookingView]:
+    found = await session.exec(
+        select(Booking, DutySlot, Lawyer)
+        .join(DutySlot, col(DutySlot.id) == Booking.slot_id)
+        .join(Lawyer, col(Lawyer.id) == Booking.lawyer_id)
+        .where(*where)  # type: ignore[arg-type]
+        .order_by(col(DutySlot.starts_at), col(Booking.id))
+    )
+    return [BookingView(b, s, lawyer) for b, s, lawyer in found.all()]
+
+
+async def book(
+    session: AsyncSession,
+    user_id: int,
+    slot_id: int,
+    topic: str,
+    phone: str | None,
+    now: datetime,
+    faq_entry_id: str | None = None,
+) -> BookingView:
+    """Take a free slot for a worker; BookingError('book_taken' | 'book_too_many' | …)."""
+    if len(await active_bookings(session, user_id)) >= MAX_ACTIVE_PER_USER:
+        raise BookingError("book_too_many")
+    slot = await session.get(DutySlot, slot_id)
+    lawyer = await session.get(Lawyer, slot.lawyer_id) if slot is not None else None
+    if slot is None or lawyer is None or not lawyer.active:
+        raise BookingError("book_taken")
+    if slot.starts_at < now + BOOK_AHEAD:
+        raise BookingError("book_too_late")
+    booking = Booking(
+        user_id=user_id,
+        slot_id=slot_id,
+        lawyer_id=slot.lawyer_id,
+        topic=topic[:300],
+        phone=phone,
+        faq_entry_id=faq_entry_id,
+        created_at=now,
+    )
+    session.add(booking)
+    await session.flush()
+    claimed = await (await session.connection()).execute(
+        update(DutySlot)
+        .where(col(DutySlot.id) == slot_id, col(DutySlot.booking_id).is_(None))
+        .values(booking_id=booking.id)
+    )
+    if claimed.rowcount != 1:
+        await session.delete(booking)
+        await session.flush()
+        raise BookingError("book_taken")
+    await session.refresh(slot)
+    return BookingView(booking, slot, lawyer)
+
+
+async def _move(
+    session: AsyncSession,
+    booking_id: int,
+    from_status: tuple[str, ...],
+    to_status: str,
+    now: datetime,
+    **who: int,
+) -> BookingView | None:
+    """Change a booking's status if it is in `from_status` (and belongs to `who`)."""
+    conditions = [col(Booking.id) == booking_id, col(Booking.status).in_(from_status)]
+    if "user_id" in who:
+        conditions.append(col(Booking.user_id) == who["user_id"])
+    if "lawyer_id" in who:
+        conditions.append(col(Booking.lawyer_id) == who["lawyer_id"])
+    moved = await (await session.connection()).execute(
+        update(Booking).where(*conditions).values(status=to_status, decided_at=now)
+    )
+    if moved.rowcount != 1:
+        return None
+    if to_status not in ACTIVE and to_status != "done":
+        await (await session.connection()).execute(
+            update(DutySlot).where(col(DutySlot.booking_id) == booking_id).values(booking_id=None)
+        )
+    view = await booking_view(session, booking_id)
+    if view is not None:
+        await session.refresh(view.booking)
+        await session.refresh(view.slot)
+    return view
+
+
+async def decide(
+    session: AsyncSession, booking_id: int, lawyer: Lawyer, accept: bool, now: datetime
+) -> BookingView | None:
+    """The booked lawyer accepts or declines a pending booking (a declined one frees its
+    slot); None if it is not theirs or no longer pending."""
+    assert lawyer.id is not None
+    status = "accepted" if accept else "declined"
+    return await _move(session, booking_id, ("pending",), status, now, lawyer_id=lawyer.id)
+
+
+async def complete(
+    session: AsyncSession, booking_id: int, lawyer: Lawyer, now: datetime
+) -> BookingView | None:
+    """The lawyer marks an accepted consultation as done."""
+    assert lawyer.id is not None
+    return await _move(session, booking_id, ("accepted",), "done", now, lawyer_id=lawyer.id)
+
+
+async def cancel(
+    session: AsyncSession, booking_id: int, user_id: int, now: datetime
+) -> BookingView | None:
+    """The worker cancels their pending or accepted booking; the slot is free again."""
+    return await _move(session, booking_id, ACTIVE, "cancelled", now, user_id=user_id)
+
+
+@dataclass(frozen=True)
+class Withdrawn:
+    """An active booking deleted with its worker's data (what its lawyer needs to be told)."""
+
+    booking_id: int
+    lawyer_telegram_id: int
+    starts_at: datetime
+
+
+async def forget_bookings(session: AsyncSession, user_id: int) -> list[Withdrawn]:
+    """Delete every booking of a worker (topic, phone and all), freeing held slots; returns
+    the ones that were still active, so their lawyers can be told."""
+    withdrawn = [
+        Withdrawn(v.booking.id or 0, v.lawyer.telegram_id, v.slot.starts_at)
+        for v in await active_bookings(session, user_id)
+    ]
+    mine = select(Booking.id).where(Booking.user_id == user_id)
+    await (await session.connection()).execute(
+        update(DutySlot).where(col(DutySlot.booking_id).in_(mine)).values(booking_id=None)
+    )
+    await (await session.connection()).execute(
+        delete(Booking).where(col(Booking.user_id) == user_id)
+    )
+    return withdrawn

@@ -1,0 +1,263 @@
+"""Booking a consultation with an on-duty lawyer: the roster, the booking rules and the flows
+of worker and lawyer, driven through the conversation layer with a fake clock."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlmodel import select
+
+from bot.conversation.actions import SendMessage
+from bot.conversation.context import Services
+from bot.conversation.router import Conversation
+from legal_aid import Booking, DutySlot, RosterInvalid, free_slots, import_roster, read_roster
+from legal_faq import FaqMatcher, load_corpus
+from question_bank import StatuteLibrary
+from tests.flowkit import ChatDriver
+
+TZ = ZoneInfo("Asia/Shanghai")
+LAWYER, OTHER_LAWYER = 9001, 9002
+ROSTER = """\
+slot_minutes: 30
+lawyers:
+  - telegram_id: 9001
+    name: 王律师
+    firm: 明法律师事务所
+    duty:
+      - {date: 2026-11-26, from: "14:00", to: "15:00"}
+  - telegram_id: 9002
+    name: 李律师
+    duty:
+      - {date: 2026-11-27, from: "09:00", to: "09:30"}
+"""
+
+
+@pytest.fixture(scope="module")
+def matcher() -> FaqMatcher:
+    return FaqMatcher(load_corpus())
+
+
+@pytest.fixture
+async def desk(sessions, small_bank, clock, matcher, tmp_path: Path) -> Conversation:  # type: ignore[no-untyped-def]
+    path = tmp_path / "roster.yaml"
+    path.write_text(ROSTER, encoding="utf-8")
+    async with sessions() as session:
+        await import_roster(session, read_roster(path, TZ))
+        await session.commit()
+    services = Services(bank=small_bank, library=StatuteLibrary(), faq=matcher, tz=TZ)
+    return Conversation(sessions, services, clock)
+
+
+def to(driver: ChatDriver, actions: list) -> None:  # type: ignore[type-arg]
+    """Deliver to another user what an event produced (as Telegram would)."""
+    driver._apply(actions)
+
+
+async def book_first_slot(worker: ChatDriver, topic: str = "干了两年没签合同被辞退了") -> list:  # type: ignore[type-arg]
+    await worker.send("/lawyer")
+    await worker.send(topic)
+    await worker.press("11月26日（周四）14:00")
+    await worker.send("138 1234 5678")
+    return await worker.press("确认预约")
+
+
+async def test_roster_makes_slots_and_reimport_keeps_them(tmp_path: Path, sessions, clock) -> None:
+    path = tmp_path / "roster.yaml"
+    path.write_text(ROSTER, encoding="utf-8")
+    roster = read_roster(path, TZ)
+    assert len(roster.slots) == 3  # 14:00, 14:30 and 09:00
+    assert roster.slots[0].starts_at.astimezone(TZ).hour == 14
+    async with sessions() as session:
+        assert await import_roster(session, roster) == (2, 3)
+        assert await import_roster(session, roster) == (2, 0)
+        await session.commit()
+        assert len(await free_slots(session, clock.now())) == 3
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "message"),
+    [
+        ("telegram_id: 9002", "telegram_id: 9001", 8, "listed twice"),
+        ('to: "15:00"', 'to: "14:10"', 7, "shorter than one"),
+        ('from: "14:00"', 'from: "25:00"', 7, "time"),
+        ("    name: 李律师\n", "", 8, "name"),
+        ("slot_minutes: 30", "slot_minutes: 30\nextra: 1", 2, "extra"),
+    ],
+)
+def test_roster_problems_name_file_and_line(
+    tmp_path: Path, old: str, new: str, line: int, message: str
+) -> None:
+    path = tmp_path / "roster.yaml"
+    path.write_text(ROSTER.replace(old, new), encoding="utf-8")
+    with pytest.raises(RosterInvalid) as caught:
+        read_roster(path, TZ)
+    problems = [str(p) for p in caught.value.problems]
+    assert any(p.startswith(f"{path}:{line}:") and message in p for p in problems), problems
+
+
+async def test_worker_books_lawyer_accepts_and_marks_done(desk, sessions) -> None:
+    worker, lawyer = ChatDriver(desk, 501, "小张"), ChatDriver(desk, LAWYER)
+    await worker.send("/lawyer")
+    assert "想咨询什么" in worker.last().text
+    await worker.send("嗯")  # too short: asked again, nothing changes
+    assert "4–300" in worker.last().text
+    await worker.send("干了两年没签合同被辞退了")
+    slots = worker.last("请选择一个时间")
+    assert [b.text for b in slots.buttons][:3] == [
+        "11月26日（周四）14:00–14:30 王律师",
+        "11月26日（周四）14:30–15:00 王律师",
+        "11月27日（周五）09:00–09:30 李律师",
+    ]
+    await worker.press("11月26日（周四）14:00", slots)
+    await worker.send("我的电话是12345")
+    assert "号码好像不对" in worker.last().text
+    await worker.send("+86 138-1234-5678")
+    check = worker.last("请确认预约")
+    assert "13812345678" in check.text and "明法律师事务所" in check.text
+    actions = await worker.press("确认预约", check)
+    assert "正在等律师确认" in worker.last().text
+    to(lawyer, actions)
+    note = lawyer.last("新的咨询预约")
+    assert "干了两年没签合同被辞退了" in note.text and "13812345678" in note.text
+    assert not any(isinstance(a, SendMessage) and a.chat_id == OTHER_LAWYER for a in actions)
+
+    to(worker, await lawyer.press("接受", note))
+    assert "律师已接受您的预约" in worker.last().text
+    assert "已确认" in lawyer.messages[note.id].text
+    await lawyer.press("已完成", lawyer.messages[note.id])
+    async with sessions() as session:
+        booking = (await session.exec(select(Booking))).one()
+    assert booking.status == "done" and booking.user_id == 501
+
+
+async def test_declined_booking_frees_the_slot(desk, sessions, clock) -> None:
+    worker, lawyer = ChatDriver(desk, 502), ChatDriver(desk, LAWYER)
+    to(lawyer, await book_first_slot(worker))
+    to(worker, await lawyer.press("婉拒", lawyer.last("新的咨询预约")))
+    assert "无法接待" in worker.last().text and "12348" in worker.last().text
+    async with sessions() as session:
+        assert len(await free_slots(session, clock.now())) == 3
+
+
+async def test_only_the_booked_lawyer_decides_and_only_once(desk) -> None:
+    worker, lawyer, other = (
+        ChatDriver(desk, 503),
+        ChatDriver(desk, LAWYER),
+        ChatDriver(desk, OTHER_LAWYER),
+    )
+    to(lawyer, await book_first_slot(worker))
+    note = lawyer.last("新的咨询预约")
+    booking_id = note.button("接受").data.split(":")[1]
+    await worker.press_data(f"ba:{booking_id}")  # a worker forging the lawyer's button
+    assert worker.toasts[-1].alert and "律师" in worker.toasts[-1].text
+    await other.send("/duty")
+    assert "没有待处理" in other.last().text
+    await other.press_data(f"ba:{booking_id}")  # another lawyer's forged tap
+    assert "过期" in other.toasts[-1].text or "失效" in other.toasts[-1].text
+    await lawyer.press("接受", note)
+    before = len(worker.messages)
+    to(worker, await lawyer.press_data(f"bd:{booking_id}", note.id))  # stale: already accepted
+    assert len(worker.messages) == before
+    await lawyer.send("/duty")
+    assert "1 个咨询预约" in lawyer.last("咨询预约：").text
+
+
+async def test_two_workers_race_for_one_slot(desk, sessions, clock) -> None:
+    first, second = ChatDriver(desk, 504), ChatDriver(desk, 505)
+    for worker in (first, second):
+        await worker.send("/lawyer")
+        await worker.send("公司不给加班费怎么办")
+        await worker.press("11月26日（周四）14:00")
+        await worker.press("不留电话")
+    results = await asyncio.gather(first.press("确认预约"), second.press("确认预约"))
+    texts = [next(a.text for a in r if isinstance(a, SendMessage)) for r in results]
+    assert sum("正在等律师确认" in x for x in texts) == 1
+    assert sum("刚刚被别人约走了" in x for x in texts) == 1
+    async with sessions() as session:
+        assert len((await session.exec(select(Booking))).all()) == 1
+        taken = (await session.exec(select(DutySlot).where(DutySlot.booking_id != None))).all()  # noqa: E711
+        assert len(taken) == 1
+
+
+async def test_worker_cancels_and_lawyer_is_told(desk, sessions, clock) -> None:
+    worker, lawyer = ChatDriver(desk, 506), ChatDriver(desk, LAWYER)
+    await book_first_slot(worker)
+    await worker.send("/mybookings")
+    listed = worker.last("预约 #")
+    await worker.press("取消预约", listed)
+    await worker.press("保留预约", worker.messages[listed.id])
+    await worker.send("/mybookings")
+    listed = worker.last("预约 #")
+    await worker.press("取消预约", listed)
+    to(lawyer, await worker.press("确定取消", worker.messages[listed.id]))
+    assert "已被职工取消" in lawyer.last().text
+    assert "干了两年" not in lawyer.last().text  # no personal detail in the notice
+    async with sessions() as session:
+        assert len(await free_slots(session, clock.now())) == 3
+    await worker.send("/mybookings")
+    assert "没有预约" in worker.last().text
+
+
+async def test_at_most_two_bookings_and_no_slots_means_hotline(desk, clock) -> None:
+    worker = ChatDriver(desk, 507)
+    await book_first_slot(worker)
+    await worker.send("/lawyer")
+    await worker.send("又一个问题：社保没交")
+    await worker.press("11月26日（周四）14:30")
+    await worker.press("不留电话")
+    await worker.press("确认预约")
+    await worker.send("/lawyer")
+    assert "2 个还没结束的预约" in worker.last("还没结束").text
+    clock.advance(3 * 24 * 3600)  # every slot is in the past now
+    other = ChatDriver(desk, 508)
+    await other.send("/lawyer")
+    await other.send("工伤了老板不管")
+    assert "12348" in other.last().text and "没有可预约" in other.last().text
+
+
+async def test_faq_answer_offers_a_lawyer_with_the_question_as_topic(desk, matcher) -> None:
+    worker, lawyer = ChatDriver(desk, 509), ChatDriver(desk, LAWYER)
+    await worker.send("老板不签和同怎么赔")
+    answer = worker.last("第八十二条")
+    await worker.press("预约律师", answer)
+    assert "咨询内容：老板不签和同怎么赔" in worker.last().text
+    await worker.press("11月26日（周四）14:00")
+    await worker.press("不留电话")
+    to(lawyer, await worker.press("确认预约"))
+    assert "老板不签和同怎么赔" in lawyer.last("新的咨询预约").text
+    await worker.send("明天会下雨吗")
+    assert any("预约律师" in b.text for b in worker.last("12348").buttons)
+
+
+async def test_booking_survives_a_restart_and_cancel_leaves_it(
+    desk, sessions, small_bank, clock, matcher
+) -> None:
+    worker = ChatDriver(desk, 510)
+    await worker.send("/lawyer")
+    await worker.send("被拖欠三个月工资")
+    slots = worker.last("请选择一个时间")
+    restarted = Conversation(
+        sessions, Services(bank=small_bank, library=StatuteLibrary(), faq=matcher, tz=TZ), clock
+    )
+    worker.conversation = restarted
+    await worker.press("11月26日（周四）14:00", slots)
+    await worker.send("这是个问题吗")  # text in the phone step that is not a phone number
+    assert "号码好像不对" in worker.last().text
+    await worker.send("/cancel")
+    assert "已退出预约" in worker.last().text
+    await worker.press_data("bc")  # a stale 确认 after leaving
+    async with sessions() as session:
+        assert (await session.exec(select(Booking))).all() == []
+
+
+async def test_forget_deletes_bookings_and_tells_the_lawyer(desk, sessions) -> None:
+    worker, lawyer = ChatDriver(desk, 511), ChatDriver(desk, LAWYER)
+    await book_first_slot(worker)
+    await worker.send("/forget")
+    to(lawyer, await worker.press("删除"))
+    assert "已被职工取消" in lawyer.last().text
+    async with sessions() as session:
+        assert (await session.exec(select(Booking))).all() == []
