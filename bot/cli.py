@@ -95,20 +95,70 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
+    from sqlmodel import col, select
+
     from bot.app import build_app
     from bot.transports.console import run_console
+    from legal_aid import Lawyer
 
-    async def go() -> None:
+    async def go() -> int:
         app = await build_app()
         try:
-            await run_console(app.conversation, user_id=args.user_id)
+            user_id = args.user_id
+            if args.role == "lawyer":
+                async with app.conversation.sessions() as session:
+                    lawyer = (
+                        await session.exec(
+                            select(Lawyer)
+                            .where(col(Lawyer.active).is_(True))
+                            .order_by(col(Lawyer.id))
+                        )
+                    ).first()
+                if lawyer is None:
+                    print("no lawyer on the roster yet: run `pufa roster import FILE` first")
+                    return 1
+                user_id = lawyer.telegram_id
+                print(f"you are {lawyer.name} (Telegram id {user_id}); /duty shows your desk")
+            await run_console(app.conversation, user_id=user_id)
+            return 0
         finally:
             await app.close()
 
     try:
-        asyncio.run(go())
+        return asyncio.run(go())
     except KeyboardInterrupt:
         print()
+    return 0
+
+
+def cmd_roster_import(args: argparse.Namespace) -> int:
+    from zoneinfo import ZoneInfo
+
+    from bot.db import make_engine, session_factory, upgrade
+    from legal_aid import RosterInvalid, import_roster, read_roster
+
+    settings = Settings()
+    try:
+        roster = read_roster(Path(args.file), ZoneInfo(settings.tz))
+    except RosterInvalid as exc:
+        for problem in exc.problems:
+            print(problem)
+        print(f"{len(exc.problems)} problem(s); nothing imported")
+        return 1
+
+    async def go() -> tuple[int, int]:
+        engine = make_engine(settings.database_url)
+        try:
+            await upgrade(engine)
+            async with session_factory(engine)() as session:
+                counts = await import_roster(session, roster)
+                await session.commit()
+                return counts
+        finally:
+            await engine.dispose()
+
+    lawyers, slots = asyncio.run(go())
+    print(f"{lawyers} lawyer(s) on the roster, {slots} new consultation slot(s)")
     return 0
 
 
@@ -219,6 +269,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     chat = sub.add_parser("chat", help="talk to the bot in the terminal")
     chat.add_argument("--user-id", type=int, default=1, help="who you are (default 1)")
+    chat.add_argument(
+        "--as",
+        dest="role",
+        choices=("worker", "lawyer"),
+        default="worker",
+        help="lawyer: be the first lawyer on the roster (see `pufa roster import`)",
+    )
     chat.set_defaults(func=cmd_chat)
 
     run = sub.add_parser("run", help="run the Telegram bot (long polling)")
@@ -249,6 +306,15 @@ def build_parser() -> argparse.ArgumentParser:
     fv = faq.add_parser("validate", help="check FAQ files; exit 1 listing file:line problems")
     fv.add_argument("paths", nargs="*")
     fv.set_defaults(func=cmd_faq_validate)
+
+    roster = sub.add_parser("roster", help="legal-aid duty roster").add_subparsers(
+        dest="roster_command", required=True
+    )
+    rimport = roster.add_parser(
+        "import", help="add lawyers and duty slots from a YAML file (see README)"
+    )
+    rimport.add_argument("file")
+    rimport.set_defaults(func=cmd_roster_import)
 
     db = sub.add_parser("db", help="database tools").add_subparsers(
         dest="db_command", required=True
