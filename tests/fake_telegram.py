@@ -82,6 +82,7 @@ class FakeTelegram:
         self.commands: list[dict[str, Any]] = []
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self.open_callbacks: set[str] = set()
+        self.started: set[int] = set()  # users who have written to the bot (private chats)
         self._ids = itertools.count(1)
         self._update_ids = itertools.count(1)
         self._callback_ids = itertools.count(1)
@@ -227,6 +228,10 @@ class FakeTelegram:
         return out
 
     async def api_sendmessage(self, p: dict[str, Any]) -> dict[str, Any]:
+        chat_id = int(p["chat_id"])
+        if chat_id > 0 and chat_id not in self.started:
+            # Telegram: a bot cannot write first to a user who never started it
+            raise ApiError("Forbidden: bot can't initiate conversation with a user", 403)
         text = self._check_text(p.get("text"))
         markup = self._check_markup(p.get("reply_markup"))
         m = SentMessage(next(self._ids), int(p["chat_id"]), text, True, markup)
@@ -300,6 +305,7 @@ class FakeTelegram:
         return update_id
 
     def _user_message(self, phone: Phone, **content: Any) -> int:
+        self.started.add(phone.id)
         m = SentMessage(next(self._ids), phone.id, content.get("text", ""), False)
         self.messages[m.message_id] = m
         message = {

@@ -192,6 +192,67 @@ async def test_worker_asks_a_question_in_their_own_words(telegram, settings) -> 
         await bot.stop()
 
 
+async def test_worker_books_a_lawyer_who_accepts_on_their_phone(
+    telegram, settings, tmp_path
+) -> None:
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from bot.db import make_engine, session_factory
+    from legal_aid import import_roster, read_roster
+
+    worker, lawyer = Phone(6201, "快递小李"), Phone(6202, "王律师")
+    tomorrow = (datetime.now(ZoneInfo(settings.tz)) + timedelta(days=1)).date()
+    roster = tmp_path / "roster.yaml"
+    roster.write_text(
+        f"lawyers:\n  - telegram_id: {lawyer.id}\n    name: 王律师\n    duty:\n"
+        f'      - {{date: {tomorrow}, from: "10:00", to: "11:00"}}\n',
+        encoding="utf-8",
+    )
+    bot = Running(settings, telegram)
+    await bot.start()
+    engine = make_engine(settings.database_url)
+    async with session_factory(engine)() as session:
+        await import_roster(session, read_roster(roster, ZoneInfo(settings.tz)))
+        await session.commit()
+    await engine.dispose()
+    try:
+        telegram.send_text(worker, "公司不交社宝我辞职能要补偿吗")
+        await telegram.settle()
+        telegram.press(worker, telegram.last(worker), "预约律师")
+        await telegram.settle()
+        slots = telegram.last(worker, "请选择一个时间")
+        assert "咨询内容：公司不交社宝我辞职能要补偿吗" in slots.text
+        telegram.press(worker, slots, "10:00")
+        await telegram.settle()
+        telegram.send_text(worker, "13812345678")
+        await telegram.settle()
+        telegram.press(worker, telegram.last(worker, "请确认预约"), "确认预约")
+        await telegram.settle()
+        assert "正在等律师确认" in telegram.last(worker).text
+        # the lawyer never opened the bot: Telegram refuses the notice, nothing else breaks
+        assert telegram.errors == [
+            ("sendMessage", "Forbidden: bot can't initiate conversation with a user")
+        ]
+        telegram.send_text(lawyer, "/duty")
+        await telegram.settle()
+        desk = telegram.last(lawyer, "预约 #")
+        assert "公司不交社宝" in desk.text and "13812345678" in desk.text
+        telegram.press(lawyer, desk, "接受")
+        await telegram.settle()
+        assert "律师已接受您的预约" in telegram.last(worker).text
+        assert "已确认" in telegram.last(lawyer, "预约 #").text
+        telegram.send_text(worker, "/mybookings")
+        await telegram.settle()
+        telegram.press(worker, telegram.last(worker, "预约 #"), "取消预约")
+        await telegram.settle()
+        telegram.press(worker, telegram.last(worker, "确定要取消"), "确定取消")
+        await telegram.settle()
+        assert "已被职工取消" in telegram.last(lawyer).text
+    finally:
+        await bot.stop()
+
+
 async def test_pufa_run_uses_the_configured_api_base_and_stops_cleanly(telegram, tmp_path) -> None:
     env = {
         **os.environ,
@@ -225,11 +286,14 @@ async def test_pufa_run_uses_the_configured_api_base_and_stops_cleanly(telegram,
 
 async def test_fake_server_enforces_telegram_limits(telegram) -> None:
     """The fake must reject what Telegram rejects, or the e2e tests prove nothing."""
-    from aiogram.exceptions import TelegramBadRequest
+    from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
     from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
     bot = make_bot(telegram.token, telegram.api_base)
     try:
+        with pytest.raises(TelegramForbiddenError, match="initiate"):
+            await bot.send_message(1, "hello")  # user 1 never wrote to the bot
+        telegram.send_text(Phone(1), "/start")
         with pytest.raises(TelegramBadRequest, match="too long"):
             await bot.send_message(1, "x" * 4097)
         with pytest.raises(TelegramBadRequest, match="BUTTON_DATA_INVALID"):
