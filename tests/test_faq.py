@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -18,6 +19,7 @@ from bot.conversation.router import Conversation
 from legal_faq import FaqMatcher, FaqMiss, load_corpus, validate_faq
 from legal_faq.text import Homophones, load_synonyms, normalise, split_pinyin, to_pinyin, words
 from question_bank import StatuteLibrary
+from question_bank.laws import chinese_number, load_laws
 from tests.flowkit import ChatDriver
 
 
@@ -274,3 +276,27 @@ def test_an_article_cited_twice_is_shown_and_offered_once() -> None:
         assert text.count(ref.label()) == 1
     article_buttons = [b for row in buttons for b in row if "📖" in b.text]
     assert len(article_buttons) == len({(r.source, r.article) for r in entry.refs})
+
+
+_MENTION = re.compile(r"第([一二三四五六七八九十百零两]+)条")
+
+
+def test_every_article_an_answer_mentions_exists() -> None:
+    """Answers name more articles than their refs back with evidence (e.g. 'N+1, 第四十条');
+    each one must at least exist in the statute it refers to: the law named right before it,
+    else the last law named earlier in the answer, else the entry's own law."""
+    laws = load_laws()
+    library = StatuteLibrary()
+    number = {chinese_number(i): i for i in range(1, 400)}
+    sources = [s for law in laws.values() for s in law.sources]
+    names = sorted(((n, s) for s in sources for n in {s.name, s.short}), key=lambda p: -len(p[0]))
+    invented = []
+    for entry in load_corpus():
+        text = entry.answer
+        for m in _MENTION.finditer(text):
+            earlier = [(text.rfind(n, 0, m.start()), s) for n, s in names]
+            position, source = max(earlier, key=lambda p: p[0])
+            candidates = [source] if position >= 0 else list(laws[entry.law].sources)
+            if not any(library.article(s, number[m.group(1)]) for s in candidates):
+                invented.append(f"{entry.id}: {m.group(0)}")
+    assert invented == []
