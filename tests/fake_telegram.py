@@ -88,6 +88,7 @@ class FakeTelegram:
         self._callback_ids = itertools.count(1)
         self._new_update = asyncio.Event()
         self._last_activity = time.monotonic()
+        self._calls_since_push = 0  # bot API calls since the last update was pushed
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -136,6 +137,7 @@ class FakeTelegram:
         params = await self._params(request)
         if method.lower() != "getupdates":
             self._last_activity = time.monotonic()
+            self._calls_since_push += 1
             self.calls.append((method, params))
         handler = getattr(self, f"api_{method.lower()}", None)
         if handler is None:
@@ -302,6 +304,7 @@ class FakeTelegram:
         self.updates.append(update)
         self._new_update.set()
         self._last_activity = time.monotonic()
+        self._calls_since_push = 0
         return update_id
 
     def _user_message(self, phone: Phone, **content: Any) -> int:
@@ -375,14 +378,19 @@ class FakeTelegram:
         )
         return qid
 
-    async def settle(self, quiet: float = 0.15, timeout: float = 15.0) -> None:
-        """Wait until the bot fetched every update and has made no call for `quiet` seconds."""
+    async def settle(
+        self, quiet: float = 0.15, timeout: float = 15.0, answered: bool = True
+    ) -> None:
+        """Wait until the bot fetched every update, has made no call for `quiet` seconds and —
+        with `answered` (every update our bot gets is answered somehow) — has made at least
+        one call since the last update, so a slow first handler is not mistaken for silence."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             last_id = self.updates[-1]["update_id"] if self.updates else 0
             fetched = not self.updates or self.confirmed_offset > last_id
             idle = time.monotonic() - self._last_activity >= quiet
-            if fetched and idle and not self.open_callbacks:
+            replied = not answered or not self.updates or self._calls_since_push > 0
+            if fetched and idle and replied and not self.open_callbacks:
                 return
             await asyncio.sleep(0.02)
         raise TimeoutError(
