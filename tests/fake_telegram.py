@@ -26,6 +26,10 @@ MAX_CALLBACK_ANSWER = 200
 COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 
 
+# calls that answer a user (start-up calls such as getMe or setMyCommands do not count)
+ANSWERING = {"sendmessage", "editmessagetext", "answercallbackquery", "sendpoll", "senddocument"}
+
+
 class ApiError(Exception):
     def __init__(self, description: str, code: int = 400) -> None:
         super().__init__(description)
@@ -137,7 +141,8 @@ class FakeTelegram:
         params = await self._params(request)
         if method.lower() != "getupdates":
             self._last_activity = time.monotonic()
-            self._calls_since_push += 1
+            if method.lower() in ANSWERING:
+                self._calls_since_push += 1
             self.calls.append((method, params))
         handler = getattr(self, f"api_{method.lower()}", None)
         if handler is None:
@@ -383,7 +388,8 @@ class FakeTelegram:
     ) -> None:
         """Wait until the bot fetched every update, has made no call for `quiet` seconds and —
         with `answered` (every update our bot gets is answered somehow) — has made at least
-        one call since the last update, so a slow first handler is not mistaken for silence."""
+        answering call (a message, an edit, a callback answer) since the last update, so a slow
+        first handler is not mistaken for silence."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             last_id = self.updates[-1]["update_id"] if self.updates else 0
