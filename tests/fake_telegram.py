@@ -92,7 +92,7 @@ class FakeTelegram:
         self._callback_ids = itertools.count(1)
         self._new_update = asyncio.Event()
         self._last_activity = time.monotonic()
-        self._calls_since_push = 0  # bot API calls since the last update was pushed
+        self._calls_since_push = 1  # answering calls since the last update (none pushed yet)
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -395,7 +395,7 @@ class FakeTelegram:
             last_id = self.updates[-1]["update_id"] if self.updates else 0
             fetched = not self.updates or self.confirmed_offset > last_id
             idle = time.monotonic() - self._last_activity >= quiet
-            replied = not answered or not self.updates or self._calls_since_push > 0
+            replied = not answered or self._calls_since_push > 0
             if fetched and idle and replied and not self.open_callbacks:
                 return
             await asyncio.sleep(0.02)
