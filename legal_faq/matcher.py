@@ -37,7 +37,6 @@ from legal_faq.text import (
     load_synonyms,
     normalise,
     pinyin_of,
-    to_pinyin,
     words,
 )
 
@@ -141,6 +140,12 @@ def _pinyin_tokens(syllables: Sequence[str]) -> list[str]:
     return [*syllables, *(f"{a}_{b}" for a, b in itertools.pairwise(syllables))]
 
 
+def _expanded_words(text: str, text_words: list[str], expanded: str) -> list[str]:
+    """jieba words of `expanded` (= `text` + appended terms), reusing those of `text`: jieba
+    cuts at spaces, so the appended terms are words of their own."""
+    return text_words + words(expanded[len(text) :])
+
+
 class FaqMatcher:
     """Build once; `match(query)` is cheap (a few sparse column sums and ~100 fuzzy ratios)."""
 
@@ -160,13 +165,20 @@ class FaqMatcher:
         char_docs, word_docs, pinyin_docs = [], [], []
         for entry in self.entries:
             normalised = [normalise(t) for t in entry.texts]
+            segmented = [words(t) for t in normalised]
             expanded = [self.synonyms.expand(t) for t in normalised]
-            syllable_lists = [to_pinyin(t) for t in normalised]
+            syllable_lists = [pinyin_of(w) for w in segmented]
             self._texts.append(normalised)
             self._pinyin.append(["".join(s) for s in syllable_lists])
             expanded_texts.extend(expanded)
             char_docs.append([g for t in expanded for g in char_ngrams(t)])
-            word_docs.append([w for t in expanded for w in words(t)])
+            word_docs.append(
+                [
+                    w
+                    for t, ws, x in zip(normalised, segmented, expanded, strict=True)
+                    for w in _expanded_words(t, ws, x)
+                ]
+            )
             pinyin_docs.append([p for s in syllable_lists for p in _pinyin_tokens(s)])
         self._chars = BM25Index(char_docs)
         self._words = BM25Index(word_docs)
@@ -249,8 +261,7 @@ class FaqMatcher:
             # are the raw query's plus those of the appended terms (one full search, not two)
             raw_hits = self._chars.search(char_ngrams(norm))
             char_hits = raw_hits + self._chars.search(char_ngrams(expanded[len(norm) :]))
-            # jieba cuts at spaces, so the appended terms are words of their own
-            word_hits = self._words.search(query_words + words(expanded[len(norm) :]))
+            word_hits = self._words.search(_expanded_words(norm, query_words, expanded))
             c_bm25, c_cov, c_mass = char_hits.bm25, char_hits.coverage, char_hits.matched
             w_bm25, w_cov = word_hits.bm25, word_hits.coverage
             raw_cov = raw_hits.coverage

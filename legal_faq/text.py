@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 import zhconv  # type: ignore[import-untyped]
@@ -125,28 +126,25 @@ def is_pinyin_query(text: str) -> bool:
     return all(split_pinyin(run) is not None for run in letters)
 
 
-_JIEBA_READY = False
-
-
-def words(text: str, user_dict: Path | None = None) -> list[str]:
-    """jieba words of a normalised text (the legal dictionary is loaded once)."""
+@cache
+def _jieba() -> Any:
+    """jieba, with its dictionary and the legal one loaded (once)."""
     import jieba
 
-    global _JIEBA_READY
-    if not _JIEBA_READY:
-        jieba.setLogLevel(60)
-        jieba.initialize()
-        jieba.load_userdict(str(user_dict or DATA_DIR / "legal_words.txt"))
-        _JIEBA_READY = True
-    return [w for w in jieba.lcut(text) if w.strip()]
+    jieba.setLogLevel(60)
+    jieba.initialize()
+    jieba.load_userdict(str(DATA_DIR / "legal_words.txt"))
+    return jieba
+
+
+def words(text: str) -> list[str]:
+    """jieba words of a normalised text."""
+    return [w for w in _jieba().lcut(text) if w.strip()]
 
 
 def is_dictionary_word(word: str) -> bool:
     """True for a word of jieba's dictionary or the legal one (not one jieba's HMM guessed)."""
-    import jieba
-
-    words("")  # make sure the dictionaries are loaded
-    return bool(jieba.dt.FREQ.get(word))
+    return bool(_jieba().dt.FREQ.get(word))
 
 
 def char_ngrams(text: str, sizes: Iterable[int] = (1, 2)) -> list[str]:
