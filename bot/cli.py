@@ -8,11 +8,16 @@ import json
 import logging
 import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.config import Settings
+
+if TYPE_CHECKING:
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
+T = TypeVar("T")
 
 log = logging.getLogger("pufa")
 
@@ -79,6 +84,24 @@ def cmd_bank_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _in_database(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run `work` in one session on the configured database, migrated first; commits."""
+    from bot.db import make_engine, session_factory, upgrade
+
+    async def go() -> T:
+        engine = make_engine(Settings().database_url)
+        try:
+            await upgrade(engine)
+            async with session_factory(engine)() as session:
+                result = await work(session)
+                await session.commit()
+                return result
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(go())
+
+
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     from bot.db import make_engine, upgrade
 
@@ -95,11 +118,9 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    from sqlmodel import col, select
-
     from bot.app import build_app
     from bot.transports.console import run_console
-    from legal_aid import Lawyer
+    from legal_aid import first_lawyer
 
     async def go() -> int:
         app = await build_app()
@@ -107,13 +128,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
             user_id = args.user_id
             if args.role == "lawyer":
                 async with app.conversation.sessions() as session:
-                    lawyer = (
-                        await session.exec(
-                            select(Lawyer)
-                            .where(col(Lawyer.active).is_(True))
-                            .order_by(col(Lawyer.id))
-                        )
-                    ).first()
+                    lawyer = await first_lawyer(session)
                 if lawyer is None:
                     print("no lawyer on the roster yet: run `pufa roster import FILE` first")
                     return 1
@@ -134,7 +149,6 @@ def cmd_chat(args: argparse.Namespace) -> int:
 def cmd_roster_import(args: argparse.Namespace) -> int:
     from zoneinfo import ZoneInfo
 
-    from bot.db import make_engine, session_factory, upgrade
     from legal_aid import RosterInvalid, import_roster, read_roster
 
     settings = Settings()
@@ -146,18 +160,7 @@ def cmd_roster_import(args: argparse.Namespace) -> int:
         print(f"{len(exc.problems)} problem(s); nothing imported")
         return 1
 
-    async def go() -> tuple[int, int]:
-        engine = make_engine(settings.database_url)
-        try:
-            await upgrade(engine)
-            async with session_factory(engine)() as session:
-                counts = await import_roster(session, roster)
-                await session.commit()
-                return counts
-        finally:
-            await engine.dispose()
-
-    lawyers, slots = asyncio.run(go())
+    lawyers, slots = _in_database(lambda session: import_roster(session, roster))
     print(f"{lawyers} lawyer(s) on the roster, {slots} new consultation slot(s)")
     return 0
 
@@ -227,19 +230,9 @@ def cmd_faq_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_faq_misses(args: argparse.Namespace) -> int:
-    from bot.db import make_engine, session_factory, upgrade
     from legal_faq import list_misses
 
-    async def go() -> list[Any]:
-        engine = make_engine(Settings().database_url)
-        try:
-            await upgrade(engine)
-            async with session_factory(engine)() as session:
-                return await list_misses(session, args.limit)
-        finally:
-            await engine.dispose()
-
-    rows = asyncio.run(go())
+    rows = _in_database(lambda session: list_misses(session, args.limit))
     if not rows:
         print("no unanswered or disliked questions yet")
     for row in rows:

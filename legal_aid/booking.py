@@ -49,6 +49,14 @@ async def lawyer_by_telegram(session: AsyncSession, telegram_id: int) -> Lawyer 
     return found.first()
 
 
+async def first_lawyer(session: AsyncSession) -> Lawyer | None:
+    """The first active lawyer on the roster (who `pufa chat --as lawyer` plays)."""
+    found = await session.exec(
+        select(Lawyer).where(col(Lawyer.active).is_(True)).order_by(col(Lawyer.id))
+    )
+    return found.first()
+
+
 async def free_slots(session: AsyncSession, now: datetime, limit: int = 8) -> list[SlotView]:
     """The earliest free slots of active lawyers, from BOOK_AHEAD on, for SHOW_DAYS days."""
     found = await session.exec(

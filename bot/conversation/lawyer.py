@@ -42,13 +42,15 @@ _WEEKDAYS = "一二三四五六日"
 _PHONE = re.compile(r"(?:\+?86)?(1[3-9]\d{9}|0\d{9,11})")
 
 
+def local_time(ctx: Ctx, moment: datetime) -> str:
+    """'11月26日（周四）14:00' in the bot's time zone."""
+    local = moment.astimezone(ctx.services.tz)
+    return f"{local.month}月{local.day}日（周{_WEEKDAYS[local.weekday()]}）{local:%H:%M}"
+
+
 def when(ctx: Ctx, slot: DutySlot) -> str:
-    """'11月26日（周四）14:00–14:30' in the bot's time zone."""
-    start = slot.starts_at.astimezone(ctx.services.tz)
-    end = slot.ends_at.astimezone(ctx.services.tz)
-    return (
-        f"{start.month}月{start.day}日（周{_WEEKDAYS[start.weekday()]}）{start:%H:%M}–{end:%H:%M}"
-    )
+    """'11月26日（周四）14:00–14:30'."""
+    return f"{local_time(ctx, slot.starts_at)}–{slot.ends_at.astimezone(ctx.services.tz):%H:%M}"
 
 
 def lawyer_name(lawyer: Lawyer) -> str:
@@ -193,9 +195,7 @@ async def on_confirm(ctx: Ctx) -> None:
 async def on_abort(ctx: Ctx) -> None:
     """Triggered by 取消 during booking."""
     ctx.toast()
-    if (await ctx.state()).flow in FLOWS:
-        await ctx.set_state(None)
-        ctx.reply(t("book_aborted"))
+    await abort_flow(ctx)
 
 
 async def abort_flow(ctx: Ctx) -> bool:
@@ -272,13 +272,8 @@ async def forget(ctx: Ctx) -> None:
     for gone in await forget_bookings(ctx.session, ctx.user_id):
         ctx.notify(
             gone.lawyer_telegram_id,
-            t("desk_cancelled", id=gone.booking_id, when=_local(ctx, gone.starts_at)),
+            t("desk_cancelled", id=gone.booking_id, when=local_time(ctx, gone.starts_at)),
         )
-
-
-def _local(ctx: Ctx, moment: datetime) -> str:
-    local = moment.astimezone(ctx.services.tz)
-    return f"{local.month}月{local.day}日（周{_WEEKDAYS[local.weekday()]}）{local:%H:%M}"
 
 
 # --- the lawyer's desk -------------------------------------------------------------------
