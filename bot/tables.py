@@ -2,7 +2,8 @@
 
 from sqlmodel import SQLModel
 
-import bot.conversation.state  # noqa: F401
+import bot.conversation.state
+import bot.delivery.models  # noqa: F401
 import legal_aid.models  # noqa: F401
 import legal_faq.misses  # noqa: F401
 import scoring.models  # noqa: F401

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import scheduler
 from bot.conversation.actions import (
     Action,
     AnswerCallback,
@@ -82,3 +84,18 @@ class Ctx:
 
     async def set_state(self, flow: str | None, **data: object) -> None:
         save_state(self.session, await self.state(), self.now, flow, data)
+
+    async def schedule(
+        self,
+        kind: str,
+        due_at: datetime,
+        payload: dict[str, Any] | None = None,
+        key: str | None = None,
+    ) -> None:
+        """Have a timer event of `kind` handled at `due_at` (committed with this event's work;
+        with a key, an earlier job of that key is moved instead of doubled)."""
+        await scheduler.schedule(self.session, kind, due_at, payload, key)
+
+    async def unschedule(self, key: str) -> bool:
+        """Cancel the job with this key; True if there was one."""
+        return await scheduler.unschedule(self.session, key)

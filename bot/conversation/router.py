@@ -58,6 +58,7 @@ class Conversation:
         self.services = services
         self.clock = clock
         self._locks: WeakValueDictionary[int, asyncio.Lock] = WeakValueDictionary()
+        self.timers: dict[str, Handler] = {}
         self.commands: dict[str, Handler] = {
             "start": self._start,
             "help": self._help,
@@ -90,25 +91,34 @@ class Conversation:
                     # A concurrent writer (another instance) won a race; try again cleanly.
                     log.warning("retrying event after %s (attempt %d)", type(exc).__name__, attempt)
             log.error("giving up on event kind=%s", event.kind)
-            return self._failure(event)
+            return self.failure(event)
 
     async def _once(self, event: Event) -> list[Action]:
         async with self.sessions() as session:
             try:
-                ctx = Ctx(event, session, self.clock(), self.services)
-                await self.route(ctx)
-                ctx.toast()  # a button press is always acknowledged
+                actions = await self.handle(session, event, self.clock())
                 await session.commit()
-                return ctx.actions
+                return actions
             except (IntegrityError, OperationalError):
                 await session.rollback()
                 raise
             except Exception:
                 await session.rollback()
                 log.exception("error handling event kind=%s", event.kind)
-                return self._failure(event)
+                return self.failure(event)
 
-    def _failure(self, event: Event) -> list[Action]:
+    async def handle(self, session: AsyncSession, event: Event, now: datetime) -> list[Action]:
+        """Handle one event inside the caller's transaction (no commit) and return the actions
+        to send once it commits. Raises what the flow raised; the caller rolls back."""
+        ctx = Ctx(event, session, now, self.services)
+        await self.route(ctx)
+        ctx.toast()  # a button press is always acknowledged
+        return ctx.actions
+
+    def failure(self, event: Event) -> list[Action]:
+        """The kind "something went wrong" answer for an event whose handling failed."""
+        if event.kind in ("timer", "membership", "poll_answer"):
+            return []  # nobody is waiting for an answer
         if event.callback_id is not None:
             return [AnswerCallback(event.callback_id, t("error"), alert=True)]
         return [SendMessage(event.chat_id, t("error"))]
@@ -123,6 +133,16 @@ class Conversation:
             await handler(ctx)
         elif event.kind == "button":
             await self._button(ctx)
+        elif event.kind == "timer":
+            handler = self.timers.get(event.timer)
+            if handler is None:
+                log.warning("no handler for timer kind=%s", event.timer[:32])
+                return
+            await handler(ctx)
+        elif event.kind in ("membership", "poll_answer"):
+            return  # no flow uses these yet; delivery records reachability itself
+        elif event.kind == "contact":
+            ctx.reply(t("unsupported", what=t("content_contact")))
         elif event.kind == "unsupported":
             name = event.content if event.content in CONTENT_NAMES else "other"
             ctx.reply(t("unsupported", what=t(f"content_{name}")))

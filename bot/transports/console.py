@@ -52,9 +52,8 @@ class ConsoleChat:
     def show(self, actions: list[Action]) -> None:
         for action in actions:
             if isinstance(action, SendMessage | EditMessage):
-                message_id = (
-                    action.message_id if isinstance(action, EditMessage) else next(self._ids)
-                )
+                edited = action.message_id if isinstance(action, EditMessage) else None
+                message_id = edited if edited is not None else next(self._ids)
                 prefix = "（已更新）" if isinstance(action, EditMessage) else ""
                 if action.chat_id != self.user.id:
                     self.write(f"[→ 发给 {action.chat_id}] {action.text}")

@@ -1,0 +1,366 @@
+"""The delivery core: Telegram → inbox → handler → outbox → Telegram, and the scheduler.
+
+```
+ Telegram ──fetch──▶ inbox (DB, unique update_id) ──▶ handler: one transaction per update
+   ▲                                                    │ effects + outbox rows + "done"
+   └──── sender (retry_after honoured) ◀── outbox (DB) ◀┘
+ scheduler: due jobs → timer events, claimed once, handled like updates
+```
+
+- An update is stored before Telegram is told it arrived (the next getUpdates carries the
+  offset past it), and marked done in the same transaction as its effects and its outgoing
+  actions. So a crash re-handles what was not done, never what was; an update fetched twice
+  is stored once.
+- Actions leave through the outbox: a row is leased, sent, then deleted. Committed effects
+  are therefore always followed by their messages, even if the process died right after the
+  commit (a message may go twice if the process dies between Telegram's reply and the delete —
+  Telegram has no idempotency key; that window is one local database write).
+- SIGTERM stops fetching, lets the workers finish every stored update, sends what they
+  queued, then closes the HTTP session.
+- Several processes may share one PostgreSQL database (rows are claimed with SKIP LOCKED,
+  one user's updates and one chat's messages stay in order). SQLite runs one worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot import scheduler
+from bot.conversation.actions import (
+    Action,
+    EditMessage,
+    SendMessage,
+    SendPoll,
+    StopPoll,
+    action_chat,
+    action_from_json,
+)
+from bot.conversation.events import Event
+from bot.conversation.router import Conversation
+from bot.delivery import store
+from bot.delivery.models import OutboxAction
+from bot.transports.base import BotApi, Fetched, Rejected, RetryLater, Sent, Unreachable
+
+log = logging.getLogger("pufa.delivery")
+
+MAX_HANDLE_ATTEMPTS = 3  # a race lost this often in a row ends in the "went wrong" answer
+MAX_SEND_ATTEMPTS = 6  # network errors: 1, 2, 4, 8, 16 s apart, then the action is dropped
+LEASE = timedelta(seconds=30)  # a sending process that died frees its rows after this
+
+
+class Delivery:
+    """Runs the loops of one bot process around a conversation and a Telegram adapter."""
+
+    def __init__(
+        self,
+        conversation: Conversation,
+        api: BotApi,
+        *,
+        workers: int = 1,
+        poll_timeout: float = 10,
+        drain_timeout: float = 20,
+        idle_wait: float = 1.0,
+    ) -> None:
+        self.conversation = conversation
+        self.api = api
+        self.sessions: async_sessionmaker[AsyncSession] = conversation.sessions
+        self.clock: Callable[[], datetime] = conversation.clock
+        dialect = self.sessions.kw["bind"].dialect.name if "bind" in self.sessions.kw else ""
+        self.single_process = dialect != "postgresql"
+        self.workers = 1 if self.single_process else max(1, workers)
+        self.poll_timeout = poll_timeout
+        self.drain_timeout = drain_timeout
+        self.idle_wait = idle_wait
+        self.username = ""
+        self._work = asyncio.Event()  # new inbox rows or jobs
+        self._outgoing = asyncio.Event()  # new outbox rows
+        self._draining = False
+        self._workers_done = False
+
+    # --- the whole run ---------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event | None = None, handle_signals: bool = True) -> None:
+        """Until `stop` is set (or SIGTERM / SIGINT), then a graceful stop."""
+        stop = stop or asyncio.Event()
+        if handle_signals:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, stop.set)
+        self.username = await self.api.prepare(self.conversation.menu())
+        if self.single_process:
+            async with self.sessions() as session:
+                await store.release_leases(session)
+                await session.commit()
+        log.info("delivery started: runtime=%s workers=%d", self.api.name, self.workers)
+        poller = asyncio.create_task(self._poll(), name="poll")
+        workers = [
+            asyncio.create_task(self._work_loop(), name=f"work{i}") for i in range(self.workers)
+        ]
+        timers = asyncio.create_task(self._timer_loop(), name="timers")
+        sender = asyncio.create_task(self._send_loop(), name="send")
+        try:
+            await stop.wait()
+        finally:
+            log.info("stopping: fetching stopped, finishing stored updates")
+            poller.cancel()
+            timers.cancel()
+            await asyncio.gather(poller, timers, return_exceptions=True)
+            self._draining = True
+            self._work.set()
+            _done, pending = await asyncio.wait(workers, timeout=self.drain_timeout)
+            for task in pending:
+                task.cancel()
+            self._workers_done = True
+            self._outgoing.set()
+            try:
+                await asyncio.wait_for(sender, self.drain_timeout)
+            except TimeoutError:
+                log.warning("stopping: outbox not empty after %ss", self.drain_timeout)
+            await self.api.close()
+            log.info("stopped")
+
+    # --- fetching --------------------------------------------------------------------------
+
+    async def _poll(self) -> None:
+        """Long polling: store each batch, then ask for the next (which acknowledges it)."""
+        offset: int | None = None
+        failures = 0
+        while True:
+            try:
+                fetched = await self.api.fetch(offset, self.poll_timeout)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                failures += 1
+                log.warning("getUpdates failed: %s", type(exc).__name__)
+                await asyncio.sleep(min(30, 2 ** min(failures, 5)))
+                continue
+            failures = 0
+            if not fetched:
+                continue
+            await self.accept(fetched)
+            offset = max(f.update_id for f in fetched) + 1
+
+    async def accept(self, fetched: list[Fetched]) -> None:
+        """Store updates in the inbox (the webhook path calls this too, before answering)."""
+        async with self.sessions() as session:
+            await store.store_updates(session, fetched, self.clock())
+            await session.commit()
+        self._work.set()
+
+    # --- handling --------------------------------------------------------------------------
+
+    async def _work_loop(self) -> None:
+        while True:
+            self._work.clear()
+            if await self.handle_next():
+                continue
+            if self._draining:
+                return
+            await self._wait(self._work, self.idle_wait)
+
+    async def handle_next(self) -> bool:
+        """Handle the next claimable inbox update; False if there is none."""
+        async with self.sessions() as session:
+            row = await store.claim_update(session)
+            if row is None:
+                return False
+            update_id = row.update_id
+            event = Event.from_json(row.event)
+            now = self.clock()
+            try:
+                await store.note_reachability(session, event, now)
+                actions = await self.conversation.handle(session, event, now)
+            except (IntegrityError, OperationalError) as exc:
+                await session.rollback()
+                log.warning("update %d: %s, will retry", update_id, type(exc).__name__)
+                await self._handle_failed(update_id, event, retry=True)
+                return True
+            except Exception:
+                await session.rollback()
+                log.exception("update %d failed (kind=%s)", update_id, event.kind)
+                await self._handle_failed(update_id, event, retry=False)
+                return True
+            row.done = True
+            session.add(row)
+            store.enqueue(session, actions, event, now)
+            await session.commit()
+        if actions:
+            self._outgoing.set()
+        return True
+
+    async def _handle_failed(self, update_id: int, event: Event, retry: bool) -> None:
+        """Count a failed attempt; after the last one (or a flow error) the update is done
+        with the kind "went wrong" answer and nothing else."""
+        async with self.sessions() as session:
+            row = await store.lock_update(session, update_id)
+            if row is None:
+                return
+            row.attempts += 1
+            if not retry or row.attempts >= MAX_HANDLE_ATTEMPTS:
+                row.done = True
+                store.enqueue(session, self.conversation.failure(event), event, self.clock())
+                self._outgoing.set()
+            session.add(row)
+            await session.commit()
+
+    # --- timers ----------------------------------------------------------------------------
+
+    async def _timer_loop(self) -> None:
+        while True:
+            self._work.clear()
+            while await self.run_due_job():
+                pass
+            async with self.sessions() as session:
+                due = await scheduler.next_due(session)
+            wait = self.idle_wait
+            if due is not None:
+                wait = min(wait, max(0.0, (due - self.clock()).total_seconds()))
+            await self._wait(self._work, wait)
+
+    async def run_due_job(self) -> bool:
+        """Run one due job as a timer event, in one transaction with its deletion."""
+        async with self.sessions() as session:
+            now = self.clock()
+            job = await scheduler.claim_due_job(session, now)
+            if job is None:
+                return False
+            event = Event.timer_due(job.kind, {**job.payload, "job_id": job.id})
+            try:
+                actions = await self.conversation.handle(session, event, now)
+            except Exception as exc:
+                await session.rollback()
+                log.warning("job %s (%s) failed: %s", job.id, job.kind, type(exc).__name__)
+                await self._job_failed(job.id)
+                return True
+            await session.delete(job)
+            store.enqueue(session, actions, event, now)
+            await session.commit()
+        if actions:
+            self._outgoing.set()
+        return True
+
+    async def _job_failed(self, job_id: int | None) -> None:
+        async with self.sessions() as session:
+            job = await session.get(scheduler.ScheduledJob, job_id)
+            if job is None:
+                return
+            job.attempts += 1
+            if job.attempts >= scheduler.MAX_ATTEMPTS:
+                log.error("job %s (%s) dropped after %d attempts", job.id, job.kind, job.attempts)
+                await session.delete(job)
+            else:
+                job.due_at = self.clock() + timedelta(seconds=2**job.attempts)
+                session.add(job)
+            await session.commit()
+
+    # --- sending ---------------------------------------------------------------------------
+
+    async def _send_loop(self) -> None:
+        while True:
+            self._outgoing.clear()
+            if await self.send_round():
+                continue
+            if self._workers_done:
+                return
+            await self._wait(self._outgoing, self.idle_wait)
+
+    async def send_round(self, limit: int = 32) -> int:
+        """Send the first waiting action of up to `limit` chats; returns how many."""
+        now = self.clock()
+        async with self.sessions() as session:
+            rows = await store.claim_outbox(session, now, limit, LEASE)
+            await session.commit()
+        if rows:
+            await asyncio.gather(*(self._send(row) for row in rows))
+        return len(rows)
+
+    async def _send(self, row: OutboxAction) -> None:
+        assert row.id is not None
+        action = action_from_json(row.action)
+        name = type(action).__name__
+        async with self.sessions() as session:
+            chat = action_chat(action)
+            if chat is not None and await store.is_unreachable(session, chat):
+                await store.finish_action(session, row.id)
+                await session.commit()
+                return
+            resolved = await self._resolve(session, action)
+        if resolved is None:
+            await self._finish(row.id)
+            return
+        action = resolved
+        try:
+            sent = await self.api.perform(action)
+        except RetryLater as exc:
+            log.warning("%s: flood control, retry in %ss", name, exc.seconds)
+            await self._postpone(row.id, exc.seconds, give_up=False)
+        except Unreachable:
+            log.info("%s: chat unreachable, further messages dropped", name)
+            async with self.sessions() as session:
+                if chat is not None:
+                    await store.mark_unreachable(session, chat, self.clock())
+                await store.finish_action(session, row.id)
+                await session.commit()
+        except Rejected as exc:
+            log.warning("%s rejected: %s", name, str(exc)[:120])
+            await self._finish(row.id)
+        except Exception as exc:  # TransientError, or anything the network threw
+            log.warning("%s failed: %s", name, type(exc).__name__)
+            await self._postpone(row.id, 2 ** min(row.attempts, 4), give_up=True)
+        else:
+            await self._finish(row.id, action, sent)
+
+    async def _resolve(self, session: AsyncSession, action: Action) -> Action | None:
+        """Fill in the message id of an edit / poll stop addressed by key (None: not sent)."""
+        if isinstance(action, EditMessage | StopPoll) and action.message_id is None and action.key:
+            ref = await store.remembered(session, action.key)
+            if ref is None:
+                return None
+            if isinstance(action, EditMessage):
+                return EditMessage(ref.chat_id, ref.message_id, action.text, action.buttons)
+            return StopPoll(ref.chat_id, ref.message_id)
+        return action
+
+    async def _finish(
+        self, action_id: int, action: Action | None = None, sent: Sent | None = None
+    ) -> None:
+        async with self.sessions() as session:
+            key = getattr(action, "key", "")
+            if (
+                sent is not None
+                and sent.message_id is not None
+                and key
+                and isinstance(action, SendMessage | SendPoll)
+            ):
+                await store.remember_message(
+                    session, key, action.chat_id, sent.message_id, sent.poll_id, self.clock()
+                )
+            await store.finish_action(session, action_id)
+            await session.commit()
+
+    async def _postpone(self, action_id: int, seconds: float, give_up: bool) -> None:
+        async with self.sessions() as session:
+            attempts = await store.postpone_action(
+                session, action_id, self.clock() + timedelta(seconds=seconds)
+            )
+            if give_up and attempts >= MAX_SEND_ATTEMPTS:
+                log.error("action dropped after %d attempts", attempts)
+                await store.finish_action(session, action_id)
+            await session.commit()
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    @staticmethod
+    async def _wait(event: asyncio.Event, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(event.wait(), seconds)
