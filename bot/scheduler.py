@@ -13,8 +13,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
-from sqlmodel import col
+from sqlalchemy import delete, func
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.delivery.models import ScheduledJob
@@ -44,7 +44,7 @@ async def schedule(
     job = None
     if key is not None:
         stmt = select(ScheduledJob).where(col(ScheduledJob.key) == key)
-        job = (await session.execute(stmt)).scalars().first()
+        job = (await session.exec(stmt)).first()
     if job is None:
         job = ScheduledJob(kind=kind, key=key, due_at=due_at)
     job.kind = kind
@@ -56,7 +56,7 @@ async def schedule(
 
 async def unschedule(session: AsyncSession, key: str) -> bool:
     """Cancel the job with this key; True if there was one."""
-    result = await session.execute(delete(ScheduledJob).where(col(ScheduledJob.key) == key))
+    result = await session.exec(delete(ScheduledJob).where(col(ScheduledJob.key) == key))
     return bool(getattr(result, "rowcount", 0))
 
 
@@ -69,14 +69,14 @@ async def claim_due_job(session: AsyncSession, now: datetime) -> ScheduledJob | 
         .limit(1)
         .with_for_update(skip_locked=True)
     )
-    return (await session.execute(stmt)).scalars().first()
+    return (await session.exec(stmt)).first()
 
 
 async def next_due(session: AsyncSession) -> datetime | None:
     """When the next job falls due (None: no job)."""
-    return (await session.execute(select(func.min(col(ScheduledJob.due_at))))).scalar_one_or_none()
+    return (await session.exec(select(func.min(col(ScheduledJob.due_at))))).one_or_none()
 
 
 async def scheduled(session: AsyncSession, key: str) -> ScheduledJob | None:
     stmt = select(ScheduledJob).where(col(ScheduledJob.key) == key)
-    return (await session.execute(stmt)).scalars().first()
+    return (await session.exec(stmt)).first()

@@ -120,9 +120,7 @@ class SendPhoto:
     caption: str = ""
 
 
-Action = (
-    SendMessage | EditMessage | AnswerCallback | SendPoll | StopPoll | SendDocument | SendPhoto
-)
+Action = SendMessage | EditMessage | AnswerCallback | SendPoll | StopPoll | SendDocument | SendPhoto
 ACTION_TYPES: dict[str, type[Any]] = {
     cls.__name__: cls
     for cls in (

@@ -13,11 +13,11 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy import delete, exists, func, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
-from sqlmodel import col
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.conversation.actions import Action, AnswerCallback, action_chat, action_to_json
@@ -54,7 +54,7 @@ async def store_updates(session: AsyncSession, fetched: Iterable[Fetched], now: 
     ]
     if rows:
         stmt = _insert(session, InboxUpdate).values(rows).on_conflict_do_nothing()
-        await session.execute(stmt)
+        await session.exec(stmt)
     return len(rows)
 
 
@@ -74,7 +74,7 @@ async def claim_update(session: AsyncSession) -> InboxUpdate | None:
         .limit(1)
         .with_for_update(skip_locked=True, of=InboxUpdate)
     )
-    return (await session.execute(stmt)).scalars().first()
+    return (await session.exec(stmt)).first()
 
 
 async def lock_update(session: AsyncSession, update_id: int) -> InboxUpdate | None:
@@ -84,17 +84,17 @@ async def lock_update(session: AsyncSession, update_id: int) -> InboxUpdate | No
         .where(col(InboxUpdate.update_id) == update_id, col(InboxUpdate.done).is_(False))
         .with_for_update(skip_locked=True)
     )
-    return (await session.execute(stmt)).scalars().first()
+    return (await session.exec(stmt)).first()
 
 
 async def open_updates(session: AsyncSession) -> int:
     stmt = select(func.count()).select_from(InboxUpdate).where(col(InboxUpdate.done).is_(False))
-    return int((await session.execute(stmt)).scalar_one())
+    return int((await session.exec(stmt)).one())
 
 
 async def prune_inbox(session: AsyncSession, now: datetime) -> None:
     """Drop handled updates older than KEEP_DONE (Telegram redelivers only recent ones)."""
-    await session.execute(
+    await session.exec(
         delete(InboxUpdate).where(
             col(InboxUpdate.done).is_(True),
             col(InboxUpdate.received_at) < now - KEEP_DONE,
@@ -135,7 +135,7 @@ async def claim_outbox(
         .limit(limit)
         .with_for_update(skip_locked=True, of=OutboxAction)
     )
-    rows = list((await session.execute(stmt)).scalars().all())
+    rows = list((await session.exec(stmt)).all())
     for row in rows:
         row.leased_until = now + lease
         session.add(row)
@@ -144,11 +144,11 @@ async def claim_outbox(
 
 async def release_leases(session: AsyncSession) -> None:
     """At start-up of the only process (SQLite): leases of a crashed run are void."""
-    await session.execute(update(OutboxAction).values(leased_until=None))
+    await session.exec(update(OutboxAction).values(leased_until=None))
 
 
 async def finish_action(session: AsyncSession, action_id: int) -> None:
-    await session.execute(delete(OutboxAction).where(col(OutboxAction.id) == action_id))
+    await session.exec(delete(OutboxAction).where(col(OutboxAction.id) == action_id))
 
 
 async def postpone_action(session: AsyncSession, action_id: int, until: datetime) -> int:
@@ -165,7 +165,7 @@ async def postpone_action(session: AsyncSession, action_id: int, until: datetime
 
 async def waiting_actions(session: AsyncSession) -> int:
     stmt = select(func.count()).select_from(OutboxAction)
-    return int((await session.execute(stmt)).scalar_one())
+    return int((await session.exec(stmt)).one())
 
 
 # --- remembered messages -------------------------------------------------------------------
@@ -191,7 +191,7 @@ async def remember_message(
         index_elements=["key"],
         set_={k: v for k, v in values.items() if k != "key"},
     )
-    await session.execute(stmt)
+    await session.exec(stmt)
 
 
 async def remembered(session: AsyncSession, key: str) -> SentMessageRef | None:
@@ -202,7 +202,7 @@ async def remembered(session: AsyncSession, key: str) -> SentMessageRef | None:
 async def poll_owner(session: AsyncSession, poll_id: str) -> SentMessageRef | None:
     """The remembered poll with this Telegram poll id (for poll answers)."""
     stmt = select(SentMessageRef).where(col(SentMessageRef.poll_id) == poll_id)
-    return (await session.execute(stmt)).scalars().first()
+    return (await session.exec(stmt)).first()
 
 
 # --- reachability --------------------------------------------------------------------------
@@ -212,11 +212,11 @@ GONE = {"kicked", "left"}
 
 async def mark_unreachable(session: AsyncSession, chat_id: int, now: datetime) -> None:
     stmt = _insert(session, UnreachableChat).values(chat_id=chat_id, since=now)
-    await session.execute(stmt.on_conflict_do_nothing())
+    await session.exec(stmt.on_conflict_do_nothing())
 
 
 async def mark_reachable(session: AsyncSession, chat_id: int) -> None:
-    await session.execute(delete(UnreachableChat).where(col(UnreachableChat.chat_id) == chat_id))
+    await session.exec(delete(UnreachableChat).where(col(UnreachableChat.chat_id) == chat_id))
 
 
 async def is_unreachable(session: AsyncSession, chat_id: int) -> bool:
