@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -59,3 +60,23 @@ async def build_app(
     )
     conversation = Conversation(session_factory(engine), services, clock)
     return App(settings, engine, conversation)
+
+
+async def run_bot(
+    settings: Settings,
+    stop: asyncio.Event | None = None,
+    handle_signals: bool = True,
+    clock: Callable[[], datetime] = system_now,
+) -> None:
+    """`pufa run`: the bot on Telegram (long polling) until SIGTERM / SIGINT or `stop`, through
+    the delivery core (inbox, outbox, scheduler) and the runtime PUFA_RUNTIME names."""
+    from bot.delivery.runner import Delivery
+    from bot.transports.telegram import make_api
+
+    assert settings.bot_token, "PUFA_BOT_TOKEN is not set"
+    app = await build_app(settings, clock)
+    api = make_api(settings.runtime, settings.bot_token, settings.telegram_api_base)
+    try:
+        await Delivery(app.conversation, api, workers=settings.workers).run(stop, handle_signals)
+    finally:
+        await app.close()

@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     faq_dir: Path | None = None
     practice_size: int = 10
     log_level: str = "INFO"
+    workers: int = 4  # concurrent update handlers per process (PostgreSQL; SQLite uses one)
 
     @field_validator("quizmasters", "admins", mode="before")
     @classmethod
