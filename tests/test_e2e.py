@@ -1,5 +1,6 @@
-"""End-to-end: the real aiogram runtime over HTTP against the fake Bot API server,
-driven by simulated users on phones."""
+"""End-to-end: the real aiogram and python-telegram-bot runtimes, through the delivery core,
+over HTTP against the fake Bot API server, driven by simulated users on phones. Every test
+runs once per runtime."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ import pytest
 
 from bot.app import App, build_app
 from bot.config import Settings
-from bot.transports.telegram_aiogram import build_dispatcher, make_bot, run_polling
+from bot.delivery.runner import Delivery
+from bot.transports.telegram import RUNTIMES, make_api
+from bot.transports.telegram_aiogram import make_bot
 from question_bank import LETTERS, Bank, Question
 from tests.conftest import SMALL_BANK
 from tests.fake_telegram import FakeTelegram, Phone, SentMessage
@@ -29,30 +32,36 @@ async def telegram() -> AsyncIterator[FakeTelegram]:
 
 
 class Running:
-    """The bot process, in-process: app + aiogram polling task."""
+    """The bot process, in-process: app + the runtime's adapter + the delivery loops."""
 
     def __init__(self, settings: Settings, telegram: FakeTelegram) -> None:
         self.settings = settings
         self.telegram = telegram
 
     async def start(self) -> None:
+        self.telegram.commands = []
         self.app: App = await build_app(self.settings)
-        self.bot = make_bot(self.telegram.token, self.telegram.api_base)
-        self.dp = build_dispatcher(self.app.conversation)
-        self.task = asyncio.create_task(
-            run_polling(self.app.conversation, self.bot, self.dp, handle_signals=False)
-        )
+        api = make_api(self.settings.runtime, self.telegram.token, self.telegram.api_base)
+        self.delivery = Delivery(self.app.conversation, api, poll_timeout=1, idle_wait=0.2)
+        self.stopping = asyncio.Event()
+        self.task = asyncio.create_task(self.delivery.run(self.stopping, handle_signals=False))
         await self.telegram.wait_for(lambda: bool(self.telegram.commands))
 
     async def stop(self) -> None:
-        await self.dp.stop_polling()
+        self.stopping.set()
         await asyncio.wait_for(self.task, 15)
         await self.app.close()
 
 
+@pytest.fixture(params=RUNTIMES)
+def runtime(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, runtime: str) -> Settings:
     return Settings(
+        runtime=runtime,
         bot_token="123456:TEST-TOKEN",
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}",
         bank_dir=SMALL_BANK,
@@ -253,9 +262,12 @@ async def test_worker_books_a_lawyer_who_accepts_on_their_phone(
         await bot.stop()
 
 
-async def test_pufa_run_uses_the_configured_api_base_and_stops_cleanly(telegram, tmp_path) -> None:
+async def test_pufa_run_uses_the_configured_api_base_and_stops_cleanly(
+    telegram, tmp_path, runtime
+) -> None:
     env = {
         **os.environ,
+        "PUFA_RUNTIME": runtime,
         "PUFA_BOT_TOKEN": telegram.token,
         "PUFA_TELEGRAM_API_BASE": telegram.api_base,
         "PUFA_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'run.sqlite3'}",

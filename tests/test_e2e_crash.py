@@ -1,0 +1,169 @@
+"""End-to-end: `pufa run` as a real process, killed (-9) or stopped (SIGTERM) in the middle of
+a burst of answer taps, against the fake Bot API — for both runtimes.
+
+Twenty workers each have a question open and tap an answer at the same moment. Whatever
+happens to the process, every tap must be answered once, each accepted answer recorded once,
+and each worker sent their feedback and next question once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import select
+
+from bot.db import make_engine, session_factory
+from bot.transports.telegram import RUNTIMES
+from question_bank import LETTERS, Bank
+from scoring.models import AttemptAnswer
+from tests.conftest import SMALL_BANK
+from tests.fake_telegram import FakeTelegram, Phone
+
+TAPS = 20
+
+
+@pytest.fixture
+async def telegram() -> AsyncIterator[FakeTelegram]:
+    server = FakeTelegram()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+class BotProcess:
+    """`python -m bot.cli run` pointed at the fake Bot API through PUFA_TELEGRAM_API_BASE."""
+
+    def __init__(self, telegram: FakeTelegram, tmp_path: Path, runtime: str) -> None:
+        self.telegram = telegram
+        self.database_url = f"sqlite+aiosqlite:///{tmp_path / 'run.sqlite3'}"
+        self.env = {
+            **os.environ,
+            "PUFA_RUNTIME": runtime,
+            "PUFA_BOT_TOKEN": telegram.token,
+            "PUFA_TELEGRAM_API_BASE": telegram.api_base,
+            "PUFA_DATABASE_URL": self.database_url,
+            "PUFA_BANK_DIR": str(SMALL_BANK),
+            "PUFA_PRACTICE_SIZE": "3",
+        }
+        self.cwd = tmp_path
+        self.proc: asyncio.subprocess.Process | None = None
+        self.output = b""
+
+    async def start(self) -> None:
+        self.telegram.commands = []
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "run",
+            env=self.env,
+            cwd=self.cwd,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        await self.telegram.wait_for(lambda: bool(self.telegram.commands), timeout=60)
+
+    async def stop(self, sig: int) -> int:
+        assert self.proc is not None
+        self.proc.send_signal(sig)
+        raw, _ = await asyncio.wait_for(self.proc.communicate(), 60)
+        self.output += raw
+        return int(self.proc.returncode or 0)
+
+    async def answers_recorded(self) -> int:
+        engine = make_engine(self.database_url)
+        try:
+            async with session_factory(engine)() as session:
+                stmt = select(func.count()).select_from(AttemptAnswer)
+                return int((await session.exec(stmt)).one())
+        finally:
+            await engine.dispose()
+
+
+async def open_questions(telegram: FakeTelegram, phones: list[Phone]) -> None:
+    """Each worker starts a practice round and has its first question on screen."""
+    for phone in phones:
+        telegram.send_text(phone, "/quiz")
+    await telegram.settle(timeout=60)
+    for phone in phones:
+        telegram.press(phone, telegram.last(phone, "选择练习范围"), "综合练习")
+    await telegram.settle(timeout=60)
+
+
+def tap_all(telegram: FakeTelegram, phones: list[Phone], bank: Bank) -> tuple[list[str], int]:
+    """Everyone taps at once; returns the callback ids and how many taps are answers (a tick
+    on a multiple-choice question is a tap but not an answer)."""
+    ids, answers = [], 0
+    for phone in phones:
+        message = telegram.last(phone, "第 1/3 题")
+        q = next(q for q in bank.questions.values() if q.stem in message.text)
+        if q.type == "multiple":
+            ids.append(telegram.press(phone, message, f"☐ {LETTERS[0]}"))
+        else:
+            ids.append(telegram.press(phone, message, message.buttons()[0]["text"]))
+            answers += 1
+    return ids, answers
+
+
+def assert_every_tap_answered_once(
+    telegram: FakeTelegram, phones: list[Phone], ids: list[str], answers: int
+) -> None:
+    assert not telegram.open_callbacks
+    assert all(i in telegram.callback_answers for i in ids)
+    # no callback answered twice, nothing refused by Telegram
+    assert [e for e in telegram.errors if "query" in e[1]] == []
+    second = [len([m for m in telegram.chat(p) if "第 2/3 题" in m.text]) for p in phones]
+    assert sum(second) == answers and max(second) <= 1
+    feedback = [len([m for m in telegram.chat(p) if "正确答案" in m.text]) for p in phones]
+    assert sum(feedback) == answers and max(feedback) <= 1
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+async def test_kill_9_during_a_burst_of_taps_loses_and_doubles_nothing(
+    telegram, tmp_path, small_bank, runtime
+) -> None:
+    phones = [Phone(8000 + i, f"职工{i}") for i in range(TAPS)]
+    bot = BotProcess(telegram, tmp_path, runtime)
+    await bot.start()
+    await open_questions(telegram, phones)
+    ids, answers = tap_all(telegram, phones, small_bank)
+    last_update = telegram.updates[-1]["update_id"]
+    # kill the moment the bot has fetched (and so acknowledged) the burst
+    await telegram.wait_for(lambda: telegram.confirmed_offset > last_update, timeout=30)
+    await bot.stop(signal.SIGKILL)
+    unanswered = len(telegram.open_callbacks)
+
+    await bot.start()
+    await telegram.settle(timeout=60)
+    assert_every_tap_answered_once(telegram, phones, ids, answers)
+    assert await bot.answers_recorded() == answers
+    await bot.stop(signal.SIGTERM)
+    # the kill really landed mid-burst (otherwise this test proves nothing)
+    assert unanswered > 0
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+async def test_sigterm_during_a_burst_finishes_every_tap_before_exit(
+    telegram, tmp_path, small_bank, runtime
+) -> None:
+    phones = [Phone(9000 + i, f"职工{i}") for i in range(TAPS)]
+    bot = BotProcess(telegram, tmp_path, runtime)
+    await bot.start()
+    await open_questions(telegram, phones)
+    ids, answers = tap_all(telegram, phones, small_bank)
+    last_update = telegram.updates[-1]["update_id"]
+    await telegram.wait_for(lambda: telegram.confirmed_offset > last_update, timeout=30)
+    in_flight = len(telegram.open_callbacks)
+    assert await bot.stop(signal.SIGTERM) == 0, bot.output.decode()
+    # no restart: everything was finished before the process exited
+    assert_every_tap_answered_once(telegram, phones, ids, answers)
+    assert await bot.answers_recorded() == answers
+    assert in_flight > 0
+    assert telegram.token not in bot.output.decode()
