@@ -193,7 +193,7 @@ class FakeTelegram:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
-        self._runner = web.AppRunner(app)
+        self._runner = web.AppRunner(app, access_log=None)  # its lines hold the token
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
@@ -464,7 +464,8 @@ class FakeTelegram:
             ]
         if m.kind in ("document", "photo") and m.text:
             out["caption"] = m.text
-        if m.reply_markup:
+        if m.reply_markup and "inline_keyboard" in m.reply_markup:
+            # a message carries only its inline keyboard (a reply keyboard is the chat's)
             out["reply_markup"] = m.reply_markup
         return out
 
@@ -548,12 +549,17 @@ class FakeTelegram:
         poll: dict[str, Any] = {
             "id": str(5_000_000_000 + next(self._poll_ids)),
             "question": question,
-            "options": [{"text": o, "voter_count": 0} for o in options],
+            "options": [
+                {"persistent_id": str(i), "text": o, "voter_count": 0}
+                for i, o in enumerate(options)
+            ],
             "total_voter_count": 0,
             "is_closed": False,
             "is_anonymous": flag(p.get("is_anonymous", True)),
             "type": kind,
             "allows_multiple_answers": flag(p.get("allows_multiple_answers")),
+            "allows_revoting": kind == "regular",
+            "members_only": False,
         }
         if correct is not None:
             poll["correct_option_id"] = correct
@@ -762,6 +768,9 @@ class FakeTelegram:
                     "poll_id": poll["id"],
                     "user": phone.as_user(),
                     "option_ids": list(option_ids),
+                    "option_persistent_ids": [
+                        poll["options"][i]["persistent_id"] for i in option_ids
+                    ],
                 }
             }
         )

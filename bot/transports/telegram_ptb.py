@@ -159,7 +159,8 @@ def _message_event(message: Message) -> Event | None:
 def _button_event(query: CallbackQuery) -> Event:
     user = person(query.from_user.id, query.from_user.first_name)
     m = query.message
-    where = (m.chat.id, m.chat.type, m.message_id) if isinstance(m, Message) else None
+    accessible = isinstance(m, Message) and m.is_accessible  # (PTB: date 0 = inaccessible)
+    where = (m.chat.id, m.chat.type, m.message_id) if m is not None and accessible else None
     return button_event(user, query.data, query.id, where)
 
 
