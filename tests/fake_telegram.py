@@ -445,7 +445,7 @@ class FakeTelegram:
         if m.kind == "text":
             out["text"] = m.text
         elif m.kind == "poll":
-            out["poll"] = m.extra["poll"]
+            out["poll"] = self._poll_json(m)
         elif m.kind == "document":
             upload = m.extra.get("document") or {}
             out["document"] = {
@@ -592,8 +592,13 @@ class FakeTelegram:
             raise ApiError("Bad Request: poll has already been closed")
         m.poll["is_closed"] = True
         m.edits += 1
-        poll: dict[str, Any] = m.poll
-        return poll
+        return self._poll_json(m)
+
+    @staticmethod
+    def _poll_json(m: SentMessage) -> dict[str, Any]:
+        """The poll as Bot API 9.6 sends it (correct_option_ids; the deprecated
+        correct_option_id is kept only in the stored poll, for tests to read)."""
+        return {k: v for k, v in m.poll.items() if k != "correct_option_id"}
 
     async def _upload(self, p: dict[str, Any], field_name: str, kind: str) -> dict[str, Any]:
         chat_id = int(p["chat_id"])

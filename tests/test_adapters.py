@@ -625,3 +625,14 @@ async def test_both_runtimes_make_the_same_calls(telegram: FakeTelegram) -> None
         finally:
             await api.close()
     assert states[0] == states[1]
+
+
+async def test_an_unreadable_update_does_not_block_the_others(
+    api: BotApi, telegram: FakeTelegram
+) -> None:
+    telegram._push({"message": {"message_id": "not a number", "chat": "nowhere"}})
+    telegram.send_text(WANG, "后面的消息")
+    batch = await api.fetch(None, 0)
+    assert batch[0].event is None
+    assert batch[1].event is not None and batch[1].event.text == "后面的消息"
+    assert await api.fetch(batch[-1].update_id + 1, 0) == []

@@ -25,6 +25,7 @@ from aiogram.exceptions import (
     TelegramServerError,
     TelegramUnauthorizedError,
 )
+from aiogram.methods.base import TelegramMethod
 from aiogram.types import (
     BotCommand,
     BufferedInputFile,
@@ -192,6 +193,18 @@ def _translate(exc: Exception) -> SendError | None:
     return TransientError(type(exc).__name__)
 
 
+class _RawUpdates(TelegramMethod[list[dict[str, Any]]]):
+    """getUpdates returning the updates as JSON: each is parsed on its own, so one update
+    aiogram cannot read never blocks the ones behind it."""
+
+    __returning__ = list[dict[str, Any]]
+    __api_method__ = "getUpdates"
+
+    offset: int | None = None
+    timeout: int | None = None
+    allowed_updates: list[str] | None = None
+
+
 class AiogramApi:
     """BotApi on aiogram 3."""
 
@@ -210,20 +223,23 @@ class AiogramApi:
         return me.username or ""
 
     def parse(self, payload: dict[str, Any]) -> Fetched:
-        update = Update.model_validate(payload, context={"bot": self.bot})
-        return Fetched(update.update_id, update_event(update))
+        update_id = int(payload["update_id"])
+        try:
+            update = Update.model_validate(payload, context={"bot": self.bot})
+            return Fetched(update_id, update_event(update))
+        except Exception as exc:  # an update we cannot read is skipped, never retried forever
+            log.warning("update %s unreadable: %s", update_id, type(exc).__name__)
+            return Fetched(update_id, None)
 
     async def fetch(self, offset: int | None, timeout: float) -> list[Fetched]:
+        method = _RawUpdates(
+            offset=offset, timeout=int(timeout), allowed_updates=list(ALLOWED_UPDATES)
+        )
         try:
-            updates = await self.bot.get_updates(
-                offset=offset,
-                timeout=int(timeout),
-                allowed_updates=list(ALLOWED_UPDATES),
-                request_timeout=int(timeout) + 10,
-            )
+            updates = await self.bot(method, request_timeout=int(timeout) + 10)
         except (AiogramError, ClientError, TimeoutError) as exc:
             raise _translate(exc) or TransientError(type(exc).__name__) from exc
-        return [Fetched(u.update_id, update_event(u)) for u in updates]
+        return [self.parse(u) for u in updates]
 
     async def perform(self, action: Action) -> Sent:
         try:

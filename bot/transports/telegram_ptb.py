@@ -38,6 +38,7 @@ from telegram.error import (
     TelegramError,
 )
 from telegram.request import HTTPXRequest
+from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 
 from bot.conversation.actions import (
     Action,
@@ -83,6 +84,14 @@ Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 # Bot API 9.6 replaced sendPoll's correct_option_id by correct_option_ids; PTB 22.8 warns
 # about the old one, older PTB 22 releases only know the old one.
 _QUIZ_IDS = "correct_option_ids" in inspect.signature(Bot.send_poll).parameters
+
+# PTB 22 builds RetryAfter by reading its own deprecated int `retry_after` (we read it as
+# seconds either way, see `seconds`)
+warnings.filterwarnings(
+    "ignore", message=r".*`retry_after`.*timedelta", category=PTBDeprecationWarning
+)
+# `fetch` asks for getUpdates as JSON on purpose (see there)
+warnings.filterwarnings("ignore", message=r"Please use 'Bot.getUpdates'", category=PTBUserWarning)
 
 
 def http_clients() -> tuple[HTTPXRequest, HTTPXRequest]:
@@ -189,16 +198,10 @@ def update_event(update: Update) -> Event | None:
     return None
 
 
-def _retry_after(exc: RetryAfter) -> float:
-    with warnings.catch_warnings():  # PTB 22 warns that the int will become a timedelta
-        warnings.simplefilter("ignore")
-        return seconds(exc.retry_after)
-
-
 def _translate(exc: Exception) -> SendError | None:
     """PTB's exception → the SendError kind (None: "message is not modified")."""
     if isinstance(exc, RetryAfter):
-        return RetryLater(_retry_after(exc))
+        return RetryLater(seconds(exc.retry_after))
     if isinstance(exc, Forbidden):
         return Unreachable(exc.message)
     if isinstance(exc, BadRequest):  # (a NetworkError subclass in PTB: test it first)
@@ -247,17 +250,30 @@ class PtbApi:
             self._ready = True
 
     def parse(self, payload: dict[str, Any]) -> Fetched:
-        update = Update.de_json(payload, self.bot)
-        return Fetched(update.update_id, update_event(update))
+        update_id = int(payload["update_id"])
+        try:
+            update = Update.de_json(payload, self.bot)
+            return Fetched(update_id, update_event(update))
+        except Exception as exc:  # an update we cannot read is skipped, never retried forever
+            log.warning("update %s unreadable: %s", update_id, type(exc).__name__)
+            return Fetched(update_id, None)
 
     async def fetch(self, offset: int | None, timeout: float) -> list[Fetched]:
+        # getUpdates as JSON (bot.get_updates would parse the whole batch at once, so one
+        # update PTB cannot read would block the ones behind it); each is parsed on its own.
+        params: dict[str, Any] = {
+            "timeout": int(timeout),
+            "allowed_updates": list(ALLOWED_UPDATES),
+        }
+        if offset is not None:
+            params["offset"] = offset
         try:
-            updates = await self.bot.get_updates(
-                offset=offset, timeout=int(timeout), allowed_updates=list(ALLOWED_UPDATES)
+            updates = await self.bot.do_api_request(
+                "getUpdates", api_kwargs=params, read_timeout=int(timeout) + 10
             )
         except (TelegramError, httpx.HTTPError, OSError) as exc:
             raise _translate(exc) or TransientError(type(exc).__name__) from exc
-        return [Fetched(u.update_id, update_event(u)) for u in updates]
+        return [self.parse(u) for u in updates]
 
     async def perform(self, action: Action) -> Sent:
         try:
