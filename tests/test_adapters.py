@@ -160,6 +160,9 @@ async def test_group_messages_and_membership(feed: Feed, telegram: FakeTelegram)
     assert event.user == event.user.__class__(LI.id, "小李")
     assert not event.private
 
+    telegram.send_text(LI, "/rank@other_bot", group=TEAM)  # for another bot in the group
+    assert (await feed.next()).event is None
+
     telegram.add_bot_to_group(WANG, SUPER)
     await feed.event()
     telegram.send_text(WANG, "大家好", group=SUPER)

@@ -82,12 +82,17 @@ def message_event(
     contact_user_id: int | None = None,
     content: str | None = None,
     service: bool = False,
+    bot_username: str = "",
 ) -> Event | None:
-    """A message → text/command, contact, unsupported content, or nothing (a service message).
+    """A message → text/command, contact, unsupported content, or nothing (a service message,
+    or a `/command@otherbot` in a group with several bots).
 
-    `content` is the message's content field (a CONTENT_KINDS key, see `present`)."""
+    `content` is the message's content field (a CONTENT_KINDS key, see `present`);
+    `bot_username` is ours (known after `prepare`)."""
     kind = plain(chat_type)
     if text is not None:
+        if for_another_bot(text, bot_username):
+            return None
         return Event.message(user, chat_id, text, kind)
     if phone is not None:
         return Event.contact(user, chat_id, phone, contact_user_id, kind)
@@ -96,6 +101,16 @@ def message_event(
     if service:
         return None
     return Event.unsupported(user, chat_id, "other", kind)
+
+
+def for_another_bot(text: str, bot_username: str) -> bool:
+    """`/cmd@name` where name is not our bot (unknown username: never)."""
+    stripped = text.strip()
+    if not bot_username or not stripped.startswith("/"):
+        return False
+    head = stripped[1:].split(maxsplit=1)[0] if len(stripped) > 1 else ""
+    _, at, name = head.partition("@")
+    return bool(at) and name.lower() != bot_username.lower()
 
 
 def button_event(

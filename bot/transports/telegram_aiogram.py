@@ -114,7 +114,7 @@ def _markup(buttons: Keyboard, reply: ReplyKeyboard | None = None) -> Markup | N
     return None
 
 
-def _message_event(message: Message) -> Event | None:
+def _message_event(message: Message, bot_username: str = "") -> Event | None:
     sender = message.from_user
     user = (
         person(sender.id, sender.first_name)
@@ -131,6 +131,7 @@ def _message_event(message: Message) -> Event | None:
         contact_user_id=contact.user_id if contact else None,
         content=present(message, CONTENT_KINDS),
         service=present(message, SERVICE_KINDS) is not None,
+        bot_username=bot_username,
     )
 
 
@@ -153,10 +154,10 @@ def _membership_event(change: ChatMemberUpdated) -> Event:
     return membership_event(user, change.chat.id, change.new_chat_member.status, change.chat.type)
 
 
-def update_event(update: Update) -> Event | None:
+def update_event(update: Update, bot_username: str = "") -> Event | None:
     """One aiogram Update → the event it means (None: nothing for the bot to handle)."""
     if update.message is not None:
-        return _message_event(update.message)
+        return _message_event(update.message, bot_username)
     if update.callback_query is not None:
         return _button_event(update.callback_query)
     if update.poll_answer is not None:
@@ -212,6 +213,7 @@ class AiogramApi:
 
     def __init__(self, token: str, api_base: str | None = None) -> None:
         self.bot = make_bot(token, api_base)
+        self.username = ""  # ours, once prepared: commands for other bots are ignored
 
     async def prepare(self, menu: tuple[tuple[str, str], ...]) -> str:
         try:
@@ -220,13 +222,14 @@ class AiogramApi:
             await self.bot.set_my_commands([BotCommand(command=c, description=d) for c, d in menu])
         except (AiogramError, ClientError, TimeoutError) as exc:
             raise _translate(exc) or TransientError(type(exc).__name__) from exc
-        return me.username or ""
+        self.username = me.username or ""
+        return self.username
 
     def parse(self, payload: dict[str, Any]) -> Fetched:
         update_id = int(payload["update_id"])
         try:
             update = Update.model_validate(payload, context={"bot": self.bot})
-            return Fetched(update_id, update_event(update))
+            return Fetched(update_id, update_event(update, self.username))
         except Exception as exc:  # an update we cannot read is skipped, never retried forever
             log.warning("update %s unreadable: %s", update_id, type(exc).__name__)
             return Fetched(update_id, None)

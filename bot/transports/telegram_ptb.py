@@ -145,7 +145,7 @@ def _markup(buttons: Keyboard, reply: ReplyKeyboard | None = None) -> Markup | N
     return None
 
 
-def _message_event(message: Message) -> Event | None:
+def _message_event(message: Message, bot_username: str = "") -> Event | None:
     sender = message.from_user
     user = (
         person(sender.id, sender.first_name)
@@ -162,6 +162,7 @@ def _message_event(message: Message) -> Event | None:
         contact_user_id=contact.user_id if contact else None,
         content=present(message, CONTENT_KINDS),
         service=present(message, SERVICE_KINDS) is not None,
+        bot_username=bot_username,
     )
 
 
@@ -185,10 +186,10 @@ def _membership_event(change: ChatMemberUpdated) -> Event:
     return membership_event(user, change.chat.id, change.new_chat_member.status, change.chat.type)
 
 
-def update_event(update: Update) -> Event | None:
+def update_event(update: Update, bot_username: str = "") -> Event | None:
     """One PTB Update → the event it means (None: nothing for the bot to handle)."""
     if update.message is not None:
-        return _message_event(update.message)
+        return _message_event(update.message, bot_username)
     if update.callback_query is not None:
         return _button_event(update.callback_query)
     if update.poll_answer is not None:
@@ -233,6 +234,7 @@ class PtbApi:
         _quiet_http_logs()
         self._requests = http_clients()
         self.bot = make_bot(token, api_base, self._requests)
+        self.username = ""  # ours, once prepared: commands for other bots are ignored
         self._ready = False
 
     async def prepare(self, menu: tuple[tuple[str, str], ...]) -> str:
@@ -242,7 +244,8 @@ class PtbApi:
             await self.bot.set_my_commands([BotCommand(c, d) for c, d in menu])
         except (TelegramError, httpx.HTTPError, OSError) as exc:
             raise _translate(exc) or TransientError(type(exc).__name__) from exc
-        return self.bot.username or ""
+        self.username = self.bot.username or ""
+        return self.username
 
     async def _initialize(self) -> None:
         if not self._ready:
@@ -253,7 +256,7 @@ class PtbApi:
         update_id = int(payload["update_id"])
         try:
             update = Update.de_json(payload, self.bot)
-            return Fetched(update_id, update_event(update))
+            return Fetched(update_id, update_event(update, self.username))
         except Exception as exc:  # an update we cannot read is skipped, never retried forever
             log.warning("update %s unreadable: %s", update_id, type(exc).__name__)
             return Fetched(update_id, None)
