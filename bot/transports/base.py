@@ -88,16 +88,20 @@ class BotApi(Protocol):
 
     async def prepare(self, menu: tuple[tuple[str, str], ...]) -> str:
         """Start-up calls: getMe, deleteWebhook (keeping pending updates), setMyCommands with
-        the (command, description) menu. Returns the bot's username (for deep links)."""
+        the (command, description) menu. Returns the bot's username (for deep links).
+        Raises a SendError kind when Telegram cannot be reached or refuses."""
         ...
 
     def parse(self, payload: dict[str, Any]) -> Fetched:
-        """Map one update, as Telegram's JSON (a webhook body), to an event."""
+        """Map one update, as Telegram's JSON (a webhook body), to an event (None when the
+        update is of no use to the bot or cannot be read)."""
         ...
 
     async def fetch(self, offset: int | None, timeout: float) -> list[Fetched]:
         """Long-poll getUpdates from `offset` (which acknowledges every update below it),
-        with ALLOWED_UPDATES; map each update to an event."""
+        with ALLOWED_UPDATES; map each update to an event. An update the framework cannot
+        read comes back with event None (so it never blocks the ones behind it). Raises
+        RetryLater or TransientError when the call fails."""
         ...
 
     async def perform(self, action: Action) -> Sent:

@@ -1,52 +1,87 @@
-"""The aiogram runtime: Telegram updates → events, actions → Bot API calls. No flow logic."""
+"""The aiogram runtime as a BotApi: Telegram updates → events, actions → Bot API calls.
+
+Thin by design: no dispatcher, no flow logic, no database (the delivery core owns the loops).
+"""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from aiogram import Bot, Dispatcher, F, Router
+from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.exceptions import (
+    AiogramError,
+    ClientDecodeError,
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramConflictError,
+    TelegramEntityTooLarge,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramNotFound,
+    TelegramRetryAfter,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
+from aiogram.methods.base import TelegramMethod
 from aiogram.types import (
     BotCommand,
     BufferedInputFile,
     CallbackQuery,
-    ErrorEvent,
+    ChatMemberUpdated,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    KeyboardButton,
     Message,
+    PollAnswer,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
 )
+from aiohttp import ClientError
 
 from bot.conversation.actions import (
     Action,
     AnswerCallback,
     EditMessage,
     Keyboard,
+    ReplyKeyboard,
     SendDocument,
     SendMessage,
+    SendPhoto,
     SendPoll,
+    StopPoll,
 )
-from bot.conversation.events import Event, User
-from bot.conversation.router import Conversation
+from bot.conversation.events import Event
+from bot.transports.base import (
+    ALLOWED_UPDATES,
+    CONTENT_KINDS,
+    Fetched,
+    Rejected,
+    RetryLater,
+    SendError,
+    Sent,
+    TransientError,
+    Unreachable,
+)
+from bot.transports.mapping import (
+    SERVICE_KINDS,
+    button_event,
+    is_not_modified,
+    markup_kind,
+    membership_event,
+    message_event,
+    person,
+    present,
+    reply_row,
+    seconds,
+)
 
 log = logging.getLogger("pufa.aiogram")
 
-CONTENT_KINDS = (
-    "sticker",
-    "photo",
-    "voice",
-    "video",
-    "video_note",
-    "audio",
-    "animation",
-    "location",
-    "venue",
-    "document",
-    "contact",
-    "poll",
-    "dice",
-)
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 
 
 def make_bot(token: str, api_base: str | None = None) -> Bot:
@@ -55,9 +90,7 @@ def make_bot(token: str, api_base: str | None = None) -> Bot:
     return Bot(token=token, session=session)
 
 
-def _markup(buttons: Keyboard) -> InlineKeyboardMarkup | None:
-    if not buttons:
-        return None
+def _inline(buttons: Keyboard) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
             [InlineKeyboardButton(text=b.text, callback_data=b.data) for b in row]
@@ -66,129 +99,218 @@ def _markup(buttons: Keyboard) -> InlineKeyboardMarkup | None:
     )
 
 
-def message_event(message: Message) -> Event:
-    """Map an incoming message to an event."""
+def _markup(buttons: Keyboard, reply: ReplyKeyboard | None = None) -> Markup | None:
+    kind = markup_kind(buttons, reply)
+    if kind == "inline":
+        return _inline(buttons)
+    if kind == "remove":
+        return ReplyKeyboardRemove(remove_keyboard=True)
+    if kind == "reply" and reply is not None:
+        row = [
+            KeyboardButton(text=label, request_contact=True if contact else None)
+            for label, contact in reply_row(reply)
+        ]
+        return ReplyKeyboardMarkup(keyboard=[row], resize_keyboard=True, one_time_keyboard=True)
+    return None
+
+
+def _message_event(message: Message, bot_username: str = "") -> Event | None:
     sender = message.from_user
-    user = User(sender.id if sender else message.chat.id, sender.first_name if sender else "")
-    if message.text is not None:
-        return Event.message(user, message.chat.id, message.text, message.chat.type)
-    content = next((k for k in CONTENT_KINDS if getattr(message, k, None)), "other")
-    content = {
-        "video_note": "video",
-        "audio": "voice",
-        "animation": "video",
-        "venue": "location",
-    }.get(content, content)
-    return Event.unsupported(user, message.chat.id, content)
-
-
-def callback_event(query: CallbackQuery) -> Event:
-    chat_id = query.message.chat.id if query.message else query.from_user.id
-    message_id = query.message.message_id if query.message else None
-    return Event.button(
-        User(query.from_user.id, query.from_user.first_name),
-        chat_id,
-        query.data or "",
-        query.id,
-        message_id,
+    user = (
+        person(sender.id, sender.first_name)
+        if sender
+        else person(message.chat.id, message.chat.title or message.chat.first_name)
+    )
+    contact = message.contact
+    return message_event(
+        user,
+        message.chat.id,
+        message.chat.type,
+        text=message.text,
+        phone=contact.phone_number if contact else None,
+        contact_user_id=contact.user_id if contact else None,
+        content=present(message, CONTENT_KINDS),
+        service=present(message, SERVICE_KINDS) is not None,
+        bot_username=bot_username,
     )
 
 
-async def perform(bot: Bot, actions: list[Action]) -> None:
-    """Carry out actions in order. A failed action is logged; the rest still run."""
-    for action in actions:
+def _button_event(query: CallbackQuery) -> Event:
+    user = person(query.from_user.id, query.from_user.first_name)
+    m = query.message
+    where = (m.chat.id, m.chat.type, m.message_id) if isinstance(m, Message) else None
+    return button_event(user, query.data, query.id, where)
+
+
+def _poll_event(answer: PollAnswer) -> Event | None:
+    if answer.user is None:  # a vote on behalf of a chat: nobody to answer
+        return None
+    user = person(answer.user.id, answer.user.first_name)
+    return Event.poll_answer(user, answer.poll_id, tuple(answer.option_ids))
+
+
+def _membership_event(change: ChatMemberUpdated) -> Event:
+    user = person(change.from_user.id, change.from_user.first_name)
+    return membership_event(user, change.chat.id, change.new_chat_member.status, change.chat.type)
+
+
+def update_event(update: Update, bot_username: str = "") -> Event | None:
+    """One aiogram Update → the event it means (None: nothing for the bot to handle)."""
+    if update.message is not None:
+        return _message_event(update.message, bot_username)
+    if update.callback_query is not None:
+        return _button_event(update.callback_query)
+    if update.poll_answer is not None:
+        return _poll_event(update.poll_answer)
+    if update.my_chat_member is not None:
+        return _membership_event(update.my_chat_member)
+    return None
+
+
+def _translate(exc: Exception) -> SendError | None:
+    """aiogram's exception → the SendError kind (None: "message is not modified")."""
+    if isinstance(exc, TelegramRetryAfter):
+        return RetryLater(seconds(exc.retry_after))
+    if isinstance(exc, TelegramForbiddenError):
+        return Unreachable(exc.message)
+    if isinstance(exc, TelegramBadRequest):
+        return None if is_not_modified(exc.message) else Rejected(exc.message)
+    if isinstance(exc, TelegramEntityTooLarge):
+        return Rejected(exc.message)
+    if isinstance(
+        exc,
+        TelegramNetworkError
+        | TelegramServerError
+        | TelegramUnauthorizedError
+        | TelegramNotFound
+        | TelegramConflictError,
+    ):
+        # the network, Telegram, or our configuration (token, API base): not this action's fault
+        return TransientError(f"{type(exc).__name__}: {exc.message}")
+    if isinstance(exc, TelegramAPIError):  # any other 4xx
+        return Rejected(exc.message)
+    if isinstance(exc, ClientDecodeError):
+        return TransientError("undecodable response")
+    return TransientError(type(exc).__name__)
+
+
+class _RawUpdates(TelegramMethod[list[dict[str, Any]]]):
+    """getUpdates returning the updates as JSON: each is parsed on its own, so one update
+    aiogram cannot read never blocks the ones behind it."""
+
+    __returning__ = list[dict[str, Any]]
+    __api_method__ = "getUpdates"
+
+    offset: int | None = None
+    timeout: int | None = None
+    allowed_updates: list[str] | None = None
+
+
+class AiogramApi:
+    """BotApi on aiogram 3."""
+
+    name = "aiogram"
+
+    def __init__(self, token: str, api_base: str | None = None) -> None:
+        self.bot = make_bot(token, api_base)
+        self.username = ""  # ours, once prepared: commands for other bots are ignored
+
+    async def prepare(self, menu: tuple[tuple[str, str], ...]) -> str:
         try:
-            await _perform_one(bot, action)
-        except TelegramBadRequest as exc:
-            if "message is not modified" not in str(exc):
-                log.warning("bot api rejected %s: %s", type(action).__name__, exc.message)
-        except Exception as exc:  # a network error must not stop the other actions
-            log.warning("action %s failed: %s", type(action).__name__, type(exc).__name__)
+            me = await self.bot.get_me()
+            await self.bot.delete_webhook(drop_pending_updates=False)
+            await self.bot.set_my_commands([BotCommand(command=c, description=d) for c, d in menu])
+        except (AiogramError, ClientError, TimeoutError) as exc:
+            raise _translate(exc) or TransientError(type(exc).__name__) from exc
+        self.username = me.username or ""
+        return self.username
 
+    def parse(self, payload: dict[str, Any]) -> Fetched:
+        update_id = int(payload["update_id"])
+        try:
+            update = Update.model_validate(payload, context={"bot": self.bot})
+            return Fetched(update_id, update_event(update, self.username))
+        except Exception as exc:  # an update we cannot read is skipped, never retried forever
+            log.warning("update %s unreadable: %s", update_id, type(exc).__name__)
+            return Fetched(update_id, None)
 
-async def _perform_one(bot: Bot, action: Action) -> None:
-    if isinstance(action, SendMessage):
-        await bot.send_message(action.chat_id, action.text, reply_markup=_markup(action.buttons))
-    elif isinstance(action, EditMessage):
-        await bot.edit_message_text(
-            text=action.text,
-            chat_id=action.chat_id,
-            message_id=action.message_id,
-            reply_markup=_markup(action.buttons),
+    async def fetch(self, offset: int | None, timeout: float) -> list[Fetched]:
+        method = _RawUpdates(
+            offset=offset, timeout=int(timeout), allowed_updates=list(ALLOWED_UPDATES)
         )
-    elif isinstance(action, AnswerCallback):
-        await bot.answer_callback_query(
-            action.callback_id, text=action.text or None, show_alert=action.alert
-        )
-    elif isinstance(action, SendPoll):
-        await bot.send_poll(
-            action.chat_id,
-            action.question,
-            options=list(action.options),
-            type="quiz" if action.correct_option is not None else "regular",
-            correct_option_id=action.correct_option,
-            explanation=action.explanation or None,
-            open_period=action.open_period,
-            is_anonymous=False,
-        )
-    elif isinstance(action, SendDocument):
-        await bot.send_document(
-            action.chat_id,
-            BufferedInputFile(action.content, filename=action.filename),
-            caption=action.caption or None,
-        )
+        try:
+            updates = await self.bot(method, request_timeout=int(timeout) + 10)
+        except (AiogramError, ClientError, TimeoutError) as exc:
+            raise _translate(exc) or TransientError(type(exc).__name__) from exc
+        return [self.parse(u) for u in updates]
 
+    async def perform(self, action: Action) -> Sent:
+        try:
+            return await self._call(action)
+        except (AiogramError, ClientError, TimeoutError) as exc:
+            error = _translate(exc)
+            if error is None:
+                return Sent()
+            log.info("%s failed: %s", type(action).__name__, type(error).__name__)
+            raise error from exc
 
-def build_dispatcher(conversation: Conversation) -> Dispatcher:
-    """One router: every message and every button press goes to the conversation layer."""
-    router = Router(name="pufa")
+    async def _call(self, action: Action) -> Sent:
+        bot = self.bot
+        if isinstance(action, SendMessage):
+            m = await bot.send_message(
+                action.chat_id,
+                action.text,
+                reply_markup=_markup(action.buttons, action.reply_keyboard),
+            )
+            return Sent(m.message_id)
+        if isinstance(action, EditMessage):
+            if action.message_id is None:
+                raise Rejected("edit without a message id")
+            await bot.edit_message_text(
+                text=action.text,
+                chat_id=action.chat_id,
+                message_id=action.message_id,
+                reply_markup=_inline(action.buttons) if action.buttons else None,
+            )
+            return Sent()
+        if isinstance(action, AnswerCallback):
+            await bot.answer_callback_query(
+                action.callback_id, text=action.text or None, show_alert=action.alert
+            )
+            return Sent()
+        if isinstance(action, SendPoll):
+            quiz = action.correct_option is not None
+            m = await bot.send_poll(
+                action.chat_id,
+                action.question,
+                options=list(action.options),
+                is_anonymous=False,
+                type="quiz" if quiz else "regular",
+                correct_option_id=action.correct_option if quiz else None,
+                explanation=action.explanation or None,
+                open_period=action.open_period,
+            )
+            return Sent(m.message_id, m.poll.id if m.poll else None)
+        if isinstance(action, StopPoll):
+            if action.message_id is None:
+                raise Rejected("stop poll without a message id")
+            await bot.stop_poll(action.chat_id, action.message_id)
+            return Sent()
+        if isinstance(action, SendDocument):
+            m = await bot.send_document(
+                action.chat_id,
+                BufferedInputFile(action.content, filename=action.filename),
+                caption=action.caption or None,
+            )
+            return Sent(m.message_id)
+        if isinstance(action, SendPhoto):
+            m = await bot.send_photo(
+                action.chat_id,
+                BufferedInputFile(action.content, filename=action.filename),
+                caption=action.caption or None,
+            )
+            return Sent(m.message_id)
+        raise Rejected(f"unknown action {type(action).__name__}")
 
-    @router.message()
-    async def on_message(message: Message, bot: Bot) -> None:
-        """Triggered by any message: command, text, sticker, photo, voice …"""
-        await perform(bot, await conversation.process(message_event(message)))
-
-    @router.callback_query(F.data)
-    async def on_button(query: CallbackQuery, bot: Bot) -> None:
-        """Triggered when a user presses an inline button."""
-        await perform(bot, await conversation.process(callback_event(query)))
-
-    dp = Dispatcher()
-    dp.include_router(router)
-
-    @dp.errors()
-    async def on_error(event: ErrorEvent) -> bool:
-        """Log and swallow, so one bad update never stops the dispatcher."""
-        log.error(
-            "update %s failed: %s",
-            event.update.update_id,
-            type(event.exception).__name__,
-            exc_info=event.exception,
-        )
-        return True
-
-    return dp
-
-
-async def set_commands(bot: Bot, conversation: Conversation) -> None:
-    await bot.set_my_commands(
-        [BotCommand(command=c, description=d) for c, d in conversation.menu()]
-    )
-
-
-async def run_polling(
-    conversation: Conversation,
-    bot: Bot,
-    dp: Dispatcher | None = None,
-    handle_signals: bool = True,
-) -> None:
-    """Long polling until stopped (SIGINT/SIGTERM, or `dp.stop_polling()`), then a clean exit."""
-    dp = dp or build_dispatcher(conversation)
-    await set_commands(bot, conversation)
-    await bot.delete_webhook(drop_pending_updates=False)
-    try:
-        await dp.start_polling(
-            bot, handle_signals=handle_signals, close_bot_session=True, polling_timeout=10
-        )
-    finally:
-        log.info("polling stopped")
+    async def close(self) -> None:
+        await self.bot.session.close()
