@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import json
 import logging
-import signal
 import sys
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
@@ -171,48 +170,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not settings.bot_token:
         print("PUFA_BOT_TOKEN is not set (see README: 在 Telegram 上运行)", file=sys.stderr)
         return 2
-    from bot.app import build_app
-    from bot.transports.base import SendError
-    from bot.transports.telegram import make_api
+    from bot.app import run_bot
 
-    log = logging.getLogger("pufa.run")
-
-    async def go() -> None:
-        # Interim loop until the inbox/outbox delivery core (bot/delivery) replaces it:
-        # fetch, handle, send; a failed action is logged and dropped.
-        app = await build_app(settings)
-        assert settings.bot_token is not None
-        api = make_api(settings.runtime, settings.bot_token, settings.telegram_api_base)
-        offset: int | None = None
-        loop, task = asyncio.get_running_loop(), asyncio.current_task()
-        assert task is not None
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, task.cancel)
-        try:
-            await api.prepare(app.conversation.menu())
-            while True:
-                try:
-                    batch = await api.fetch(offset, 10)
-                except SendError as exc:
-                    log.warning("getUpdates failed: %s", type(exc).__name__)
-                    await asyncio.sleep(1)
-                    continue
-                for fetched in batch:
-                    offset = fetched.update_id + 1
-                    if fetched.event is None:
-                        continue
-                    for action in await app.conversation.process(fetched.event):
-                        try:
-                            await api.perform(action)
-                        except SendError as exc:
-                            log.warning("%s dropped: %s", type(action).__name__, exc)
-        except asyncio.CancelledError:
-            log.info("polling stopped")
-        finally:
-            await api.close()
-            await app.close()
-
-    asyncio.run(go())
+    asyncio.run(run_bot(settings))
     return 0
 
 
