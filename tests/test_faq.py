@@ -271,7 +271,7 @@ def test_an_article_cited_twice_is_shown_and_offered_once() -> None:
     entry = next(
         e for e in load_corpus() if len({(r.source, r.article) for r in e.refs}) < len(e.refs)
     )
-    text, buttons = entry_view(entry)
+    text, buttons = entry_view(entry, 1)
     for ref in entry.refs:
         assert text.count(ref.label()) == 1
     article_buttons = [b for row in buttons for b in row if "📖" in b.text]
