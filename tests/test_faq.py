@@ -15,6 +15,7 @@ from sqlmodel import select
 
 from bench.faq_eval import HOLDOUT, evaluate
 from bot.conversation.context import Services
+from bot.conversation.faq import FaqVote
 from bot.conversation.router import Conversation
 from legal_faq import FaqMatcher, FaqMiss, load_corpus, validate_faq
 from legal_faq.text import Homophones, load_synonyms, normalise, split_pinyin, to_pinyin, words
@@ -232,6 +233,19 @@ async def test_unanswered_and_disliked_are_kept_without_user_ids(
     assert kinds["down"].query == "加班费怎么算" and kinds["down"].entry_id == "lcl-overtime-pay"
     assert not any("32" == str(getattr(r, "user_id", "")) for r in rows)
     assert "user_id" not in FaqMiss.model_fields
+
+
+async def test_buttons_under_an_older_answer_act_on_that_answer(faq_conversation, sessions) -> None:
+    chat = ChatDriver(faq_conversation, 35)
+    await chat.send("老板不签和同怎么赔")
+    first = chat.last("第八十二条")
+    await chat.send("产价有多少天")
+    assert "98" in chat.last().text
+    await chat.press("👎", first)
+    async with sessions() as s:
+        miss = (await s.exec(select(FaqMiss).where(FaqMiss.kind == "down"))).one()
+    first_entry = FaqVote.unpack(first.button("👎").data).entry_id
+    assert miss.query == "老板不签和同怎么赔" and miss.entry_id == first_entry
 
 
 async def test_suggestions_can_be_picked(faq_conversation, matcher) -> None:

@@ -27,9 +27,9 @@ from bot.conversation.buttons import FLAG, ITEM_ID, REF_INDEX, TOKEN, ButtonData
 from bot.conversation.context import Ctx
 from bot.conversation.messages import t
 from bot.conversation.routing import MAX_TEXT_LENGTH, OTHER_TEXT, FeatureRouter
+from bot.conversation.state import ASKED_QUESTIONS as ASKED
 from legal_faq import FaqEntry, record_miss
 
-ASKED = "faq_asked"  # state key: the last questions asked, with their tokens
 KEEP_ASKED = 5
 TOPIC_MIN = 4  # a shorter question ("工资") is no topic for a lawyer: the entry's question is
 
@@ -106,7 +106,7 @@ async def _remember(ctx: Ctx, text: str, entries: list[str]) -> int:
     token = secrets.randbelow(TOKEN.high) + 1
     kept = [a for a in state.data.get(ASKED, []) if isinstance(a, dict)][1 - KEEP_ASKED :]
     kept.append({"token": token, "text": text[:200], "entries": entries})
-    await ctx.set_state(state.flow, **{**state.data, ASKED: kept})
+    await ctx.set_state(state.flow, **{**state.data, ASKED: kept})  # the flow goes on
     return token
 
 
