@@ -177,7 +177,10 @@ async def desk(sessions, small_bank, clock, tmp_path: Path) -> Conversation:  # 
 async def snapshot(sessions) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
     async with sessions() as session:
         return {
-            table.name: sorted(repr(tuple(row)) for row in await (await session.connection()).execute(select(table)))
+            table.name: sorted(
+                repr(tuple(row))
+                for row in await (await session.connection()).execute(select(table))
+            )
             for table in SQLModel.metadata.sorted_tables
         }
 
@@ -228,9 +231,7 @@ async def test_nothing_personal_in_groups(desk: Conversation, sessions) -> None:
         actions += await member.send("老板欠薪怎么办")  # chatter, not a question
         actions += await member.share_contact(PHONE)
         shown = [
-            a.text
-            for a in actions
-            if isinstance(a, SendMessage | EditMessage | AnswerCallback)
+            a.text for a in actions if isinstance(a, SendMessage | EditMessage | AnswerCallback)
         ]
         assert shown, who
         for text in shown:

@@ -82,9 +82,7 @@ class FeatureRouter:
     poll_answers: dict[str, Handler] = field(default_factory=dict)
     timers: dict[str, Handler] = field(default_factory=dict)
 
-    def command(
-        self, name: str, *, menu: str = "", private_only: bool = False
-    ) -> Callable[[C], C]:
+    def command(self, name: str, *, menu: str = "", private_only: bool = False) -> Callable[[C], C]:
         def register(handler: C) -> C:
             if menu:
                 t(menu)  # a missing catalogue key fails at import, not in the menu call
