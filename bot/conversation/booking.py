@@ -29,6 +29,7 @@ from bot.conversation.desk import desk_view
 from bot.conversation.legal_aid_text import booking_line, lawyer_name, local_time, when
 from bot.conversation.messages import t
 from bot.conversation.routing import FeatureRouter
+from bot.conversation.state import ConversationState
 from legal_aid import (
     MAX_ACTIVE_PER_USER,
     BookingError,
@@ -164,14 +165,23 @@ async def on_contact(ctx: Ctx) -> None:
     await _confirm(ctx, phone)
 
 
+async def _pressed_in(ctx: Ctx, *steps: str) -> ConversationState | None:
+    """The state if the wizard is at one of `steps` (the press acknowledged); else None and
+    the button is answered as expired (a stale or replayed press)."""
+    state = await ctx.state()
+    if state.flow not in steps:
+        ctx.toast(t("expired"))
+        return None
+    ctx.toast()
+    return state
+
+
 @router.button(BookSlot, private_only=True)
 async def on_slot(ctx: Ctx, press: BookSlot) -> None:
     """Triggered by a slot button: step 3, the phone number, with a share-contact keyboard."""
-    state = await ctx.state()
-    if state.flow != "book_slot":
-        ctx.toast(t("expired"))
+    state = await _pressed_in(ctx, "book_slot")
+    if state is None:
         return
-    ctx.toast()
     await ctx.set_state("book_phone", **state.data, slot=press.slot_id)
     ctx.reply(
         t("book_ask_phone"),
@@ -204,11 +214,9 @@ async def _confirm(ctx: Ctx, phone: str | None) -> None:
 @router.button(BookConfirm, private_only=True)
 async def on_confirm(ctx: Ctx, press: BookConfirm) -> None:
     """Triggered by 确认预约: the booking is made and the lawyer told."""
-    state = await ctx.state()
-    if state.flow != "book_confirm":
-        ctx.toast(t("expired"))
+    state = await _pressed_in(ctx, "book_confirm")
+    if state is None:
         return
-    ctx.toast()
     data = state.data
     topic = str(data.get("topic", ""))
     entry = data.get("entry")
@@ -248,11 +256,8 @@ async def on_confirm(ctx: Ctx, press: BookConfirm) -> None:
 @router.button(BookAbort, private_only=True)
 async def on_abort(ctx: Ctx, press: BookAbort) -> None:
     """Triggered by 取消 during booking."""
-    if (await ctx.state()).flow not in FLOWS:
-        ctx.toast(t("expired"))
-        return
-    ctx.toast()
-    await abort_flow(ctx)
+    if await _pressed_in(ctx, *FLOWS) is not None:
+        await abort_flow(ctx)
 
 
 async def abort_flow(ctx: Ctx) -> bool:
