@@ -248,6 +248,15 @@ async def test_buttons_under_an_older_answer_act_on_that_answer(faq_conversation
     assert miss.query == "老板不签和同怎么赔" and miss.entry_id == first_entry
 
 
+async def test_in_a_group_only_ask_is_a_question(faq_conversation) -> None:
+    group = ChatDriver(faq_conversation, 36, chat_id=-100777, chat_type="group")
+    assert await group.send("试用期最长多久") == []  # chatter in a group: no reply
+    await group.send("/ask 试用其最长多久")
+    assert "试用期" in group.last().text
+    await group.press("预约律师", group.last())
+    assert group.last_toast() == "这个功能涉及个人信息，请私聊我使用 🔒"
+
+
 async def test_suggestions_can_be_picked(faq_conversation, matcher) -> None:
     chat = ChatDriver(faq_conversation, 33)
     query = next(

@@ -174,10 +174,12 @@ async def on_pick(ctx: Ctx, press: FaqPick) -> None:
 @router.button(FaqNoneOfThese)
 async def on_none_of_these(ctx: Ctx, press: FaqNoneOfThese) -> None:
     """Triggered by 都不是 under the suggestions: the question counts as unanswered."""
-    ctx.toast()
     query = await _recall(ctx, press.asked)
-    if query:
-        await record_miss(ctx.session, query, "none", ctx.now)
+    if not query:
+        ctx.toast(t("expired"))
+        return
+    ctx.toast()
+    await record_miss(ctx.session, query, "none", ctx.now)
     ctx.reply(*unanswered_view(press.asked))
 
 
