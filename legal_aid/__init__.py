@@ -11,12 +11,14 @@ from legal_aid.booking import (
     book,
     booking_view,
     cancel,
+    check_can_book,
     complete,
     decide,
     first_lawyer,
     forget_bookings,
     free_slots,
     lawyer_by_telegram,
+    slot_view,
 )
 from legal_aid.models import Booking, DutySlot, Lawyer
 from legal_aid.roster import Roster, RosterInvalid, import_roster, read_roster
@@ -37,6 +39,7 @@ __all__ = [
     "book",
     "booking_view",
     "cancel",
+    "check_can_book",
     "complete",
     "decide",
     "first_lawyer",
@@ -45,4 +48,5 @@ __all__ = [
     "import_roster",
     "lawyer_by_telegram",
     "read_roster",
+    "slot_view",
 ]

@@ -74,6 +74,20 @@ async def free_slots(session: AsyncSession, now: datetime, limit: int = 8) -> li
     return [SlotView(slot, lawyer) for slot, lawyer in found.all()]
 
 
+async def slot_view(session: AsyncSession, slot_id: int) -> SlotView | None:
+    """A slot with its lawyer (whether free or not), or None if there is no such slot."""
+    slot = await session.get(DutySlot, slot_id)
+    lawyer = await session.get(Lawyer, slot.lawyer_id) if slot is not None else None
+    return SlotView(slot, lawyer) if slot is not None and lawyer is not None else None
+
+
+async def check_can_book(session: AsyncSession, user_id: int) -> None:
+    """BookingError('book_too_many') if the worker already holds MAX_ACTIVE_PER_USER open
+    bookings; the one place this rule is checked (`book` checks it again at booking time)."""
+    if len(await active_bookings(session, user_id)) >= MAX_ACTIVE_PER_USER:
+        raise BookingError("book_too_many")
+
+
 async def active_bookings(session: AsyncSession, user_id: int) -> list[BookingView]:
     """A worker's pending and accepted bookings, soonest first."""
     return await _views(session, Booking.user_id == user_id, col(Booking.status).in_(ACTIVE))
@@ -116,12 +130,11 @@ async def book(
     faq_entry_id: str | None = None,
 ) -> BookingView:
     """Take a free slot for a worker; BookingError('book_taken' | 'book_too_many' | …)."""
-    if len(await active_bookings(session, user_id)) >= MAX_ACTIVE_PER_USER:
-        raise BookingError("book_too_many")
-    slot = await session.get(DutySlot, slot_id)
-    lawyer = await session.get(Lawyer, slot.lawyer_id) if slot is not None else None
-    if slot is None or lawyer is None or not lawyer.active:
+    await check_can_book(session, user_id)
+    found = await slot_view(session, slot_id)
+    if found is None or not found.lawyer.active:
         raise BookingError("book_taken")
+    slot, lawyer = found.slot, found.lawyer
     if slot.starts_at < now + BOOK_AHEAD:
         raise BookingError("book_too_late")
     booking = Booking(

@@ -7,6 +7,7 @@ is dropped half-way and a new one over the same database, as a restarted process
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 import random
 from collections.abc import AsyncIterator
@@ -146,7 +147,8 @@ async def test_a_failing_flow_is_rolled_back_and_answered_kindly(delivery, api) 
         await ctx.set_state("quiz", half="done")
         raise RuntimeError("bug")
 
-    delivery.conversation.commands["help"] = broken
+    routes = delivery.conversation.routes
+    routes.commands["help"] = dataclasses.replace(routes.commands["help"], handler=broken)
     await delivery.accept([message(1, 9, "/help")])
     await drain(delivery)
     assert api.texts(9) == [t("error")]
@@ -239,7 +241,7 @@ async def test_a_due_job_runs_once_on_time_and_a_key_moves_it(
         ran.append(ctx.event.payload)
         ctx.notify(int(ctx.event.payload["chat"]), "提醒：咨询快开始了")
 
-    delivery.conversation.timers["remind"] = remind
+    delivery.conversation.routes.timers["remind"] = remind
     async with delivery.sessions() as session:
         await schedule(session, "remind", clock() + timedelta(seconds=60), {"chat": 14}, key="r:1")
         await schedule(session, "remind", clock() + timedelta(seconds=90), {"chat": 14}, key="r:1")

@@ -15,6 +15,7 @@ from sqlmodel import select
 
 from bench.faq_eval import HOLDOUT, evaluate
 from bot.conversation.context import Services
+from bot.conversation.faq import FaqVote
 from bot.conversation.router import Conversation
 from legal_faq import FaqMatcher, FaqMiss, load_corpus, validate_faq
 from legal_faq.text import Homophones, load_synonyms, normalise, split_pinyin, to_pinyin, words
@@ -234,6 +235,28 @@ async def test_unanswered_and_disliked_are_kept_without_user_ids(
     assert "user_id" not in FaqMiss.model_fields
 
 
+async def test_buttons_under_an_older_answer_act_on_that_answer(faq_conversation, sessions) -> None:
+    chat = ChatDriver(faq_conversation, 35)
+    await chat.send("老板不签和同怎么赔")
+    first = chat.last("第八十二条")
+    await chat.send("产价有多少天")
+    assert "98" in chat.last().text
+    await chat.press("👎", first)
+    async with sessions() as s:
+        miss = (await s.exec(select(FaqMiss).where(FaqMiss.kind == "down"))).one()
+    first_entry = FaqVote.unpack(first.button("👎").data).entry_id
+    assert miss.query == "老板不签和同怎么赔" and miss.entry_id == first_entry
+
+
+async def test_in_a_group_only_ask_is_a_question(faq_conversation) -> None:
+    group = ChatDriver(faq_conversation, 36, chat_id=-100777, chat_type="group")
+    assert await group.send("试用期最长多久") == []  # chatter in a group: no reply
+    await group.send("/ask 试用其最长多久")
+    assert "试用期" in group.last().text
+    await group.press("预约律师", group.last())
+    assert group.last_toast() == "这个功能涉及个人信息，请私聊我使用 🔒"
+
+
 async def test_suggestions_can_be_picked(faq_conversation, matcher) -> None:
     chat = ChatDriver(faq_conversation, 33)
     query = next(
@@ -271,7 +294,7 @@ def test_an_article_cited_twice_is_shown_and_offered_once() -> None:
     entry = next(
         e for e in load_corpus() if len({(r.source, r.article) for r in e.refs}) < len(e.refs)
     )
-    text, buttons = entry_view(entry)
+    text, buttons = entry_view(entry, 1)
     for ref in entry.refs:
         assert text.count(ref.label()) == 1
     article_buttons = [b for row in buttons for b in row if "📖" in b.text]

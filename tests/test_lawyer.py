@@ -11,7 +11,10 @@ import pytest
 from sqlmodel import select
 
 from bot.conversation.actions import SendMessage
+from bot.conversation.booking import BookConfirm
 from bot.conversation.context import Services
+from bot.conversation.desk import DeskDecide
+from bot.conversation.faq import FaqBook
 from bot.conversation.router import Conversation
 from legal_aid import Booking, DutySlot, RosterInvalid, free_slots, import_roster, read_roster
 from legal_faq import FaqMatcher, load_corpus
@@ -150,16 +153,17 @@ async def test_only_the_booked_lawyer_decides_and_only_once(desk) -> None:
     )
     to(lawyer, await book_first_slot(worker))
     note = lawyer.last("新的咨询预约")
-    booking_id = note.button("接受").data.split(":")[1]
-    await worker.press_data(f"ba:{booking_id}")  # a worker forging the lawyer's button
+    booking_id = DeskDecide.unpack(note.button("接受").data).booking_id
+    accept, decline = DeskDecide(booking_id, True).pack(), DeskDecide(booking_id, False).pack()
+    await worker.press_data(accept)  # a worker forging the lawyer's button
     assert worker.toasts[-1].alert and "律师" in worker.toasts[-1].text
     await other.send("/duty")
     assert "没有待处理" in other.last().text
-    await other.press_data(f"ba:{booking_id}")  # another lawyer's forged tap
+    await other.press_data(accept)  # another lawyer's forged tap
     assert "过期" in other.toasts[-1].text or "失效" in other.toasts[-1].text
     await lawyer.press("接受", note)
     before = len(worker.messages)
-    to(worker, await lawyer.press_data(f"bd:{booking_id}", note.id))  # stale: already accepted
+    to(worker, await lawyer.press_data(decline, note.id))  # stale: already accepted
     assert len(worker.messages) == before
     await lawyer.send("/duty")
     assert "1 个咨询预约" in lawyer.last("咨询预约：").text
@@ -171,7 +175,7 @@ async def test_two_workers_race_for_one_slot(desk, sessions, clock) -> None:
         await worker.send("/lawyer")
         await worker.send("公司不给加班费怎么办")
         await worker.press("11月26日（周四）14:00")
-        await worker.press("不留电话")
+        await worker.send("不留电话")
     results = await asyncio.gather(first.press("确认预约"), second.press("确认预约"))
     texts = [next(a.text for a in r if isinstance(a, SendMessage)) for r in results]
     assert sum("正在等律师确认" in x for x in texts) == 1
@@ -207,7 +211,7 @@ async def test_at_most_two_bookings_and_no_slots_means_hotline(desk, clock) -> N
     await worker.send("/lawyer")
     await worker.send("又一个问题：社保没交")
     await worker.press("11月26日（周四）14:30")
-    await worker.press("不留电话")
+    await worker.send("不留电话")
     await worker.press("确认预约")
     await worker.send("/lawyer")
     assert "2 个还没结束的预约" in worker.last("还没结束").text
@@ -225,7 +229,7 @@ async def test_faq_answer_offers_a_lawyer_with_the_question_as_topic(desk, match
     await worker.press("预约律师", answer)
     assert "咨询内容：老板不签和同怎么赔" in worker.last().text
     await worker.press("11月26日（周四）14:00")
-    await worker.press("不留电话")
+    await worker.send("不留电话")
     to(lawyer, await worker.press("确认预约"))
     assert "老板不签和同怎么赔" in lawyer.last("新的咨询预约").text
     await worker.send("明天会下雨吗")
@@ -248,7 +252,7 @@ async def test_booking_survives_a_restart_and_cancel_leaves_it(
     assert "号码好像不对" in worker.last().text
     await worker.send("/cancel")
     assert "已退出预约" in worker.last().text
-    await worker.press_data("bc")  # a stale 确认 after leaving
+    await worker.press_data(BookConfirm().pack())  # a stale 确认 after leaving
     async with sessions() as session:
         assert (await session.exec(select(Booking))).all() == []
 
@@ -261,3 +265,57 @@ async def test_forget_deletes_bookings_and_tells_the_lawyer(desk, sessions) -> N
     assert "已被职工取消" in lawyer.last().text
     async with sessions() as session:
         assert (await session.exec(select(Booking))).all() == []
+
+
+async def to_phone_step(worker: ChatDriver) -> None:
+    await worker.send("/lawyer")
+    await worker.send("公司不给加班费怎么办")
+    await worker.press("11月26日（周四）14:00")
+
+
+async def test_phone_step_offers_share_contact_and_takes_the_own_one(desk) -> None:
+    worker = ChatDriver(desk, 520)
+    await worker.share_contact("13812345678")  # before the phone step: just a contact card
+    assert "名片" in worker.last().text
+    await to_phone_step(worker)
+    keyboard = worker.reply_keyboard
+    assert keyboard is not None and keyboard.contact == "📱 发送我的手机号"
+    assert keyboard.cancel == "不留电话"
+    assert not worker.last("手机号").buttons  # one keyboard per message: no inline buttons
+    await worker.share_contact("13911112222", owner=777)  # someone else's card
+    assert "您自己的手机号" in worker.last().text and worker.reply_keyboard == keyboard
+    await worker.share_contact("+86 138 0013 8000")
+    assert "13800138000" in worker.last("好的").text
+    assert worker.reply_keyboard is None  # taken away with the next message
+    check = worker.last("请确认预约")
+    assert "13800138000" in check.text and check.buttons
+
+
+async def test_leaving_the_phone_step_takes_the_keyboard_away(desk) -> None:
+    worker = ChatDriver(desk, 521)
+    await to_phone_step(worker)
+    assert worker.reply_keyboard is not None
+    await worker.send("/cancel")
+    assert "已退出预约" in worker.last().text and worker.reply_keyboard is None
+    await worker.share_contact("13812345678")
+    assert "名片" in worker.last().text
+
+
+async def test_booking_under_an_older_answer_takes_that_answers_question(desk, matcher) -> None:
+    worker = ChatDriver(desk, 522)
+    await worker.send("明天会下雨吗")  # no answer
+    unanswered = worker.last("12348")
+    await worker.send("老板不签和同怎么赔")
+    first = worker.last("第八十二条")
+    await worker.send("产价有多少天")
+    await worker.press("预约律师", first)
+    assert "咨询内容：老板不签和同怎么赔" in worker.last().text
+    await worker.send("/cancel")
+    await worker.send("加班费怎么算")
+    await worker.press("预约律师", unanswered)
+    assert "咨询内容：明天会下雨吗" in worker.last().text
+    await worker.send("/forget")
+    await worker.press("确认删除")  # the kept questions are gone with everything else
+    await worker.press("预约律师", first)  # the answer's own question, not the last asked
+    entry = matcher.entry(FaqBook.unpack(first.button("预约律师").data).entry_id)
+    assert f"咨询内容：{entry.question}" in worker.last().text

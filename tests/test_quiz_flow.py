@@ -9,7 +9,9 @@ from sqlmodel import select
 from bot.conversation.actions import AnswerCallback, SendMessage
 from bot.conversation.context import Services
 from bot.conversation.events import Event, User
+from bot.conversation.quiz import QuizAnswer
 from bot.conversation.router import Conversation
+from bot.conversation.routing import Command, RunCommand
 from question_bank import LETTERS, Bank, Question, StatuteLibrary
 from scoring import AttemptAnswer, PracticeAttempt, QuestionRecord
 from tests.flowkit import ChatDriver, Shown
@@ -44,7 +46,7 @@ async def test_start_shows_welcome_and_menu(conversation: Conversation) -> None:
     await chat.send("/start")
     welcome = chat.last()
     assert "阿强" in welcome.text and "普法" in welcome.text
-    assert welcome.button("开始练习").data == "m:quiz"
+    assert welcome.button("开始练习").data == RunCommand("quiz").pack()
 
 
 async def test_full_round_scores_time_and_breakdown(
@@ -80,7 +82,8 @@ async def test_full_round_scores_time_and_breakdown(
     async with sessions() as s:
         attempt = (await s.exec(select(PracticeAttempt).where(PracticeAttempt.user_id == 11))).one()
     assert attempt.status == "finished"
-    await chat.press_data(f"a:{attempt.id}:4:0", first.id)
+    assert attempt.id is not None
+    await chat.press_data(QuizAnswer(attempt.id, 4, 0).pack(), first.id)
     assert chat.last_toast() == "这个按钮已过期 ⌛"
     assert chat.last("本轮练习结束") == summary
 
@@ -140,7 +143,15 @@ async def test_stale_and_forged_buttons_change_nothing(conversation, small_bank,
 
     await answer(chat, small_bank, right=True)
     # the same button again (double tap / replay) and nonsense data
-    for forged in (data, "a:999999:0:0", "a:x:y:z", "zz", "l:nope:0", "qs:martian_law", "t:1:2"):
+    for forged in (
+        data,
+        "qans:999999:0:0",
+        "qans:x:y:z",
+        "zz",
+        "qlaw:nope:0",
+        "qscope:martian_law",
+        "qtick:1:2",
+    ):
         before = len(chat.messages)
         await chat.press_data(forged, question.id)
         assert chat.last_toast() == "这个按钮已过期 ⌛", forged
@@ -347,7 +358,7 @@ async def test_a_failing_handler_gets_a_friendly_reply_and_changes_nothing(
         await quiz_flow.cancel_round(ctx.session, ctx.user_id, ctx.now)  # a write, then a crash
         raise RuntimeError("boom")
 
-    monkeypatch.setitem(conversation.commands, "quiz", broken)
+    monkeypatch.setitem(conversation.routes.commands, "quiz", Command("quiz", broken))
     await chat.send("/quiz")
     assert "出了点问题" in chat.last().text
     async with sessions() as s:

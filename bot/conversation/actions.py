@@ -22,15 +22,12 @@ MAX_POLL_EXPLANATION = 200
 
 @dataclass(frozen=True)
 class Button:
-    """An inline button; `data` comes back in a button event."""
+    """An inline button; `data` comes back in a button event. Flows make buttons from typed
+    records (bot/conversation/buttons.py), whose `pack()` keeps `data` within
+    MAX_CALLBACK_BYTES."""
 
     text: str
     data: str
-
-    def __post_init__(self) -> None:
-        size = len(self.data.encode("utf-8"))
-        if not 1 <= size <= MAX_CALLBACK_BYTES:
-            raise ValueError(f"button data must be 1-{MAX_CALLBACK_BYTES} bytes, got {size}")
 
 
 Keyboard = tuple[tuple[Button, ...], ...]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.conversation.actions import Button
+from bot.conversation.buttons import ButtonData
 from bot.conversation.context import Ctx
 from bot.conversation.messages import t
 from question_bank import Citation
@@ -25,14 +28,14 @@ def citation_line(refs: tuple[Citation, ...]) -> str:
     return t("citation", refs="；".join(labels))
 
 
-def article_buttons(prefix: str, item_id: str, refs: tuple[Citation, ...]) -> list[Button]:
-    """One 📖 button per distinct article (data: prefix:item:index of its first citation)."""
+def article_buttons(
+    refs: tuple[Citation, ...], record: Callable[[int], ButtonData]
+) -> list[Button]:
+    """One 📖 button per distinct article; `record(i)` is the button record for the article
+    of citation i (the first citation of each article)."""
     firsts: dict[tuple[str, int], int] = {}
     for i, c in enumerate(refs):
         firsts.setdefault((c.source, c.article), i)
     if len(firsts) == 1:
-        return [Button(t("article_button"), f"{prefix}:{item_id}:0")]
-    return [
-        Button(t("article_button_n", n=n), f"{prefix}:{item_id}:{i}")
-        for n, i in enumerate(firsts.values(), 1)
-    ]
+        return [record(0).button(t("article_button"))]
+    return [record(i).button(t("article_button_n", n=n)) for n, i in enumerate(firsts.values(), 1)]

@@ -15,6 +15,7 @@ from bot.conversation.actions import (
     AnswerCallback,
     EditMessage,
     Keyboard,
+    ReplyKeyboard,
     SendMessage,
     fit_text,
 )
@@ -56,8 +57,14 @@ class Ctx:
     def user_id(self) -> int:
         return self.event.user.id
 
-    def reply(self, text: str, buttons: Keyboard = ()) -> None:
-        self.actions.append(SendMessage(self.event.chat_id, fit_text(text), buttons))
+    def reply(
+        self, text: str, buttons: Keyboard = (), reply_keyboard: ReplyKeyboard | None = None
+    ) -> None:
+        """Answer in the event's chat; `reply_keyboard` (a keyboard under the input field)
+        only on a message without inline `buttons` — Telegram allows one of the two."""
+        self.actions.append(
+            SendMessage(self.event.chat_id, fit_text(text), buttons, reply_keyboard)
+        )
 
     def notify(self, chat_id: int, text: str, buttons: Keyboard = ()) -> None:
         """Message another user (a lawyer, a worker) than the one who sent the event."""

@@ -73,9 +73,14 @@ MESSAGES: dict[str, str] = {
         "您可以直接拨打法律援助热线 12348，或职工服务热线 12351，过几天再发送 /lawyer 试试。"
     ),
     "book_ask_phone": (
-        "请发送您的手机号，律师会按时打电话给您。\n不方便留电话的，点“不留电话”，律师会在这里给您留言。"
+        "请发送您的手机号，律师会按时打电话给您：点下面的“发送我的手机号”，或直接输入号码。\n"
+        "不方便留电话的，点“不留电话”，律师会在这里给您留言。"
     ),
     "book_no_phone": "不留电话",
+    "book_share_contact": "📱 发送我的手机号",
+    "book_contact_not_own": "请发送您自己的手机号（点下面的“发送我的手机号”），或直接输入号码。",
+    "book_phone_noted": "📞 好的，律师会打 {phone} 联系您。",
+    "book_no_phone_noted": "好的，不留电话，律师会在这里给您留言。",
     "book_bad_phone": "这个号码好像不对，请发送 11 位手机号（或带区号的座机号），或点“不留电话”。",
     "book_phone_none": "不留电话（律师在这里留言）",
     "book_check": (
@@ -129,6 +134,17 @@ MESSAGES: dict[str, str] = {
     "cancelled": "已退出本轮练习，已答的题目和成绩都保存好了。发送 /quiz 可以重新开始。",
     "nothing_to_cancel": "当前没有进行中的操作。发送 /help 查看可以做什么。",
     "expired": "这个按钮已过期 ⌛",
+    "private_only": "这个功能涉及个人信息，请私聊我使用 🔒",
+    # the command menu (setMyCommands)
+    "cmd_start": "开始 / 主菜单",
+    "cmd_help": "使用帮助",
+    "cmd_quiz": "练习答题",
+    "cmd_wrong": "复习错题",
+    "cmd_ask": "法律问答",
+    "cmd_lawyer": "预约律师",
+    "cmd_mybookings": "我的预约",
+    "cmd_cancel": "退出当前操作",
+    "cmd_forget": "删除我的记录",
     "forget_confirm": (
         "确定要删除您在这里的全部记录吗？包括答题记录、错题本、进行中的练习和律师预约（未结束的预约会被取消），删除后无法恢复。"
     ),
@@ -176,18 +192,6 @@ MESSAGES: dict[str, str] = {
     "minutes_seconds": "{m}分{s}秒",
     "seconds": "{s}秒",
 }
-
-COMMAND_MENU: tuple[tuple[str, str], ...] = (
-    ("start", "开始 / 主菜单"),
-    ("quiz", "练习答题"),
-    ("wrong", "复习错题"),
-    ("ask", "法律问答"),
-    ("lawyer", "预约律师"),
-    ("mybookings", "我的预约"),
-    ("cancel", "退出当前操作"),
-    ("forget", "删除我的记录"),
-    ("help", "使用帮助"),
-)
 
 
 def t(key: str, **values: object) -> str:

@@ -18,12 +18,17 @@ change nothing, and the database's unique key records each answer once.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import Annotated
 
-from bot.conversation.actions import Button, Keyboard, keyboard
+from bot.conversation import faq
+from bot.conversation.actions import Keyboard, keyboard
 from bot.conversation.articles import article_buttons, article_text, citation_line
+from bot.conversation.buttons import DB_ID, FLAG, ITEM_ID, OPTION, POSITION, REF_INDEX, ButtonData
 from bot.conversation.context import Ctx
 from bot.conversation.messages import t
+from bot.conversation.routing import FeatureRouter
 from question_bank import LETTERS, Question
 from scoring import (
     PracticeAttempt,
@@ -34,28 +39,84 @@ from scoring import (
     start_round,
     wrong_book_size,
 )
+from scoring.asking import QuestionAt, open_question, user_round
 from scoring.practice import skip_missing
 
 FLOW = "quiz"
 ALL = "all"
+# During a quiz, short texts like "B", "ac", "对" are attempts to answer: point at the buttons.
+ANSWER_LIKE = re.compile(r"(?i)\s*(我选)?\s*[a-h]{1,4}\s*|\s*[对错是否]\s*")
+
+router = FeatureRouter("quiz")
+
+
+@dataclass(frozen=True)
+class QuizScope(ButtonData, prefix="qscope"):
+    """Start a practice round over all laws ("all") or one law (its id)."""
+
+    scope: Annotated[str, ITEM_ID]
+
+
+@dataclass(frozen=True)
+class QuizResume(ButtonData, prefix="qresume"):
+    """继续答题 (fresh=0) or 重新开始 (fresh=1) for the round left open."""
+
+    attempt_id: Annotated[int, DB_ID]
+    fresh: Annotated[bool, FLAG]
+
+
+@dataclass(frozen=True)
+class QuizAnswer(ButtonData, prefix="qans"):
+    """An option of a single-choice or true/false question."""
+
+    attempt_id: Annotated[int, DB_ID]
+    position: Annotated[int, POSITION]
+    option: Annotated[int, OPTION]
+
+
+@dataclass(frozen=True)
+class QuizToggle(ButtonData, prefix="qtick"):
+    """Tick or untick an option of a multiple-choice question."""
+
+    attempt_id: Annotated[int, DB_ID]
+    position: Annotated[int, POSITION]
+    option: Annotated[int, OPTION]
+
+
+@dataclass(frozen=True)
+class QuizSubmit(ButtonData, prefix="qsubmit"):
+    """提交 under a multiple-choice question: answer with the ticked options."""
+
+    attempt_id: Annotated[int, DB_ID]
+    position: Annotated[int, POSITION]
+
+
+@dataclass(frozen=True)
+class QuizArticle(ButtonData, prefix="qlaw"):
+    """📖 法条原文 under quiz feedback: the text of the question's citation `ref`."""
+
+    question_id: Annotated[str, ITEM_ID]
+    ref: Annotated[int, REF_INDEX]
 
 
 def law_picker(ctx: Ctx) -> Keyboard:
-    rows = [[Button(t("law_all"), f"qs:{ALL}")]]
-    rows += [[Button(law.title, f"qs:{law.id}")] for law in ctx.bank.laws.values()]
+    rows = [[QuizScope(ALL).button(t("law_all"))]]
+    rows += [[QuizScope(law.id).button(law.title)] for law in ctx.bank.laws.values()]
     return keyboard(*rows)
 
 
+@router.command("quiz", menu="cmd_quiz", private_only=True)
 async def show_quiz_menu(ctx: Ctx) -> None:
     """/quiz: resume an open round or pick a scope."""
     attempt = await active_round(ctx.session, ctx.user_id)
     if attempt is not None:
+        assert attempt.id is not None
         ctx.reply(
             t("resume_prompt", done=attempt.position, total=len(attempt.question_ids)),
             keyboard(
                 [
-                    Button(t("resume_continue"), f"qr:c:{attempt.id}"),
-                    Button(t("resume_new"), f"qr:n:{attempt.id}"),
+                    QuizResume(attempt.id, fresh=False).button(t("resume_continue")),
+                    QuizResume(attempt.id, fresh=True).button(t("resume_new")),
                 ]
             ),
         )
@@ -63,6 +124,7 @@ async def show_quiz_menu(ctx: Ctx) -> None:
     ctx.reply(t("pick_law", size=ctx.services.practice_size), law_picker(ctx))
 
 
+@router.command("wrong", menu="cmd_wrong", private_only=True)
 async def start_wrong_review(ctx: Ctx) -> None:
     """/wrong: a round of questions from the wrong-question book."""
     attempt = await start_round(
@@ -79,8 +141,10 @@ async def start_wrong_review(ctx: Ctx) -> None:
     await _begin(ctx, attempt)
 
 
-async def on_scope_picked(ctx: Ctx, scope: str) -> None:
+@router.button(QuizScope, private_only=True)
+async def on_scope_picked(ctx: Ctx, press: QuizScope) -> None:
     """Triggered when the worker taps a scope button (all laws or one law)."""
+    scope = press.scope
     if scope != ALL and scope not in ctx.bank.laws:
         ctx.toast(t("expired"))
         return
@@ -95,14 +159,16 @@ async def on_scope_picked(ctx: Ctx, scope: str) -> None:
     await _begin(ctx, attempt)
 
 
-async def on_resume(ctx: Ctx, choice: str, attempt_id: int) -> None:
+@router.button(QuizResume, private_only=True)
+async def on_resume(ctx: Ctx, press: QuizResume) -> None:
     """Triggered by 继续答题 / 重新开始 under the resume prompt."""
     attempt = await active_round(ctx.session, ctx.user_id)
-    if attempt is None or attempt.id != attempt_id:
+    if attempt is None or attempt.id != press.attempt_id:
         ctx.toast(t("expired"))
         return
     ctx.toast()
-    if choice == "c":
+    if not press.fresh:
+        await ctx.set_state(FLOW)
         await _send_current(ctx, attempt)
     else:
         await cancel_round(ctx.session, ctx.user_id, ctx.now)
@@ -139,20 +205,13 @@ async def _send_current(ctx: Ctx, attempt: PracticeAttempt) -> None:
         return
     question = ctx.bank.get(attempt.question_ids[attempt.position])
     assert question is not None and attempt.id is not None
-    view = Asked(attempt.id, attempt.position, len(attempt.question_ids))
+    view = QuestionAt(attempt.id, attempt.position, len(attempt.question_ids))
     ctx.reply(*question_view(ctx, view, question, frozenset()))
 
 
-@dataclass(frozen=True)
-class Asked:
-    """Where a question stands in its round (what its buttons point at)."""
-
-    attempt_id: int
-    position: int
-    total: int
-
-
-def question_view(ctx: Ctx, at: Asked, q: Question, picked: frozenset[int]) -> tuple[str, Keyboard]:
+def question_view(
+    ctx: Ctx, at: QuestionAt, q: Question, picked: frozenset[int]
+) -> tuple[str, Keyboard]:
     """The question message: header, stem, options, and its answer buttons."""
     header = t(
         "question_header",
@@ -162,38 +221,23 @@ def question_view(ctx: Ctx, at: Asked, q: Question, picked: frozenset[int]) -> t
         kind=t(f"kind_{q.type}"),
         stars="★" * q.difficulty,
     )
-    ref = f"{at.attempt_id}:{at.position}"
+    ref = (at.attempt_id, at.position)
     if q.type == "judge":
         return (
             f"{header}\n\n{q.stem}",
-            keyboard([Button(opt, f"a:{ref}:{i}") for i, opt in enumerate(q.options)]),
+            keyboard([QuizAnswer(*ref, i).button(opt) for i, opt in enumerate(q.options)]),
         )
     lines = "\n".join(f"{LETTERS[i]}. {opt}" for i, opt in enumerate(q.options))
     text = f"{header}\n\n{q.stem}\n\n{lines}"
     if q.type == "single":
-        return text, keyboard([Button(LETTERS[i], f"a:{ref}:{i}") for i in range(len(q.options))])
+        return text, keyboard(
+            [QuizAnswer(*ref, i).button(LETTERS[i]) for i in range(len(q.options))]
+        )
     toggles = [
-        Button(("☑ " if i in picked else "☐ ") + LETTERS[i], f"t:{ref}:{i}")
+        QuizToggle(*ref, i).button(("☑ " if i in picked else "☐ ") + LETTERS[i])
         for i in range(len(q.options))
     ]
-    return text, keyboard(toggles, [Button(t("submit"), f"s:{ref}")])
-
-
-async def _open_question(ctx: Ctx, attempt_id: int, pos: int) -> tuple[Asked, Question] | None:
-    """The question a button points at, if that button is still live for this user."""
-    attempt = await ctx.session.get(PracticeAttempt, attempt_id)
-    if (
-        attempt is None
-        or attempt.user_id != ctx.user_id
-        or attempt.status != "active"
-        or attempt.position != pos
-        or pos >= len(attempt.question_ids)
-    ):
-        return None
-    question = ctx.bank.get(attempt.question_ids[pos])
-    if question is None:
-        return None
-    return Asked(attempt_id, pos, len(attempt.question_ids)), question
+    return text, keyboard(toggles, [QuizSubmit(*ref).button(t("submit"))])
 
 
 async def _picked(ctx: Ctx, attempt_id: int, pos: int) -> set[int]:
@@ -205,9 +249,11 @@ async def _picked(ctx: Ctx, attempt_id: int, pos: int) -> set[int]:
     return set()
 
 
-async def on_toggle(ctx: Ctx, attempt_id: int, pos: int, option: int) -> None:
+@router.button(QuizToggle, private_only=True)
+async def on_toggle(ctx: Ctx, press: QuizToggle) -> None:
     """Triggered when the worker ticks or unticks an option of a multiple-choice question."""
-    found = await _open_question(ctx, attempt_id, pos)
+    attempt_id, pos, option = press.attempt_id, press.position, press.option
+    found = await open_question(ctx.session, ctx.bank, ctx.user_id, attempt_id, pos)
     if found is None or found[1].type != "multiple" or not 0 <= option < len(found[1].options):
         ctx.toast(t("expired"))
         return
@@ -218,9 +264,11 @@ async def on_toggle(ctx: Ctx, attempt_id: int, pos: int, option: int) -> None:
     ctx.edit(ctx.event.message_id, *question_view(ctx, at, question, frozenset(picked)))
 
 
-async def on_submit(ctx: Ctx, attempt_id: int, pos: int) -> None:
+@router.button(QuizSubmit, private_only=True)
+async def on_submit(ctx: Ctx, press: QuizSubmit) -> None:
     """Triggered by 提交 under a multiple-choice question."""
-    if await _open_question(ctx, attempt_id, pos) is None:
+    attempt_id, pos = press.attempt_id, press.position
+    if await open_question(ctx.session, ctx.bank, ctx.user_id, attempt_id, pos) is None:
         ctx.toast(t("expired"))
         return
     picked = await _picked(ctx, attempt_id, pos)
@@ -230,9 +278,11 @@ async def on_submit(ctx: Ctx, attempt_id: int, pos: int) -> None:
     await _answer(ctx, attempt_id, pos, frozenset(picked), multiple=True)
 
 
-async def on_answer(ctx: Ctx, attempt_id: int, pos: int, option: int) -> None:
+@router.button(QuizAnswer, private_only=True)
+async def on_answer(ctx: Ctx, press: QuizAnswer) -> None:
     """Triggered when the worker taps an option of a single-choice or true/false question."""
-    await _answer(ctx, attempt_id, pos, frozenset({option}), multiple=False)
+    chosen = frozenset({press.option})
+    await _answer(ctx, press.attempt_id, press.position, chosen, multiple=False)
 
 
 async def _answer(
@@ -255,16 +305,16 @@ async def _answer(
     q = outcome.question
     ctx.toast(t("right_toast") if outcome.correct else t("wrong_toast"))
     mine = "、".join(q.options[i] if q.type == "judge" else LETTERS[i] for i in sorted(chosen))
-    asked, _ = question_view(ctx, Asked(attempt_id, pos, len(outcome.question_ids)), q, chosen)
+    asked, _ = question_view(ctx, QuestionAt(attempt_id, pos, len(outcome.question_ids)), q, chosen)
     mark = "✅" if outcome.correct else "❌"
     ctx.edit(ctx.event.message_id, f"{asked}\n\n{t('your_answer', answer=mine, mark=mark)}")
     ctx.reply(*feedback(q, outcome.correct))
     following = None if outcome.finished else ctx.bank.get(outcome.question_ids[outcome.position])
     if following is not None:
-        at = Asked(attempt_id, outcome.position, len(outcome.question_ids))
+        at = QuestionAt(attempt_id, outcome.position, len(outcome.question_ids))
         ctx.reply(*question_view(ctx, at, following, frozenset()))
         return
-    attempt = await ctx.session.get(PracticeAttempt, attempt_id, populate_existing=True)
+    attempt = await user_round(ctx.session, ctx.user_id, attempt_id)
     assert attempt is not None
     await _send_current(ctx, attempt)
 
@@ -273,7 +323,7 @@ def feedback(q: Question, correct: bool) -> tuple[str, Keyboard]:
     """Right/wrong, the correct answer, why, and where the law says so."""
     head = t("feedback_right" if correct else "feedback_wrong", answer=_full_answer(q))
     text = f"{head}\n\n{t('explanation', text=q.explanation)}\n\n{citation_line(q.refs)}"
-    buttons = article_buttons("l", q.id, q.refs)
+    buttons = article_buttons(q.refs, lambda i: QuizArticle(q.id, i))
     return text, keyboard(buttons)
 
 
@@ -310,8 +360,7 @@ async def _finish(ctx: Ctx, attempt: PracticeAttempt) -> None:
         text += t("summary_wrong_hint", count=await wrong_book_size(ctx.session, ctx.user_id))
     elif summary.total:
         text += t("summary_perfect")
-    again = f"qs:{attempt.law or ALL}"
-    ctx.reply(text, keyboard([Button(t("again"), again)]))
+    ctx.reply(text, keyboard([QuizScope(attempt.law or ALL).button(t("again"))]))
 
 
 def duration(seconds: int) -> str:
@@ -319,11 +368,22 @@ def duration(seconds: int) -> str:
     return t("minutes_seconds", m=m, s=s) if m else t("seconds", s=s)
 
 
-async def on_article(ctx: Ctx, question_id: str, index: int) -> None:
+@router.button(QuizArticle, private_only=True)
+async def on_article(ctx: Ctx, press: QuizArticle) -> None:
     """Triggered by 📖 法条原文: show the cited article's text, or say we do not hold it."""
-    q = ctx.bank.get(question_id)
-    if q is None or not 0 <= index < len(q.refs):
+    q = ctx.bank.get(press.question_id)
+    if q is None or not 0 <= press.ref < len(q.refs):
         ctx.toast(t("expired"))
         return
     ctx.toast()
-    ctx.reply(article_text(ctx, q.refs[index]))
+    ctx.reply(article_text(ctx, q.refs[press.ref]))
+
+
+@router.text(FLOW)
+async def on_text(ctx: Ctx, text: str) -> None:
+    """Typed text during a round: a tap-style answer ("B", "对") points at the buttons;
+    anything else is a legal question, answered with a reminder that the round goes on."""
+    if ANSWER_LIKE.fullmatch(text):
+        ctx.reply(t("text_in_quiz"))
+        return
+    await faq.answer_question(ctx, text, note=t("faq_hint_quiz"))

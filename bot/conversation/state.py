@@ -9,6 +9,11 @@ from sqlalchemy import JSON, BigInteger, Column
 from sqlmodel import Field, SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+# Kept when a flow replaces the state: the FAQ's questions asked lately, so that a button under
+# an older answer still finds its question after a quiz or a booking came in between.
+ASKED_QUESTIONS = "faq_asked"
+ACROSS_FLOWS = (ASKED_QUESTIONS,)
+
 
 class ConversationState(SQLModel, table=True):
     """Which flow a user is in and that flow's small working data (e.g. ticked options)."""
@@ -22,11 +27,10 @@ class ConversationState(SQLModel, table=True):
 
 
 async def load_state(session: AsyncSession, user_id: int) -> ConversationState:
+    """The user's state; a new, empty one is stored only when a flow saves it (reading
+    leaves no row behind)."""
     state = await session.get(ConversationState, user_id)
-    if state is None:
-        state = ConversationState(user_id=user_id, data={})
-        session.add(state)
-    return state
+    return state if state is not None else ConversationState(user_id=user_id, data={})
 
 
 def save_state(
@@ -36,9 +40,11 @@ def save_state(
     flow: str | None,
     data: dict[str, Any],
 ) -> None:
-    """Replace the state (a new dict, so the JSON column is seen as changed)."""
+    """Replace the state (a new dict, so the JSON column is seen as changed); the keys in
+    ACROSS_FLOWS stay unless `data` gives them."""
+    kept = {k: state.data[k] for k in ACROSS_FLOWS if k in state.data}
     state.flow = flow
-    state.data = dict(data)
+    state.data = {**kept, **data}
     state.updated_at = now
     session.add(state)
 

@@ -1,0 +1,37 @@
+"""How slots, bookings and lawyers read to people (shared by the booking wizard and the desk)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.conversation.context import Ctx
+from bot.conversation.messages import t
+from legal_aid import BookingView, DutySlot, Lawyer
+
+_WEEKDAYS = "一二三四五六日"
+
+
+def local_time(ctx: Ctx, moment: datetime) -> str:
+    """'11月26日（周四）14:00' in the bot's time zone."""
+    local = moment.astimezone(ctx.services.tz)
+    return f"{local.month}月{local.day}日（周{_WEEKDAYS[local.weekday()]}）{local:%H:%M}"
+
+
+def when(ctx: Ctx, slot: DutySlot) -> str:
+    """'11月26日（周四）14:00–14:30'."""
+    return f"{local_time(ctx, slot.starts_at)}–{slot.ends_at.astimezone(ctx.services.tz):%H:%M}"
+
+
+def lawyer_name(lawyer: Lawyer) -> str:
+    return f"{lawyer.name}（{lawyer.firm}）" if lawyer.firm else lawyer.name
+
+
+def booking_line(ctx: Ctx, view: BookingView) -> str:
+    """A worker's booking in one short block: number, status, time, lawyer."""
+    return t(
+        "book_line",
+        id=view.booking.id,
+        when=when(ctx, view.slot),
+        lawyer=lawyer_name(view.lawyer),
+        status=t(f"status_{view.booking.status}"),
+    )
