@@ -154,13 +154,12 @@ def cmd_roster_import(args: argparse.Namespace) -> int:
     settings = Settings()
     try:
         roster = read_roster(Path(args.file), ZoneInfo(settings.tz))
+        lawyers, slots = _in_database(lambda session: import_roster(session, roster))
     except RosterInvalid as exc:
         for problem in exc.problems:
             print(problem)
         print(f"{len(exc.problems)} problem(s); nothing imported")
         return 1
-
-    lawyers, slots = _in_database(lambda session: import_roster(session, roster))
     print(f"{lawyers} lawyer(s) on the roster, {slots} new consultation slot(s)")
     return 0
 

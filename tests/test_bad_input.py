@@ -3,12 +3,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
+from datetime import date, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.cli import main as pufa
+from legal_aid import DutySlot, RosterInvalid, import_roster, read_roster
 from question_bank.yamlsource import load_yaml
 
 
@@ -61,9 +68,7 @@ def test_oversized_yaml_file_is_refused(tmp_path: Path) -> None:
     path.write_text("a: 1\n" + "#" * 100 + "\n", encoding="utf-8")
     doc = load_yaml(path, max_bytes=64)
     assert doc.data is None
-    assert [str(p) for p in doc.problems] == [
-        f"{path}:1: file is 106 bytes; the limit is 64 bytes"
-    ]
+    assert [str(p) for p in doc.problems] == [f"{path}:1: file is 106 bytes; the limit is 64 bytes"]
 
 
 def test_deeply_nested_yaml_loads_without_recursion_error(tmp_path: Path) -> None:
@@ -81,3 +86,145 @@ def test_impossible_date_in_a_bank_file_is_located(
     code, out = run_cli(capsys, "bank", "validate", str(path))
     assert code == 1
     assert f"{path}:2: YAML: impossible date '{day}'" in out
+
+
+# --- the duty roster -------------------------------------------------------------------
+
+TZ = ZoneInfo("Asia/Shanghai")
+ROSTER = """\
+slot_minutes: 30
+lawyers:
+  - telegram_id: 9001
+    name: 王律师
+    duty:
+      - {date: 2026-11-26, from: "14:00", to: "15:00"}
+      - {date: 2026-11-27, from: "09:00", to: "10:00"}
+"""
+
+
+def roster_problems(tmp_path: Path, text: str, **limits: int) -> list[str]:
+    path = tmp_path / "roster.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(RosterInvalid) as caught:
+        read_roster(path, TZ, **limits)
+    return [str(p).replace(f"{path}:", "roster.yaml:") for p in caught.value.problems]
+
+
+def test_billion_laughs_roster_is_refused(tmp_path: Path) -> None:
+    started = time.perf_counter()
+    problems = roster_problems(tmp_path, ROSTER + billion_laughs(7, key="x"))
+    assert time.perf_counter() - started < 1.0
+    assert problems == ["roster.yaml:9: YAML aliases (*name) are not allowed in data files"]
+
+
+@pytest.mark.parametrize("day", ["2026-02-30", "2026-13-01"])
+def test_impossible_date_in_a_roster_is_located(tmp_path: Path, day: str) -> None:
+    problems = roster_problems(tmp_path, ROSTER.replace("2026-11-27", day))
+    assert len(problems) == 1 and problems[0].startswith(
+        f"roster.yaml:7: YAML: impossible date '{day}'"
+    )
+
+
+def test_huge_telegram_id_in_a_roster_is_refused(tmp_path: Path) -> None:
+    problems = roster_problems(tmp_path, ROSTER.replace("9001", "99999999999999999999999"))
+    assert len(problems) == 1 and problems[0].startswith("roster.yaml:3: lawyers.0.telegram_id:")
+
+
+def test_overlapping_duties_in_one_file_are_refused(tmp_path: Path) -> None:
+    text = ROSTER + '      - {date: 2026-11-26, from: "14:15", to: "15:15"}\n'
+    assert roster_problems(tmp_path, text) == [
+        "roster.yaml:8: this duty overlaps the duty at line 6"
+    ]
+
+
+@pytest.mark.parametrize("time_text", ["9:00", "9:30:00", "900"])
+def test_unquoted_sexagesimal_time_is_refused(tmp_path: Path, time_text: str) -> None:
+    problems = roster_problems(tmp_path, ROSTER.replace('"09:00"', time_text))
+    assert len(problems) == 1 and problems[0].startswith("roster.yaml:7: lawyers.0.duty.1.from:")
+    assert 'quotes, e.g. from: "09:00"' in problems[0]
+
+
+def test_roster_over_the_slot_limit_is_refused(tmp_path: Path) -> None:
+    problems = roster_problems(tmp_path, ROSTER, max_slots=3)
+    assert problems == [
+        "roster.yaml:7: the roster makes more than 3 consultation slots (the limit); "
+        "split it into several files"
+    ]
+
+
+def test_oversized_roster_file_is_refused(tmp_path: Path) -> None:
+    problems = roster_problems(tmp_path, ROSTER, max_bytes=100)
+    assert problems == [
+        f"roster.yaml:1: file is {len(ROSTER.encode()):,} bytes; the limit is 100 bytes"
+    ]
+
+
+async def test_reimport_with_another_slot_length_never_overlaps(
+    tmp_path: Path, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    path = tmp_path / "roster.yaml"
+    path.write_text(ROSTER, encoding="utf-8")
+    async with sessions() as session:
+        assert await import_roster(session, read_roster(path, TZ)) == (1, 4)
+        await session.commit()
+    path.write_text(ROSTER.replace("slot_minutes: 30", "slot_minutes: 20"), encoding="utf-8")
+    async with sessions() as session:
+        with pytest.raises(RosterInvalid) as caught:
+            await import_roster(session, read_roster(path, TZ))
+        assert [str(p) for p in caught.value.problems] == [
+            f"{path}:{line}: this duty overlaps consultation slots already in the database "
+            "(another slot length or changed times?)"
+            for line in (6, 7)
+        ]
+    # the same file again, and a new duty next to the old ones, are fine
+    path.write_text(ROSTER + '      - {date: 2026-11-26, from: "15:00", to: "16:00"}\n')
+    async with sessions() as session:
+        assert await import_roster(session, read_roster(path, TZ)) == (1, 2)
+        await session.commit()
+        starts = sorted(s.starts_at for s in await session.exec(select(DutySlot)))
+    assert len(starts) == 6 and len(set(starts)) == 6
+
+
+async def test_overlapping_duty_against_the_database_is_refused_by_the_cli(
+    tmp_path: Path, db_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PUFA_DATABASE_URL", db_url)
+    path = tmp_path / "roster.yaml"
+    path.write_text(ROSTER, encoding="utf-8")
+    assert await asyncio.to_thread(run_cli, capsys, "roster", "import", str(path)) == (
+        0,
+        "1 lawyer(s) on the roster, 4 new consultation slot(s)\n",
+    )
+    path.write_text(ROSTER.replace('"14:00", to: "15:00"', '"14:15", to: "15:15"'))
+    code, out = await asyncio.to_thread(run_cli, capsys, "roster", "import", str(path))
+    assert code == 1
+    assert f"{path}:6: this duty overlaps consultation slots already in the database" in out
+
+
+def big_roster(target_bytes: int) -> str:
+    """A roster of about `target_bytes`: 100 lawyers, each on duty one hour a day."""
+    lines = ["slot_minutes: 30", "lawyers:"]
+    size = 0
+    lawyer = 0
+    while size < target_bytes:
+        lawyer += 1
+        lines += [f"  - telegram_id: {100_000 + lawyer}", f"    name: 律师{lawyer}", "    duty:"]
+        for day in range(365):
+            when = date(2027, 1, 1) + timedelta(days=day)
+            lines.append(f'      - {{date: {when}, from: "09:00", to: "10:00"}}')
+        size = sum(len(line) + 1 for line in lines)
+    return "\n".join(lines) + "\n"
+
+
+async def test_one_megabyte_roster_imports_in_seconds(
+    tmp_path: Path, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    path = tmp_path / "roster.yaml"
+    path.write_text(big_roster(1_000_000), encoding="utf-8")
+    started = time.perf_counter()
+    roster = read_roster(path, TZ)
+    async with sessions() as session:
+        lawyers, slots = await import_roster(session, roster)
+        await session.commit()
+    assert slots == 2 * 365 * lawyers and lawyers >= 50
+    assert time.perf_counter() - started < 20  # it took over a minute with a query per slot
