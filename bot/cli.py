@@ -32,34 +32,35 @@ def _setup_logging(level: str) -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
-def cmd_bank_validate(args: argparse.Namespace) -> int:
-    from question_bank import Bank, bank_files, expand_paths, load_laws, validate_files
-    from question_bank.blueprint import load_blueprints
-    from question_bank.laws import DATA_DIR
+def _bank_paths(args_paths: list[str]) -> list[Path] | None:
+    """The files named, or else what start-up loads: PUFA_BANK_DIR, or the shipped bank."""
+    from question_bank import bank_files, expand_paths
 
-    paths = expand_paths(args.paths) if args.paths else bank_files(DATA_DIR)
-    questions, problems = validate_files(paths)
-    folders = [Path(p) for p in args.paths if Path(p).is_dir()] if args.paths else [DATA_DIR]
-    blueprints = [f / "blueprint.yaml" for f in folders if (f / "blueprint.yaml").exists()]
-    if not problems:
-        bank = Bank(load_laws(), {q.id: q for q in questions})
-        for blueprint in blueprints:
-            problems += load_blueprints(bank, blueprint)[1]
-    for problem in problems:
+    if args_paths:
+        return expand_paths(args_paths)
+    bank_dir = Settings().bank_dir
+    return bank_files(bank_dir) if bank_dir else None
+
+
+def cmd_bank_validate(args: argparse.Namespace) -> int:
+    from question_bank import check_bank
+
+    check = check_bank(_bank_paths(args.paths))
+    for problem in check.problems:
         print(problem)
-    if problems:
-        print(f"{len(problems)} problem(s) in {len(paths)} file(s)", file=sys.stderr)
+    if check.bank is None:
+        print(f"{len(check.problems)} problem(s) in {len(check.files)} file(s)", file=sys.stderr)
         return 1
-    extra = f" and {len(blueprints)} blueprint file(s)" if blueprints else ""
-    print(f"OK: {len(questions)} questions in {len(paths)} file(s){extra}")
+    extra = f" and {len(check.blueprints)} blueprint file(s)" if check.blueprints else ""
+    print(f"OK: {len(check.bank.questions)} questions in {len(check.files)} file(s){extra}")
     return 0
 
 
 def cmd_bank_stats(args: argparse.Namespace) -> int:
-    from question_bank import BankInvalid, expand_paths, load_bank
+    from question_bank import BankInvalid, load_bank
 
     try:
-        bank = load_bank(expand_paths(args.paths) if args.paths else None)
+        bank = load_bank(_bank_paths(args.paths))
     except BankInvalid as exc:
         for problem in exc.problems:
             print(problem)
@@ -279,7 +280,9 @@ def build_parser() -> argparse.ArgumentParser:
     validate = bank.add_parser(
         "validate", help="check bank files; exit 1 listing file:line problems"
     )
-    validate.add_argument("paths", nargs="*", help="files or folders (default: the shipped bank)")
+    validate.add_argument(
+        "paths", nargs="*", help="files or folders (default: PUFA_BANK_DIR or the shipped bank)"
+    )
     validate.set_defaults(func=cmd_bank_validate)
     stats = bank.add_parser("stats", help="counts by law, kind, difficulty and tag")
     stats.add_argument("paths", nargs="*")

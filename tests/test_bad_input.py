@@ -16,7 +16,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.cli import main as pufa
 from legal_aid import DutySlot, RosterInvalid, import_roster, read_roster
+from question_bank import BankInvalid, bank_files, load_bank
 from question_bank.yamlsource import load_yaml
+from tests.conftest import SMALL_BANK
 
 
 def billion_laughs(levels: int, key: str = "lol") -> str:
@@ -228,3 +230,36 @@ async def test_one_megabyte_roster_imports_in_seconds(
         await session.commit()
     assert slots == 2 * 365 * lawyers and lawyers >= 50
     assert time.perf_counter() - started < 20  # it took over a minute with a query per slot
+
+
+# --- `pufa bank validate` checks what start-up loads --------------------------------------
+
+
+def test_bank_validate_refuses_an_empty_folder_like_start_up(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = run_cli(capsys, "bank", "validate", str(tmp_path))
+    assert code == 1 and "no question files found" in out
+    with pytest.raises(BankInvalid, match="1 problem"):
+        load_bank(bank_files(tmp_path))  # what start-up runs on PUFA_BANK_DIR
+
+
+def test_bank_validate_without_paths_checks_pufa_bank_dir(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PUFA_BANK_DIR", str(tmp_path))
+    code, out = run_cli(capsys, "bank", "validate")
+    assert code == 1 and "no question files found" in out
+    monkeypatch.setenv("PUFA_BANK_DIR", str(SMALL_BANK))
+    assert run_cli(capsys, "bank", "validate") == (0, "OK: 5 questions in 2 file(s)\n")
+
+
+def test_start_up_checks_the_blueprint_of_a_whole_folder(tmp_path: Path) -> None:
+    for source in bank_files(SMALL_BANK):
+        (tmp_path / source.name).write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "blueprint.yaml").write_text("exams: 1\n", encoding="utf-8")
+    with pytest.raises(BankInvalid) as caught:
+        load_bank(bank_files(tmp_path))
+    assert all(p.file.endswith("blueprint.yaml") for p in caught.value.problems)
+    # one file of the folder is not the whole bank: its blueprint is not checked
+    assert len(load_bank(bank_files(tmp_path)[:1]).questions) > 0
