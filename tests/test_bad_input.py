@@ -10,15 +10,22 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.cli import main as pufa
-from legal_aid import DutySlot, RosterInvalid, import_roster, read_roster
-from question_bank import BankInvalid, bank_files, load_bank
+from bot.conversation.context import Services
+from bot.conversation.messages import t
+from bot.conversation.router import Conversation
+from legal_aid import Booking, DutySlot, RosterInvalid, import_roster, read_roster
+from legal_faq import FaqMatcher, list_misses, load_corpus, record_miss
+from legal_faq.misses import scrub
+from question_bank import Bank, BankInvalid, StatuteLibrary, bank_files, load_bank
 from question_bank.yamlsource import load_yaml
-from tests.conftest import SMALL_BANK
+from tests.conftest import SMALL_BANK, FakeClock
+from tests.flowkit import ChatDriver
 
 
 def billion_laughs(levels: int, key: str = "lol") -> str:
@@ -263,3 +270,91 @@ def test_start_up_checks_the_blueprint_of_a_whole_folder(tmp_path: Path) -> None
     assert all(p.file.endswith("blueprint.yaml") for p in caught.value.problems)
     # one file of the folder is not the whole bank: its blueprint is not checked
     assert len(load_bank(bank_files(tmp_path)[:1]).questions) > 0
+
+
+# --- personal data stays out of the kept questions and the logs ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("said", "secret"),
+    [
+        ("老板不签和同怎么赔 我是李四 139 1234 5678", "139 1234 5678"),
+        ("电话13800138000", "13800138000"),
+        ("电话 138 0013 8000 谢谢", "138 0013 8000"),
+        ("电话 138-0013-8000", "138-0013-8000"),
+        ("电话 +86 138 0013 8000", "138 0013 8000"),
+        ("电话 +8613800138000", "13800138000"),
+        ("座机 (010) 6512-3456", "6512-3456"),
+        ("座机（0755）88886666", "88886666"),
+        ("座机 010-65123456 找我", "65123456"),
+        ("身份证 11010519491231002X 被扣了", "11010519491231002X"),
+        ("身份证 110105194912310021", "110105194912310021"),
+        ("发到 li.si+job@qq.com 吧", "li.si+job@qq.com"),
+        ("邮箱 123456@163.com", "163.com"),
+    ],
+)
+async def test_kept_questions_mask_phones_id_cards_and_emails(
+    sessions: async_sessionmaker[AsyncSession], clock: FakeClock, said: str, secret: str
+) -> None:
+    async with sessions() as session:
+        await record_miss(session, said, "none", clock.now())
+        await session.commit()
+        [kept] = await list_misses(session)
+    assert secret not in kept.query and "#" in kept.query
+    assert not any(part in kept.query for part in secret.split() if len(part) >= 4)
+
+
+def test_kept_questions_keep_ordinary_numbers() -> None:
+    assert (
+        scrub("2019 2020 年加班，工资 5000 元，干了 3 年")
+        == "2019 2020 年加班，工资 5000 元，干了 3 年"
+    )
+
+
+async def test_database_errors_hide_sql_parameters(
+    sessions: async_sessionmaker[AsyncSession], clock: FakeClock
+) -> None:
+    async with sessions() as session:
+        session.add(
+            Booking(
+                user_id=1,
+                slot_id=999_999,  # no such slot: a foreign-key error
+                lawyer_id=999_999,
+                topic="被辞退了 SECRET-TOPIC",
+                phone="13800138000",
+                created_at=clock.now(),
+            )
+        )
+        with pytest.raises(DBAPIError) as caught:
+            await session.flush()
+    message = str(caught.value)
+    assert "SECRET-TOPIC" not in message and "13800138000" not in message
+    assert "hidden" in message
+
+
+async def test_nul_character_in_a_question_and_a_topic_is_harmless(
+    sessions: async_sessionmaker[AsyncSession], small_bank: Bank, clock: FakeClock, tmp_path: Path
+) -> None:
+    path = tmp_path / "roster.yaml"
+    path.write_text(ROSTER, encoding="utf-8")
+    async with sessions() as session:
+        await import_roster(session, read_roster(path, TZ))
+        await session.commit()
+    matcher = FaqMatcher(load_corpus())
+    services = Services(bank=small_bank, library=StatuteLibrary(), faq=matcher, tz=TZ)
+    worker = ChatDriver(Conversation(sessions, services, clock), 77)
+    error = t("error")
+    for question in ("老板不签\x00和同怎么赔", "火星上\x00下雨吗"):
+        await worker.send(question)
+        assert error not in worker.last().text
+    await worker.send("/lawyer")
+    await worker.send("干了两年\x00没签合同被辞退了")
+    await worker.press("11月26日（周四）14:00")
+    await worker.send("138 1234\x00 5678")
+    await worker.press("确认预约")
+    assert error not in worker.last().text
+    async with sessions() as session:
+        [booking] = (await session.exec(select(Booking))).all()
+        misses = await list_misses(session)
+    assert (booking.topic, booking.phone) == ("干了两年没签合同被辞退了", "13812345678")
+    assert all("\x00" not in m.query for m in misses)
