@@ -11,12 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import UniqueConstraint, bindparam
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from input_limits import MAX_KEPT_QUERY_CHARS
+from storage import upsert_insert
 
 MAX_QUERY = MAX_KEPT_QUERY_CHARS
 
@@ -69,8 +68,7 @@ async def record_miss(
     """Count one more miss of this query (an upsert, safe across processes)."""
     table = FaqMiss.__table__  # type: ignore[attr-defined]
     connection = await session.connection()
-    make_insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    stmt = make_insert(table).values(
+    stmt = upsert_insert(connection.dialect.name, table).values(
         kind=bindparam("kind"),
         query=bindparam("query"),
         entry_id=bindparam("entry_id"),
