@@ -358,3 +358,13 @@ async def test_nul_character_in_a_question_and_a_topic_is_harmless(
         misses = await list_misses(session)
     assert (booking.topic, booking.phone) == ("干了两年没签合同被辞退了", "13812345678")
     assert all("\x00" not in m.query for m in misses)
+
+
+def test_roster_limits_come_from_settings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "roster.yaml"
+    path.write_text(ROSTER, encoding="utf-8")
+    monkeypatch.setenv("PUFA_ROSTER_MAX_SLOTS", "3")
+    code, out = run_cli(capsys, "roster", "import", str(path))
+    assert code == 1 and "more than 3 consultation slots" in out
