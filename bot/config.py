@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from input_limits import MAX_ROSTER_SLOTS, MAX_YAML_BYTES
+
 
 class Settings(BaseSettings):
     """Everything is optional except the token for `pufa run`."""
@@ -27,6 +29,10 @@ class Settings(BaseSettings):
     practice_size: int = 10
     log_level: str = "INFO"
     workers: int = 4  # concurrent update handlers per process (PostgreSQL; SQLite uses one)
+    # Limits on a roster import, which operators may raise for a large campaign; the whole
+    # table of input limits, with the ones tied to the schema, is `input_limits`.
+    roster_max_bytes: int = MAX_YAML_BYTES
+    roster_max_slots: int = MAX_ROSTER_SLOTS
 
     @field_validator("quizmasters", "admins", mode="before")
     @classmethod

@@ -43,7 +43,12 @@ def _inline_sqlite_creator(database: str) -> Any:
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """An async engine; SQLite gets its folder created, WAL mode and a busy timeout."""
+    """An async engine; SQLite gets its folder created, WAL mode and a busy timeout.
+
+    SQL parameters are left out of error messages: they hold what users typed (a booking's
+    topic and phone number), and errors are logged.
+    """
+    kwargs.setdefault("hide_parameters", True)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ":memory:"

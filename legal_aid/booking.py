@@ -14,6 +14,7 @@ from sqlalchemy import delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from input_limits import MAX_TOPIC_CHARS
 from legal_aid.models import ACTIVE, Booking, DutySlot, Lawyer
 
 MAX_ACTIVE_PER_USER = 2  # bookings a worker may hold at once
@@ -141,7 +142,7 @@ async def book(
         user_id=user_id,
         slot_id=slot_id,
         lawyer_id=slot.lawyer_id,
-        topic=topic[:300],
+        topic=topic[:MAX_TOPIC_CHARS],
         phone=phone,
         faq_entry_id=faq_entry_id,
         created_at=now,

@@ -7,6 +7,8 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from input_limits import MAX_TOPIC_CHARS
+
 ACTIVE = ("pending", "accepted")  # a booking that still holds its slot
 
 
@@ -48,7 +50,7 @@ class Booking(SQLModel, table=True):
     user_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
     slot_id: int = Field(foreign_key="duty_slot.id", index=True)
     lawyer_id: int = Field(foreign_key="lawyer.id", index=True)
-    topic: str = Field(max_length=300)
+    topic: str = Field(max_length=MAX_TOPIC_CHARS)
     phone: str | None = Field(default=None, max_length=20)
     faq_entry_id: str | None = Field(default=None, max_length=64)
     status: str = Field(default="pending", max_length=16, index=True)

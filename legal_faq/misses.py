@@ -1,6 +1,7 @@
 """Questions the FAQ could not answer, and answers workers marked 👎, kept for editors.
 
-Stored without user ids; long digit runs (phone numbers, ID numbers) are masked first.
+Stored without user ids; phone numbers (in every form the booking flow accepts), ID-card
+numbers, e-mail addresses and other long digit runs are masked first.
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import UniqueConstraint, bindparam
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-MAX_QUERY = 200
+from input_limits import MAX_KEPT_QUERY_CHARS
+from storage import upsert_insert
+
+MAX_QUERY = MAX_KEPT_QUERY_CHARS
 
 
 class FaqMiss(SQLModel, table=True):
@@ -33,13 +35,31 @@ class FaqMiss(SQLModel, table=True):
     last_seen: datetime
 
 
-_PERSONAL = re.compile(r"\d{6,}")
+_EMAIL = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)+")
+_ID_CARD = re.compile(r"\d{17}[\dXx]")
+# Digits joined by spaces, dashes, parentheses or a leading +: a phone number when its digits
+# hold a mobile (1[3-9] and 9 more) or a landline with its area code (0 and 9-11 more).
+_DIGIT_GROUPS = re.compile(r"\+?[\d(（][\d\s\-()（）]*\d")
+_PHONE_DIGITS = re.compile(r"1[3-9]\d{9}|0\d{9,11}")
+_LONG_DIGITS = re.compile(r"\d{6,}")
+
+
+def _mask(match: re.Match[str]) -> str:
+    return "#" * len(match.group())
+
+
+def _mask_phone(match: re.Match[str]) -> str:
+    digits = re.sub(r"\D", "", match.group())
+    return _mask(match) if _PHONE_DIGITS.search(digits) else match.group()
 
 
 def scrub(query: str) -> str:
-    """What we keep of a query: trimmed, one line, long digit runs masked."""
+    """What we keep of a query: trimmed, one line, personal numbers and addresses masked."""
     text = " ".join(query.split())
-    return _PERSONAL.sub(lambda m: "#" * len(m.group()), text)[:MAX_QUERY]
+    text = _EMAIL.sub(_mask, text)
+    text = _ID_CARD.sub(_mask, text)
+    text = _DIGIT_GROUPS.sub(_mask_phone, text)
+    return _LONG_DIGITS.sub(_mask, text)[:MAX_QUERY]
 
 
 async def record_miss(
@@ -48,8 +68,7 @@ async def record_miss(
     """Count one more miss of this query (an upsert, safe across processes)."""
     table = FaqMiss.__table__  # type: ignore[attr-defined]
     connection = await session.connection()
-    make_insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    stmt = make_insert(table).values(
+    stmt = upsert_insert(connection.dialect.name, table).values(
         kind=bindparam("kind"),
         query=bindparam("query"),
         entry_id=bindparam("entry_id"),

@@ -2,7 +2,8 @@
 
 Public surface:
 - `load_bank()` -> `Bank` (raises `BankInvalid` with every `Problem`), `BankHolder.reload()`
-- `validate_files(paths)` -> (questions, problems) — what `pufa bank validate` runs
+- `check_bank(paths)` -> `BankCheck` — what `load_bank` and `pufa bank validate` both run
+- `validate_files(paths)` -> (questions, problems) — the question files alone
 - `Question`, `Bank`, `Citation`, `Law`, `StatuteLibrary` (article texts), `load_laws()`
 """
 
@@ -15,9 +16,11 @@ from question_bank.laws import (
     normalise_text,
 )
 from question_bank.loader import (
+    BankCheck,
     BankHolder,
     BankInvalid,
     bank_files,
+    check_bank,
     expand_paths,
     load_bank,
     validate_files,
@@ -29,6 +32,7 @@ __all__ = [
     "JUDGE_OPTIONS",
     "LETTERS",
     "Bank",
+    "BankCheck",
     "BankHolder",
     "BankInvalid",
     "Citation",
@@ -37,6 +41,7 @@ __all__ = [
     "Question",
     "StatuteLibrary",
     "bank_files",
+    "check_bank",
     "chinese_number",
     "expand_paths",
     "load_bank",

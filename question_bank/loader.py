@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from question_bank.blueprint import load_blueprints
 from question_bank.laws import (
     DATA_DIR,
     Citation,
@@ -236,16 +237,51 @@ def bank_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.glob("*.yaml") if p.name not in skip)
 
 
-def load_bank(paths: Iterable[Path] | None = None, root: Path | None = None) -> Bank:
-    """Load a whole bank or raise BankInvalid listing every problem; never a partial bank."""
+@dataclass(frozen=True)
+class BankCheck:
+    """What checking a bank found: the bank (None if there is any problem) and every problem."""
+
+    bank: Bank | None
+    problems: list[Problem]
+    files: list[Path]
+    blueprints: list[Path]
+
+
+def check_bank(paths: Iterable[Path] | None = None, root: Path | None = None) -> BankCheck:
+    """Check a bank exactly as it would be loaded: the question files (the shipped bank when
+    None), at least one of them, and the blueprint of every folder loaded whole."""
     files = list(paths) if paths is not None else bank_files(DATA_DIR)
     laws = load_laws()
     questions, problems = validate_files(files, laws, root=root)
     if not files:
         problems.append(Problem("<bank>", 1, "no question files found"))
+    blueprints = _blueprints_of_whole_folders(files)
     if problems:
-        raise BankInvalid(problems)
-    return Bank(laws, {q.id: q for q in questions}, tuple(str(f) for f in files))
+        return BankCheck(None, problems, files, blueprints)
+    bank = Bank(laws, {q.id: q for q in questions}, tuple(str(f) for f in files))
+    for blueprint in blueprints:
+        problems += load_blueprints(bank, blueprint)[1]
+    return BankCheck(None if problems else bank, problems, files, blueprints)
+
+
+def _blueprints_of_whole_folders(files: list[Path]) -> list[Path]:
+    named = {f.resolve() for f in files}
+    folders = sorted({f.parent for f in files})
+    return [
+        folder / "blueprint.yaml"
+        for folder in folders
+        if (folder / "blueprint.yaml").exists()
+        and {f.resolve() for f in bank_files(folder)} <= named
+    ]
+
+
+def load_bank(paths: Iterable[Path] | None = None, root: Path | None = None) -> Bank:
+    """Load a whole bank or raise BankInvalid listing every problem; never a partial bank.
+    The same checks as `check_bank` (what `pufa bank validate` runs)."""
+    check = check_bank(paths, root)
+    if check.bank is None:
+        raise BankInvalid(check.problems)
+    return check.bank
 
 
 def expand_paths(args: Iterable[str]) -> list[Path]:
@@ -269,8 +305,3 @@ class BankHolder:
         except BankInvalid as exc:
             return exc.problems
         return []
-
-
-def stem_key(stem: str) -> str:
-    """A stem stripped of punctuation and spaces, for duplicate detection."""
-    return re.sub(r"[\W_]+", "", stem)

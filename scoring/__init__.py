@@ -1,23 +1,29 @@
 """Scoring: practice rounds, answers recorded once, the wrong-question book.
 
-Public surface: `start_round`, `active_round`, `record_answer`, `cancel_round`,
-`round_summary`, `wrong_book_size`, and the tables `PracticeAttempt`, `AttemptAnswer`,
-`QuestionRecord`.
+Modules, one job each: `draw` (which questions a round asks), `rounds` (the round engine:
+start, answer, skip, cancel, summary), `wrong_book` (each user's record per question),
+`forget` (deleting a user's data), `models` (the tables).
+
+Public surface: `start_round`, `active_round`, `record_answer`, `skip_missing`,
+`cancel_round`, `round_summary`, `wrong_book_size`, `draw_questions`, `forget_user`, and the
+tables `PracticeAttempt`, `AttemptAnswer`, `QuestionRecord`.
 """
 
+from scoring.draw import draw_questions
+from scoring.forget import forget_user
 from scoring.models import AttemptAnswer, PracticeAttempt, QuestionRecord
-from scoring.practice import (
+from scoring.rounds import (
     AnswerOutcome,
     PlanCache,
     RoundSummary,
     active_round,
     cancel_round,
-    forget_user,
     record_answer,
     round_summary,
+    skip_missing,
     start_round,
-    wrong_book_size,
 )
+from scoring.wrong_book import wrong_book_size
 
 __all__ = [
     "AnswerOutcome",
@@ -28,9 +34,11 @@ __all__ = [
     "RoundSummary",
     "active_round",
     "cancel_round",
+    "draw_questions",
     "forget_user",
     "record_answer",
     "round_summary",
+    "skip_missing",
     "start_round",
     "wrong_book_size",
 ]

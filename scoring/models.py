@@ -52,3 +52,10 @@ class QuestionRecord(SQLModel, table=True):
     wrong_count: int = 0
     in_wrong_book: bool = False
     last_answered_at: datetime | None = None
+
+
+def aware(ts: datetime) -> datetime:
+    """Timestamps are stored timezone-aware (SQLModel keeps them in UTC on both databases)."""
+    if ts.tzinfo is None:
+        raise ValueError("timestamps must be timezone-aware")
+    return ts

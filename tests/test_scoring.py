@@ -9,11 +9,11 @@ from question_bank import load_bank
 from scoring import (
     QuestionRecord,
     active_round,
+    draw_questions,
     record_answer,
     round_summary,
     start_round,
 )
-from scoring.practice import draw_questions
 
 
 def test_all_law_rounds_spread_across_laws() -> None:

@@ -1,0 +1,26 @@
+"""The `pufa` command line: one module per command group, composed here."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+from bot.cli import bank, chat, db, faq, roster, run
+from bot.cli.common import setup_logging
+from bot.config import Settings
+
+COMMAND_GROUPS = (chat, run, bank, faq, roster, db)  # in the order `pufa --help` lists them
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pufa", description="普法 — law quizzes for workers")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for group in COMMAND_GROUPS:
+        group.add_commands(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    setup_logging(Settings().log_level)
+    return int(args.func(args))

@@ -1,0 +1,275 @@
+"""The round engine: start a round, record each answer once, skip, cancel, summarise.
+
+Use cases, each taking the caller's session (the caller commits) and the current time:
+`start_round`, `active_round`, `record_answer`, `skip_missing`, `cancel_round`,
+`round_summary`. A round is drawn once (`scoring.draw`); every answer also updates the user's
+wrong-question book (`scoring.wrong_book`).
+"""
+
+from __future__ import annotations
+
+import random
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import bindparam, insert, update
+from sqlalchemy import select as core_select
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from question_bank import Bank, Question
+from scoring.draw import draw_questions
+from scoring.models import AttemptAnswer, PracticeAttempt, aware
+from scoring.wrong_book import note_result, question_records
+
+
+async def start_round(
+    session: AsyncSession,
+    bank: Bank,
+    user_id: int,
+    now: datetime,
+    *,
+    law: str | None = None,
+    size: int = 10,
+    wrong_only: bool = False,
+    rng: random.Random | None = None,
+) -> PracticeAttempt | None:
+    """Start a round (closing any open one). None when there is nothing to ask."""
+    rng = rng or random.Random()
+    records = await question_records(session, user_id)
+    if wrong_only:
+        pool = [q for q in bank.by_law(law) if q.id in records and records[q.id].in_wrong_book]
+    else:
+        pool = bank.by_law(law)
+    if not pool:
+        return None
+    await cancel_round(session, user_id, now)
+    ids = draw_questions(pool, records, size, rng, spread_laws=law is None and not wrong_only)
+    attempt = PracticeAttempt(
+        user_id=user_id,
+        kind="wrong" if wrong_only else "practice",
+        law=law,
+        question_ids=ids,
+        started_at=aware(now),
+    )
+    session.add(attempt)
+    await session.flush()
+    return attempt
+
+
+async def active_round(session: AsyncSession, user_id: int) -> PracticeAttempt | None:
+    rows = await session.exec(
+        select(PracticeAttempt)
+        .where(PracticeAttempt.user_id == user_id, PracticeAttempt.status == "active")
+        .order_by(col(PracticeAttempt.id).desc())
+    )
+    return rows.first()
+
+
+async def cancel_round(session: AsyncSession, user_id: int, now: datetime) -> bool:
+    """Close the user's open round; True if there was one."""
+    result = await (await session.connection()).execute(
+        update(PracticeAttempt)
+        .where(
+            col(PracticeAttempt.user_id) == user_id,
+            col(PracticeAttempt.status) == "active",
+        )
+        .values(status="cancelled", finished_at=aware(now))
+    )
+    return bool(result.rowcount)
+
+
+@dataclass(frozen=True)
+class AnswerOutcome:
+    """What happened to a submitted answer."""
+
+    accepted: bool  # False: stale, duplicate, not the user's, or the round is over
+    correct: bool = False
+    question: Question | None = None
+    finished: bool = False  # this answer completed the round
+    position: int = 0  # the next question's position
+    question_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RoundPlan:
+    """The parts of a round that never change once it is drawn (safe to cache anywhere)."""
+
+    user_id: int
+    kind: str
+    question_ids: tuple[str, ...]
+
+
+class PlanCache:
+    """Recently used round plans of one database (a plan never changes once drawn)."""
+
+    def __init__(self, size: int = 20_000) -> None:
+        self.size = size
+        self._plans: OrderedDict[int, RoundPlan] = OrderedDict()
+
+    def get(self, attempt_id: int) -> RoundPlan | None:
+        plan = self._plans.get(attempt_id)
+        if plan is not None:
+            self._plans.move_to_end(attempt_id)
+        return plan
+
+    def put(self, attempt_id: int, plan: RoundPlan) -> None:
+        self._plans[attempt_id] = plan
+        if len(self._plans) > self.size:
+            self._plans.popitem(last=False)
+
+
+async def round_plan(
+    session: AsyncSession, attempt_id: int, cache: PlanCache | None = None
+) -> RoundPlan | None:
+    """A round's owner, kind and questions, from `cache` when it has them."""
+    plan = cache.get(attempt_id) if cache is not None else None
+    if plan is not None:
+        return plan
+    connection = await session.connection()
+    row = (await connection.execute(_PLAN_QUERY, {"a_id": attempt_id})).first()
+    if row is None:
+        return None
+    plan = RoundPlan(row.user_id, row.kind, tuple(row.question_ids))
+    if cache is not None:
+        cache.put(attempt_id, plan)
+    return plan
+
+
+_ROUNDS = PracticeAttempt.__table__  # type: ignore[attr-defined]
+_PLAN_QUERY = core_select(_ROUNDS.c.user_id, _ROUNDS.c.kind, _ROUNDS.c.question_ids).where(
+    _ROUNDS.c.id == bindparam("a_id")
+)
+# Move a round on from exactly `pos`, only while open and only for its owner.
+_ADVANCE = (
+    update(_ROUNDS)
+    .where(
+        _ROUNDS.c.id == bindparam("a_id"),
+        _ROUNDS.c.user_id == bindparam("u_id"),
+        _ROUNDS.c.position == bindparam("pos"),
+        _ROUNDS.c.status == "active",
+    )
+    .values(
+        position=bindparam("next_pos"),
+        correct_count=_ROUNDS.c.correct_count + bindparam("inc"),
+        status=bindparam("new_status"),
+        finished_at=bindparam("fin", type_=_ROUNDS.c.finished_at.type),
+    )
+)
+_RECORD = insert(AttemptAnswer.__table__)  # type: ignore[attr-defined]
+
+
+async def record_answer(
+    session: AsyncSession,
+    bank: Bank,
+    user_id: int,
+    attempt_id: int,
+    position: int,
+    chosen: frozenset[int],
+    now: datetime,
+    expect: Callable[[Question], bool] = lambda q: True,
+    plans: PlanCache | None = None,
+) -> AnswerOutcome:
+    """Accept the answer to question `position` of a round, once.
+
+    The round moves on by a conditional update (only from `position`, only while open, only
+    for its owner), so a double tap, a replayed button or a second process cannot record an
+    answer twice; the unique (attempt, position) key backs this up. `expect` lets the caller
+    refuse an answer that does not fit the question (e.g. a single tap on a multi-choice one).
+    Nothing is written when the answer is refused.
+    """
+    plan = await round_plan(session, attempt_id, plans)
+    if plan is None or plan.user_id != user_id or not 0 <= position < len(plan.question_ids):
+        return AnswerOutcome(False)
+    question = bank.get(plan.question_ids[position])
+    if (
+        question is None
+        or not chosen
+        or max(chosen) >= len(question.options)
+        or not expect(question)
+    ):
+        return AnswerOutcome(False)
+    correct = question.is_correct(chosen)
+    finished = position + 1 >= len(plan.question_ids)
+    conn = await session.connection()
+    moved = await conn.execute(
+        _ADVANCE,
+        {
+            "a_id": attempt_id,
+            "u_id": user_id,
+            "pos": position,
+            "next_pos": position + 1,
+            "inc": int(correct),
+            "new_status": "finished" if finished else "active",
+            "fin": aware(now) if finished else None,
+        },
+    )
+    if not moved.rowcount:
+        return AnswerOutcome(False)
+    await conn.execute(
+        _RECORD,
+        {
+            "attempt_id": attempt_id,
+            "position": position,
+            "question_id": question.id,
+            "law": question.law,
+            "chosen": sorted(chosen),
+            "correct": correct,
+            "answered_at": aware(now),
+        },
+    )
+    await note_result(session, user_id, question.id, correct, now, review=plan.kind == "wrong")
+    return AnswerOutcome(True, correct, question, finished, position + 1, plan.question_ids)
+
+
+@dataclass(frozen=True)
+class LawScore:
+    law: str
+    correct: int
+    total: int
+
+
+@dataclass(frozen=True)
+class RoundSummary:
+    """Score, time and a per-law breakdown of a finished round."""
+
+    correct: int
+    total: int
+    seconds: int
+    by_law: tuple[LawScore, ...]
+
+
+async def round_summary(session: AsyncSession, attempt: PracticeAttempt) -> RoundSummary:
+    rows = (
+        await session.exec(select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id))
+    ).all()
+    per: dict[str, list[int]] = {}
+    for row in rows:
+        score = per.setdefault(row.law, [0, 0])
+        score[0] += int(row.correct)
+        score[1] += 1
+    seconds = 0
+    if attempt.finished_at is not None:
+        seconds = int((attempt.finished_at - attempt.started_at).total_seconds())
+    return RoundSummary(
+        correct=sum(int(r.correct) for r in rows),
+        total=len(rows),
+        seconds=seconds,
+        by_law=tuple(LawScore(law, c, t) for law, (c, t) in sorted(per.items())),
+    )
+
+
+async def skip_missing(
+    session: AsyncSession, bank: Bank, attempt: PracticeAttempt, now: datetime
+) -> None:
+    """Move past questions that a bank reload removed, so an old round can still finish."""
+    while attempt.position < len(attempt.question_ids) and (
+        bank.get(attempt.question_ids[attempt.position]) is None
+    ):
+        attempt.position += 1
+    if attempt.position >= len(attempt.question_ids) and attempt.status == "active":
+        attempt.status = "finished"
+        attempt.finished_at = aware(now)
+    session.add(attempt)
