@@ -57,6 +57,8 @@ async def build_app(
         practice_size=settings.practice_size,
         faq=matcher,
         tz=ZoneInfo(settings.tz),
+        quizmasters=frozenset(settings.quizmasters),
+        admins=frozenset(settings.admins),
     )
     conversation = Conversation(session_factory(engine), services, clock)
     return App(settings, engine, conversation)

@@ -289,7 +289,9 @@ class RecordingConversation:
     def failure(self, event: Event) -> list[Action]:
         return []
 
-    async def handle(self, session: Any, event: Event, now: Any) -> list[Action]:
+    async def handle(
+        self, session: Any, event: Event, now: Any, received_at: Any = None
+    ) -> list[Action]:
         await asyncio.sleep(random.random() / 200)
         self.seen.append((event.user.id, int(event.args or event.payload.get("n", 0))))
         await asyncio.sleep(random.random() / 200)

@@ -36,6 +36,9 @@ class Services:
     plans: PlanCache = field(default_factory=PlanCache)
     faq: FaqMatcher | None = None
     tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))  # for dates shown
+    quizmasters: frozenset[int] = frozenset()  # Telegram ids from PUFA_QUIZMASTERS
+    admins: frozenset[int] = frozenset()  # Telegram ids from PUFA_ADMINS
+    bot_username: str = ""  # for deep links (t.me/<bot>?start=…); set once the bot is known
 
 
 @dataclass
@@ -48,6 +51,13 @@ class Ctx:
     services: Services
     actions: list[Action] = field(default_factory=list)
     _state: ConversationState | None = None
+    received_at: datetime | None = None  # when the update reached us (None: same as now)
+
+    @property
+    def arrived(self) -> datetime:
+        """When the event reached the server: the time that counts for speed (a buzzer, a
+        poll's speed bonus), even if it waited in the inbox behind other updates."""
+        return self.received_at or self.now
 
     @property
     def bank(self) -> Bank:

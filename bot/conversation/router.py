@@ -86,10 +86,16 @@ class Conversation:
                 log.exception("error handling event kind=%s", event.kind)
                 return self.failure(event)
 
-    async def handle(self, session: AsyncSession, event: Event, now: datetime) -> list[Action]:
+    async def handle(
+        self,
+        session: AsyncSession,
+        event: Event,
+        now: datetime,
+        received_at: datetime | None = None,
+    ) -> list[Action]:
         """Handle one event inside the caller's transaction (no commit) and return the actions
         to send once it commits. Raises what the flow raised; the caller rolls back."""
-        ctx = Ctx(event, session, now, self.services)
+        ctx = Ctx(event, session, now, self.services, received_at=received_at)
         await self.route(ctx)
         ctx.toast()  # a button press is always acknowledged
         return ctx.actions

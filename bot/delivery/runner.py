@@ -28,6 +28,7 @@ import contextlib
 import logging
 import signal
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -96,6 +97,7 @@ class Delivery:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(sig, stop.set)
         self.username = await self.api.prepare(self.conversation.menu())
+        self.conversation.services = replace(self.conversation.services, bot_username=self.username)
         if self.single_process:
             async with self.sessions() as session:
                 await store.release_leases(session)
@@ -179,7 +181,7 @@ class Delivery:
             now = self.clock()
             try:
                 await store.note_reachability(session, event, now)
-                actions = await self.conversation.handle(session, event, now)
+                actions = await self.conversation.handle(session, event, now, row.received_at)
             except (IntegrityError, OperationalError) as exc:
                 await session.rollback()
                 log.warning("update %d: %s, will retry", update_id, type(exc).__name__)
