@@ -63,7 +63,9 @@ router = FeatureRouter("group_quiz")
 
 POLL_PREFIX = "gq"  # polls: gq:<quiz>:<position>
 BOARD_PREFIX = "gqboard"  # the leaderboard message: gqboard:<quiz>
-CLOSE_JOB = "gq_close"  # the job that closes the open question: key gqclose:<quiz>
+# The job that closes the open question. It has no key: a job that moves its own key from
+# its handler is deleted with it when the handler returns; a job of a stopped quiz does nothing.
+CLOSE_JOB = "gq_close"
 ALL = "all"
 DEFAULT_COUNT, MAX_COUNT = 10, 30
 DEFAULT_SECONDS, MIN_SECONDS, MAX_SECONDS = 30, 10, 300  # Telegram allows 5–600
@@ -116,10 +118,6 @@ def parse_poll_key(key: str) -> tuple[int, int] | None:
 
 def board_key(quiz_id: int) -> str:
     return f"{BOARD_PREFIX}{KEY_SEPARATOR}{quiz_id}"
-
-
-def close_job_key(quiz_id: int) -> str:
-    return f"gqclose{KEY_SEPARATOR}{quiz_id}"
 
 
 def poll_parts(q: Question, n: int, total: int) -> tuple[str, tuple[str, ...], str]:
@@ -243,7 +241,7 @@ async def _ask(ctx: Ctx, quiz: GroupQuiz) -> None:
 async def _schedule_close(ctx: Ctx, quiz: GroupQuiz, due: datetime) -> None:
     assert quiz.id is not None
     payload = {"quiz": quiz.id, "position": quiz.position, "asked": ctx.now.isoformat()}
-    await ctx.schedule(CLOSE_JOB, due, payload, key=close_job_key(quiz.id))
+    await ctx.schedule(CLOSE_JOB, due, payload)
 
 
 @router.poll_answer_key(POLL_PREFIX)
@@ -281,14 +279,12 @@ async def on_close_due(ctx: Ctx) -> None:
         # still waiting in the outbox (a busy group): look again, up to a limit
         asked = datetime.fromisoformat(str(ctx.event.payload["asked"]))
         if ctx.now - asked < timedelta(seconds=quiz.seconds) + MAX_SEND_DELAY:
-            await ctx.schedule(
-                CLOSE_JOB, ctx.now + RECHECK, ctx.event.payload, close_job_key(quiz_id)
-            )
+            await ctx.schedule(CLOSE_JOB, ctx.now + RECHECK, _job_data(ctx))
             return
     else:
         closes = poll.sent_at + timedelta(seconds=quiz.seconds) + LATE_GRACE
         if closes > ctx.now:  # sent later than planned: its time counts from the sending
-            await ctx.schedule(CLOSE_JOB, closes, ctx.event.payload, close_job_key(quiz_id))
+            await ctx.schedule(CLOSE_JOB, closes, _job_data(ctx))
             return
     closed = await close_question(ctx.session, quiz_id, position, ctx.now)
     if closed is None:
@@ -301,6 +297,11 @@ async def on_close_due(ctx: Ctx) -> None:
     await _ask(ctx, closed.quiz)
 
 
+def _job_data(ctx: Ctx) -> dict[str, object]:
+    """The payload of the running job, to schedule it again (without the runner's job id)."""
+    return {k: v for k, v in ctx.event.payload.items() if k != "job_id"}
+
+
 @router.command("stopquiz")
 async def on_stopquiz(ctx: Ctx) -> None:
     """/stopquiz: a quiz master ends the group's quiz now, with the podium so far."""
@@ -311,7 +312,6 @@ async def on_stopquiz(ctx: Ctx) -> None:
     if quiz is None or quiz.id is None:
         ctx.reply(t("gq_not_running"))
         return
-    await ctx.unschedule(close_job_key(quiz.id))
     ctx.actions.append(StopPoll(quiz.chat_id, key=poll_key(quiz.id, quiz.position)))
     ctx.reply(t("gq_stopped"))
     await _post_podium(ctx, quiz)
