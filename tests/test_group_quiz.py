@@ -223,3 +223,18 @@ async def test_the_database_refuses_a_second_running_quiz(sessions, small_bank, 
         )
         with pytest.raises(IntegrityError):
             await session.flush()
+
+
+async def test_forget_deletes_a_users_group_quiz_answers(sessions, small_bank, clock) -> None:
+    from scoring import forget_user
+
+    quiz = await _quiz(sessions, small_bank, clock)
+    async with sessions() as session:
+        for user in (7, 8):
+            await record_answer(session, quiz.id, 0, user, "小王", [1], clock(), clock())
+        await session.commit()
+    async with sessions() as session:
+        assert await forget_user(session, 7) == 1
+        await session.commit()
+    async with sessions() as session:
+        assert [s.user_id for s in await standings(session, quiz.id)] == [8]
