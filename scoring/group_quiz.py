@@ -104,6 +104,11 @@ async def _locked(session: AsyncSession, quiz_id: int, shared: bool) -> GroupQui
     return (await session.exec(stmt)).first()
 
 
+def _is_open(quiz: GroupQuiz, position: int) -> bool:
+    """Whether question `position` is the one the running quiz has open."""
+    return quiz.status == RUNNING and quiz.position == position and quiz.question_open
+
+
 @dataclass(frozen=True)
 class AnswerOutcome:
     """What became of a vote: counted (with its points), or why not."""
@@ -133,12 +138,7 @@ async def record_answer(
     if not option_ids:
         return AnswerOutcome("retracted")
     quiz = await _locked(session, quiz_id, shared=True)
-    if (
-        quiz is None
-        or quiz.status != RUNNING
-        or quiz.position != position
-        or not quiz.question_open
-    ):
+    if quiz is None or not _is_open(quiz, position):
         return AnswerOutcome("closed")
     elapsed = arrived - sent_at
     if elapsed > timedelta(seconds=quiz.seconds) + LATE_GRACE:
@@ -187,12 +187,7 @@ async def close_question(
     """Close question `position` and open the next one, or finish the quiz after the last;
     None if that question is not the open one (already closed, or the quiz was stopped)."""
     quiz = await _locked(session, quiz_id, shared=False)
-    if (
-        quiz is None
-        or quiz.status != RUNNING
-        or quiz.position != position
-        or not quiz.question_open
-    ):
+    if quiz is None or not _is_open(quiz, position):
         return None
     following: int | None = position + 1
     if position + 1 < len(quiz.question_ids):

@@ -6,20 +6,18 @@ time, which the test never waits for. Every test runs once per runtime."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from bot.app import App, build_app
 from bot.config import Settings
-from bot.delivery.runner import Delivery
-from bot.transports.telegram import RUNTIMES, make_api
+from bot.transports.telegram import RUNTIMES
 from bot.transports.telegram_aiogram import make_bot
 from tests.conftest import SMALL_BANK, FakeClock
 from tests.fake_telegram import FakeTelegram, Group, Phone, SentMessage
+from tests.test_e2e import Running
 
 QUIZMASTER = Phone(8001, "主持人")
 WORKERS = [Phone(8101, "小王"), Phone(8102, "老张"), Phone(8103, "小李")]
@@ -32,30 +30,6 @@ async def telegram() -> AsyncIterator[FakeTelegram]:
     await server.start()
     yield server
     await server.stop()
-
-
-class Running:
-    """The bot process, in-process on the test's clock: app + the runtime's adapter + the
-    delivery loops (as in test_e2e.py, with a clock)."""
-
-    def __init__(self, settings: Settings, telegram: FakeTelegram, clock: FakeClock) -> None:
-        self.settings = settings
-        self.telegram = telegram
-        self.clock = clock
-
-    async def start(self) -> None:
-        self.telegram.commands = []
-        self.app: App = await build_app(self.settings, self.clock)
-        api = make_api(self.settings.runtime, self.telegram.token, self.telegram.api_base)
-        self.delivery = Delivery(self.app.conversation, api, poll_timeout=1, idle_wait=0.2)
-        self.stopping = asyncio.Event()
-        self.task = asyncio.create_task(self.delivery.run(self.stopping, handle_signals=False))
-        await self.telegram.wait_for(lambda: bool(self.telegram.commands))
-
-    async def stop(self) -> None:
-        self.stopping.set()
-        await asyncio.wait_for(self.task, 15)
-        await self.app.close()
 
 
 @pytest.fixture(params=RUNTIMES)

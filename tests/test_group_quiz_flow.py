@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot.conversation.actions import Action, EditMessage, SendMessage, SendPoll, StopPoll
+from bot.conversation.actions import Action, SendMessage, SendPoll, StopPoll
 from bot.conversation.context import Ctx, Services
 from bot.conversation.events import Event, User
 from bot.conversation.messages import t
@@ -23,6 +23,7 @@ from bot.transports.base import Fetched, Sent
 from question_bank import Bank, StatuteLibrary
 from scoring.group_quiz_models import GroupQuiz, GroupQuizAnswer
 from tests.conftest import FakeClock
+from tests.test_delivery import MemoryApi
 
 GROUP = -100777
 QM = 900
@@ -30,44 +31,25 @@ ALICE, BOB, CAROL, DAVE, ERIN = 1, 2, 3, 4, 5
 NAMES = {QM: "主持人", ALICE: "小王", BOB: "老张", CAROL: "小李", DAVE: "小赵", ERIN: "小钱"}
 
 
-class PollApi:
-    """Telegram in memory: every action is performed at once; polls get poll ids."""
-
-    name = "memory"
+class PollApi(MemoryApi):
+    """Telegram in memory (tests/test_delivery.py) whose polls get poll ids."""
 
     def __init__(self) -> None:
-        self.performed: list[Action] = []
+        super().__init__()
         self.polls: list[tuple[SendPoll, str]] = []
         self.message_ids: dict[str, int] = {}  # a poll's key → its message id
-        self._ids = itertools.count(100)
-
-    async def prepare(self, menu: tuple[tuple[str, str], ...]) -> str:
-        return "pufa_test_bot"
-
-    def parse(self, payload: dict[str, Any]) -> Fetched:
-        raise NotImplementedError
-
-    async def fetch(self, offset: int | None, timeout: float) -> list[Fetched]:
-        return []
 
     async def perform(self, action: Action) -> Sent:
-        self.performed.append(action)
+        sent = await super().perform(action)
         if isinstance(action, SendPoll):
             poll_id = f"poll{len(self.polls) + 1}"
             self.polls.append((action, poll_id))
-            self.message_ids[action.key] = next(self._ids)
-            return Sent(self.message_ids[action.key], poll_id)
-        return Sent(next(self._ids))
+            self.message_ids[action.key] = sent.message_id or 0
+            return Sent(sent.message_id, poll_id)
+        return sent
 
-    async def close(self) -> None:
-        pass
-
-    def texts(self, chat_id: int = GROUP) -> list[str]:
-        return [
-            a.text
-            for a in self.performed
-            if isinstance(a, SendMessage | EditMessage) and a.chat_id == chat_id
-        ]
+    def group_texts(self) -> list[str]:
+        return self.texts(GROUP)
 
     def stopped(self) -> list[str]:
         """The keys of the polls stopped (a stop by key goes out with the message id)."""
@@ -136,7 +118,10 @@ def run(sessions, small_bank, clock) -> GroupRun:  # type: ignore[no-untyped-def
 
 async def test_a_whole_group_quiz(run: GroupRun) -> None:
     await run.say(QM, "/groupquiz 2 20 women_protection")
-    assert "群答题开始" in run.api.texts()[0] and "共 2 题，每题 20 秒" in run.api.texts()[0]
+    assert (
+        "群答题开始" in run.api.group_texts()[0]
+        and "共 2 题，每题 20 秒" in run.api.group_texts()[0]
+    )
     first, _ = run.poll(0)
     assert first.chat_id == GROUP and first.open_period == 20 and first.key.startswith("gq:")
     assert first.question.startswith("【1/2】") and "📌 依据：" in first.explanation
@@ -154,7 +139,7 @@ async def test_a_whole_group_quiz(run: GroupRun) -> None:
     await run.vote(ERIN, 0, right=True)
 
     assert run.api.stopped() == [first.key]
-    board = run.api.texts()[-1]
+    board = run.api.group_texts()[-1]
     assert board.splitlines() == [
         "📊 排行榜 · 第 1/2 题后",
         "🥇 小王  900 分",
@@ -167,7 +152,7 @@ async def test_a_whole_group_quiz(run: GroupRun) -> None:
     await run.tick(1)
     await run.vote(BOB, 1, right=True)  # 1 s: 975
     await run.tick(30)
-    podium = run.api.texts()[-1]
+    podium = run.api.group_texts()[-1]
     assert "群答题结束！共 2 题，3 人参与" in podium
     assert "🥇 老张 · 1725 分（答对 2 题）" in podium and "🥈 小王 · 900 分（答对 1 题）" in podium
     assert "🥉" not in podium  # CAROL scored nothing
@@ -187,10 +172,13 @@ async def test_a_restart_in_the_middle_loses_nothing(run: GroupRun) -> None:
     run.restart()
     await run.vote(BOB, 0, right=True)  # still 2 s after sending: 950
     await run.tick(21)
-    assert "🥇 小王  950 分" in run.api.texts()[-1] and "🥈 老张  950 分" in run.api.texts()[-1]
+    assert (
+        "🥇 小王  950 分" in run.api.group_texts()[-1]
+        and "🥈 老张  950 分" in run.api.group_texts()[-1]
+    )
     run.restart()
     await run.tick(22)
-    assert "群答题结束" in run.api.texts()[-1]
+    assert "群答题结束" in run.api.group_texts()[-1]
 
 
 async def test_the_speed_counts_from_the_polls_recorded_sending(run: GroupRun) -> None:
@@ -210,34 +198,34 @@ async def test_the_speed_counts_from_the_polls_recorded_sending(run: GroupRun) -
     await run.tick(16)  # 21 s after sending: still open (the job moved to 22 s)
     assert run.api.of(StopPoll) == []
     await run.tick(1)
-    assert run.api.of(StopPoll) and "🥇 小王 · 875 分" in run.api.texts()[-1]
+    assert run.api.of(StopPoll) and "🥇 小王 · 875 分" in run.api.group_texts()[-1]
 
 
 async def test_only_quiz_masters_start_and_stop_one_quiz_per_group(run: GroupRun) -> None:
     await run.say(ALICE, "/groupquiz")
-    assert run.api.texts() == [t("gq_not_quizmaster")]
+    assert run.api.group_texts() == [t("gq_not_quizmaster")]
     await run.say(ALICE, "/quiz")
-    assert run.api.texts()[-1] == t("private_only")
+    assert run.api.group_texts()[-1] == t("private_only")
     await run.say(QM, "/groupquiz", chat_id=QM)
     assert run.api.texts(QM) == [t("gq_group_only")]
     await run.say(QM, "/groupquiz 5 3")  # 3 seconds is too short
-    assert "群答题用法" in run.api.texts()[-1]
+    assert "群答题用法" in run.api.group_texts()[-1]
     await run.say(QM, "/groupquiz 2 20 no_such_law")
-    assert "群答题用法" in run.api.texts()[-1]
+    assert "群答题用法" in run.api.group_texts()[-1]
     assert run.api.polls == [] and await run.rows(GroupQuiz) == []
 
     await run.say(QM, "/quiz")  # a quiz master's /quiz in a group: the defaults
-    assert "共 4 题，每题 30 秒" in run.api.texts()[-1]  # the small bank has 4 that fit
+    assert "共 4 题，每题 30 秒" in run.api.group_texts()[-1]  # the small bank has 4 that fit
     await run.say(QM, "/groupquiz")
-    assert run.api.texts()[-1] == t("gq_already_running")
+    assert run.api.group_texts()[-1] == t("gq_already_running")
     await run.say(ALICE, "/stopquiz")
-    assert run.api.texts()[-1] == t("gq_not_quizmaster")
+    assert run.api.group_texts()[-1] == t("gq_not_quizmaster")
     await run.vote(ALICE, 0, right=False)
     await run.say(QM, "/stopquiz")
-    assert run.api.texts()[-2:] == [t("gq_stopped"), t("gq_podium_empty", total=4)]
+    assert run.api.group_texts()[-2:] == [t("gq_stopped"), t("gq_podium_empty", total=4)]
     assert run.api.stopped() == [run.poll(0)[0].key]
     await run.say(QM, "/stopquiz")
-    assert run.api.texts()[-1] == t("gq_not_running")
+    assert run.api.group_texts()[-1] == t("gq_not_running")
     sent = len(run.api.performed)
     await run.tick(60)  # the stopped quiz's closing job runs and does nothing
     assert len(run.api.performed) == sent and await run.rows(ScheduledJob) == []
