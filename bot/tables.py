@@ -6,6 +6,7 @@ import bot.conversation.state
 import bot.delivery.models  # noqa: F401
 import legal_aid.models  # noqa: F401
 import legal_faq.misses  # noqa: F401
+import scoring.group_quiz_models
 import scoring.models  # noqa: F401
 
 metadata = SQLModel.metadata

@@ -7,11 +7,13 @@ from sqlalchemy import select as core_select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from scoring.group_quiz_models import GroupQuizAnswer
 from scoring.models import AttemptAnswer, PracticeAttempt, QuestionRecord
 
 
 async def forget_user(session: AsyncSession, user_id: int) -> int:
-    """Delete every round, answer and question record of a user; returns rows deleted."""
+    """Delete every round, answer (group quiz votes too) and question record of a user;
+    returns rows deleted."""
     connection = await session.connection()
     rounds = core_select(PracticeAttempt.__table__.c.id).where(  # type: ignore[attr-defined]
         PracticeAttempt.__table__.c.user_id == user_id  # type: ignore[attr-defined]
@@ -21,6 +23,7 @@ async def forget_user(session: AsyncSession, user_id: int) -> int:
         delete(AttemptAnswer).where(col(AttemptAnswer.attempt_id).in_(rounds)),
         delete(PracticeAttempt).where(col(PracticeAttempt.user_id) == user_id),
         delete(QuestionRecord).where(col(QuestionRecord.user_id) == user_id),
+        delete(GroupQuizAnswer).where(col(GroupQuizAnswer.user_id) == user_id),
     ):
         deleted += (await connection.execute(stmt)).rowcount or 0
     return deleted

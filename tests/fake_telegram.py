@@ -571,13 +571,14 @@ class FakeTelegram:
             if not 5 <= open_period <= 600:
                 raise ApiError("Bad Request: open_period must be 5-600")
             poll["open_period"] = open_period
+        closes_at = time.monotonic() + poll["open_period"] if "open_period" in poll else None
         m = SentMessage(
             next(self._ids),
             chat_id,
             question,
             True,
             kind="poll",
-            extra={"options": options, "poll": poll, "votes": {}},
+            extra={"options": options, "poll": poll, "votes": {}, "closes_at": closes_at},
         )
         self.polls[poll["id"]] = m
         return self._store(m)
@@ -588,11 +589,19 @@ class FakeTelegram:
             raise ApiError("Bad Request: message with poll to stop not found")
         if m.kind != "poll" or not m.from_bot:
             raise ApiError("Bad Request: message with poll to stop not found")
+        self._expire(m)
         if m.poll["is_closed"]:
             raise ApiError("Bad Request: poll has already been closed")
         m.poll["is_closed"] = True
         m.edits += 1
         return self._poll_json(m)
+
+    @staticmethod
+    def _expire(m: SentMessage) -> None:
+        """A poll with an open_period closes by itself when its time is up (real time)."""
+        closes_at = m.extra.get("closes_at")
+        if closes_at is not None and time.monotonic() >= closes_at:
+            m.poll["is_closed"] = True
 
     @staticmethod
     def _poll_json(m: SentMessage) -> dict[str, Any]:
@@ -751,6 +760,7 @@ class FakeTelegram:
     def answer_poll(self, phone: Phone, poll_message: SentMessage, option_ids: list[int]) -> int:
         """Vote in a poll the bot sent (an empty list retracts the vote)."""
         poll = poll_message.poll
+        self._expire(poll_message)
         if poll["is_closed"]:
             raise AssertionError("the poll is closed")
         if poll["is_anonymous"]:

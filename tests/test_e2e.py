@@ -8,12 +8,13 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from bot.app import App, build_app
+from bot.app import App, build_app, system_now
 from bot.config import Settings
 from bot.delivery.runner import Delivery
 from bot.transports.telegram import RUNTIMES, make_api
@@ -34,13 +35,19 @@ async def telegram() -> AsyncIterator[FakeTelegram]:
 class Running:
     """The bot process, in-process: app + the runtime's adapter + the delivery loops."""
 
-    def __init__(self, settings: Settings, telegram: FakeTelegram) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        telegram: FakeTelegram,
+        clock: Callable[[], datetime] = system_now,
+    ) -> None:
         self.settings = settings
         self.telegram = telegram
+        self.clock = clock  # a test's own clock moves the scheduler and the speed of answers
 
     async def start(self) -> None:
         self.telegram.commands = []
-        self.app: App = await build_app(self.settings)
+        self.app: App = await build_app(self.settings, self.clock)
         api = make_api(self.settings.runtime, self.telegram.token, self.telegram.api_base)
         self.delivery = Delivery(self.app.conversation, api, poll_timeout=1, idle_wait=0.2)
         self.stopping = asyncio.Event()

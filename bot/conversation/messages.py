@@ -39,6 +39,36 @@ MESSAGES: dict[str, str] = {
     "content_contact": "名片",
     "content_other": "这类消息",
     "too_long": "消息有点长（{length} 字），我最多能读 {limit} 字。请把问题说得简短一些再发给我。",
+    # group quizzes (quiz polls in a group, run by a quiz master)
+    "gq_usage": (
+        "群答题用法：/groupquiz [题数] [每题秒数] [法律]\n"
+        "例如：/groupquiz 10 30 labour_contract_law\n"
+        "题数 1–{max_count}（默认 {count}），每题 {min_seconds}–{max_seconds} 秒（默认 {seconds}），"
+        "法律可选：{laws}（默认 all：全部法律）。"
+    ),
+    "gq_group_only": "群答题要在群里开始：把我拉进工会群，再在群里发送 /groupquiz。",
+    "gq_not_quizmaster": "只有答题主持人可以开始或结束群答题。想自己练习，请私聊我发送 /quiz。",
+    "gq_already_running": "本群已经有一场群答题在进行中，请等它结束，或由主持人发送 /stopquiz 结束。",
+    "gq_not_running": "本群现在没有进行中的群答题。",
+    "gq_no_questions": "题库里没有适合群答题的题目（{scope}）。",
+    "gq_scope_all": "全部法律",
+    "gq_started": (
+        "🎯 群答题开始！\n范围：{scope}\n共 {total} 题，每题 {seconds} 秒。\n"
+        "直接在投票里选答案：答对得分，越快分越高（每题最高 {points} 分），每人每题只能答一次。"
+    ),
+    "gq_poll_question": "【{n}/{total}】{stem}",
+    "gq_poll_explanation": "{text}\n{citation}",
+    "gq_board_title": "📊 排行榜 · 第 {n}/{total} 题后",
+    "gq_board_empty": "还没有人得分，下一题加油！",
+    "gq_board_line": "{place} {name}  {points} 分",
+    "gq_board_more": "……共 {count} 人参与",
+    "gq_medals": "🥇 🥈 🥉",
+    "gq_place": "{n}.",
+    "gq_someone": "答题者",
+    "gq_podium": "🏁 群答题结束！共 {total} 题，{count} 人参与。\n\n{lines}\n\n谢谢大家！私聊我发送 /quiz 可以继续练习。",
+    "gq_podium_line": "{medal} {name} · {points} 分（答对 {correct} 题）",
+    "gq_podium_empty": "🏁 群答题结束！共 {total} 题，这次没有人答对，下次加油！",
+    "gq_stopped": "⏹ 主持人结束了本场群答题。",
     # legal FAQ
     "faq_answer": "❓ {question}\n\n{answer}",
     "faq_hint_quiz": "（您正在答题中，题目的按钮仍然有效。）",

@@ -9,11 +9,19 @@ multi_file_bot example) and registers on it, with decorators:
   `@router.text("book_topic", "book_phone")`; `@router.text(OTHER_TEXT)` takes text no flow
   claims (one router: the FAQ);
 - other kinds of event: `@router.contact(*flows)`, `@router.poll_answer(*flows)` (by the
-  user's flow), `@router.timer("job_kind")`.
-`compose(*routers)` builds one routing table and refuses a command, button prefix, flow or
-timer kind claimed twice. `Routes.dispatch(ctx)` then routes each event:
+  user's flow), `@router.timer("job_kind")`;
+- poll answers by the poll: `@router.poll_answer_key("gq")`, handler `(ctx, poll)` — votes in
+  a poll sent with a key `gq:…` (a poll answer carries no chat, so the remembered poll, found
+  by its Telegram poll id, says whose it is; its `sent_at` is when it went out);
+- a private-only command of another router, sent in a group: `@router.group_command("quiz")`
+  (e.g. a quiz master's /quiz in a group starts a group quiz).
+`compose(*routers)` builds one routing table and refuses a command, button prefix, flow,
+poll key prefix or timer kind claimed twice. `Routes.dispatch(ctx)` then routes each event:
 - a command or button marked `private_only` outside a private chat gets one line (a toast for
-  a button) and changes nothing — these show or change personal data;
+  a button) and changes nothing — these show or change personal data — unless a router took
+  the command over for groups (`group_command`);
+- a poll answer goes to the router owning its poll's key prefix, else by the user's flow;
+  one nobody owns is ignored;
 - a button whose data no record accepts (unknown prefix, malformed, forged) gets the toast
   t("expired"); handlers answer stale ones the same way;
 - in groups only commands and buttons are handled: typed text there is chatter, not a
@@ -30,6 +38,8 @@ from typing import Annotated, Any, TypeVar
 from bot.conversation.buttons import ButtonData, TextField, prefix_of
 from bot.conversation.context import Ctx
 from bot.conversation.messages import t
+from bot.delivery.models import SentMessageRef
+from bot.delivery.store import poll_owner
 
 log = logging.getLogger("pufa.conversation")
 
@@ -37,6 +47,9 @@ Handler = Callable[[Ctx], Awaitable[None]]
 TextHandler = Callable[[Ctx, str], Awaitable[None]]
 R = TypeVar("R", bound=ButtonData)
 ButtonHandler = Callable[[Ctx, R], Awaitable[None]]
+PollHandler = Callable[[Ctx, SentMessageRef], Awaitable[None]]
+P = TypeVar("P", bound=PollHandler)
+KEY_SEPARATOR = ":"  # a remembered message's key is `<prefix>:<rest>`
 C = TypeVar("C", bound=Handler)  # a handler keeps its own signature through registration
 T = TypeVar("T", bound=TextHandler)
 OTHER_TEXT = "*"  # the flow key of the handler for text that no flow claims
@@ -80,6 +93,8 @@ class FeatureRouter:
     texts: dict[str, TextHandler] = field(default_factory=dict)
     contacts: dict[str, Handler] = field(default_factory=dict)
     poll_answers: dict[str, Handler] = field(default_factory=dict)
+    poll_keys: dict[str, PollHandler] = field(default_factory=dict)
+    group_commands: dict[str, Handler] = field(default_factory=dict)
     timers: dict[str, Handler] = field(default_factory=dict)
 
     def command(self, name: str, *, menu: str = "", private_only: bool = False) -> Callable[[C], C]:
@@ -110,6 +125,16 @@ class FeatureRouter:
     def poll_answer(self, *flows: str) -> Callable[[C], C]:
         return _by_key(self.poll_answers, flows)
 
+    def poll_answer_key(self, prefix: str) -> Callable[[P], P]:
+        """Votes in polls sent with a key starting `prefix:`."""
+        if not prefix or KEY_SEPARATOR in prefix:
+            raise ValueError(f"bad poll key prefix {prefix!r}")
+        return _by_key(self.poll_keys, (prefix,))
+
+    def group_command(self, name: str) -> Callable[[C], C]:
+        """What the private-only command `name` (of any router) does in a group."""
+        return _by_key(self.group_commands, (name,))
+
     def timer(self, kind: str) -> Callable[[C], C]:
         return _by_key(self.timers, (kind,))
 
@@ -130,7 +155,8 @@ def _by_key(table: dict[str, H], keys: tuple[str, ...]) -> Callable[[F], F]:
 
 
 class CompositionError(ValueError):
-    """Two routers claim the same command, button prefix, flow or timer kind."""
+    """Two routers claim the same command, button prefix, flow, poll key prefix or timer
+    kind, or a router takes over a command that is not a private-only one."""
 
 
 def _merge(table: dict[str, H], key: str, value: H, what: str, owner: str) -> None:
@@ -148,6 +174,8 @@ class Routes:
     texts: dict[str, TextHandler] = field(default_factory=dict)
     contacts: dict[str, Handler] = field(default_factory=dict)
     poll_answers: dict[str, Handler] = field(default_factory=dict)
+    poll_keys: dict[str, PollHandler] = field(default_factory=dict)
+    group_commands: dict[str, Handler] = field(default_factory=dict)
     timers: dict[str, Handler] = field(default_factory=dict)
 
     def menu(self) -> tuple[tuple[str, str], ...]:
@@ -163,14 +191,14 @@ class Routes:
             await self._button(ctx)
         elif event.kind == "timer":
             await self._timer(ctx)
+        elif event.kind == "poll_answer":
+            await self._poll_answer(ctx)
         elif not event.private:
             return  # groups are noisy: only commands and buttons are for the bot
         elif event.kind == "text":
             await self._text(ctx)
         elif event.kind == "contact":
             await self._by_flow(ctx, self.contacts, self._unsupported)
-        elif event.kind == "poll_answer":
-            await self._by_flow(ctx, self.poll_answers, _ignore)
         elif event.kind == "unsupported":
             await self._unsupported(ctx)
 
@@ -179,7 +207,11 @@ class Routes:
         if command is None:
             ctx.reply(t("unknown_command", command=name[:32]))
         elif command.private_only and not ctx.event.private:
-            ctx.reply(t("private_only"))
+            in_group = self.group_commands.get(name)
+            if in_group is not None:
+                await in_group(ctx)
+            else:
+                ctx.reply(t("private_only"))
         else:
             await command.handler(ctx)
 
@@ -223,6 +255,17 @@ class Routes:
         handler = table.get(flow) if flow else None
         await (handler or otherwise)(ctx)
 
+    async def _poll_answer(self, ctx: Ctx) -> None:
+        """A vote: to the owner of the poll's key prefix, else by the voter's flow."""
+        if self.poll_keys:
+            poll = await poll_owner(ctx.session, ctx.event.poll_id)
+            if poll is not None:
+                handler = self.poll_keys.get(poll.key.split(KEY_SEPARATOR, 1)[0])
+                if handler is not None:
+                    await handler(ctx, poll)
+                    return
+        await self._by_flow(ctx, self.poll_answers, _ignore)
+
     async def _timer(self, ctx: Ctx) -> None:
         handler = self.timers.get(ctx.event.timer)
         if handler is None:
@@ -262,8 +305,15 @@ def compose(*routers: FeatureRouter) -> Routes:
         for kind, table, mine in (
             ("contact flow", routes.contacts, router.contacts),
             ("poll flow", routes.poll_answers, router.poll_answers),
+            ("group command", routes.group_commands, router.group_commands),
             ("timer kind", routes.timers, router.timers),
         ):
             for key, handler in mine.items():
                 _merge(table, key, handler, kind, router.name)
+        for prefix, poll_handler in router.poll_keys.items():
+            _merge(routes.poll_keys, prefix, poll_handler, "poll key prefix", router.name)
+    for name in routes.group_commands:
+        taken = routes.commands.get(name)
+        if taken is None or not taken.private_only:
+            raise CompositionError(f"group command {name!r} takes over no private-only command")
     return routes
