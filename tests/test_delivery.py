@@ -257,6 +257,28 @@ async def test_a_due_job_runs_once_on_time_and_a_key_moves_it(
     assert await count(delivery, ScheduledJob) == 0
 
 
+async def test_a_job_may_schedule_its_own_key_again(delivery, api, clock: FakeClock) -> None:
+    """A countdown that re-arms itself: the job row is gone before its handler runs."""
+    ticks: list[int] = []
+
+    async def tick(ctx: Ctx) -> None:
+        n = int(ctx.event.payload["n"])
+        ticks.append(n)
+        if n < 3:
+            await ctx.schedule("tick", ctx.now + timedelta(seconds=10), {"n": n + 1}, key="t")
+
+    delivery.conversation.routes.timers["tick"] = tick
+    async with delivery.sessions() as session:
+        await schedule(session, "tick", clock(), {"n": 1}, key="t")
+        await session.commit()
+    for _ in range(3):
+        assert await delivery.run_due_job()
+        assert not await delivery.run_due_job()
+        clock.advance(10)
+    assert ticks == [1, 2, 3]
+    assert await count(delivery, ScheduledJob) == 0
+
+
 async def test_graceful_stop_finishes_stored_updates_and_their_sends(conversation, api) -> None:
     api.updates = [message(i, 200 + i, "/help") for i in range(1, 21)]
     delivery = Delivery(conversation, api, idle_wait=0.05)

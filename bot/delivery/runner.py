@@ -236,15 +236,18 @@ class Delivery:
             job = await scheduler.claim_due_job(session, now)
             if job is None:
                 return False
-            event = Event.timer_due(job.kind, {**job.payload, "job_id": job.id})
+            job_id = job.id
+            event = Event.timer_due(job.kind, {**job.payload, "job_id": job_id})
+            # gone before its handler runs, so the handler may schedule its key again
+            await session.delete(job)
+            await session.flush()
             try:
                 actions = await self.conversation.handle(session, event, now)
             except Exception as exc:
                 await session.rollback()
-                log.warning("job %s (%s) failed: %s", job.id, job.kind, type(exc).__name__)
-                await self._job_failed(job.id)
+                log.warning("job %s (%s) failed: %s", job_id, event.timer, type(exc).__name__)
+                await self._job_failed(job_id)
                 return True
-            await session.delete(job)
             store.enqueue(session, actions, event, now)
             await session.commit()
         if actions:
