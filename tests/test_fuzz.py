@@ -13,7 +13,8 @@ and photos, and the clock moving on. After every event:
   the bot can read back, toast ≤ 200 characters, one keyboard kind per message);
 - a button press is answered exactly once, nothing else is;
 - no worker's chat (nor the group) shows another worker's real name, booking topic or phone;
-- the database holds: each answer once per round position and exactly the positions passed,
+- the database holds: each answer once per round position, exactly the positions passed and
+  judged by the round's own question,
   at most one open round per user, no two active bookings on one slot (and each taken slot
   points at its booking), at most two open bookings per worker.
 
@@ -195,6 +196,7 @@ steps = st.one_of(
     booking,  # twice as likely: six slots should run out now and then
     st.tuples(st.just("unbook"), workers, st.booleans()),
     st.tuples(st.just("duty"), st.integers(0, 7)),
+    st.tuples(st.just("forget"), actors, st.booleans()),
     st.tuples(st.just("text"), actors, in_group, texts),
     st.tuples(st.just("secret"), workers, st.sampled_from(["topic", "phone", "spaced"])),
     st.tuples(
@@ -317,6 +319,10 @@ class World:
                 ("label", actor, t("book_cancel")),
                 ("label", actor, t("book_cancel_yes") if sure else t("book_keep")),
             ]
+        if kind == "forget":
+            _, actor, sure = step
+            label = t("forget_yes") if sure else t("forget_no")
+            return [("command", actor, False, "forget", ""), ("label", actor, label)]
         if kind == "duty":
             return [("command", LAWYER, False, "duty", ""), ("tap", LAWYER, False, step[1])]
         return [step]
@@ -463,8 +469,12 @@ async def check_database(world: World) -> None:
         bookings = (await session.exec(select(Booking))).all()
         slots = (await session.exec(select(DutySlot))).all()
     positions: dict[int | None, list[int]] = {}
+    plans = {r.id: r.question_ids for r in rounds}
     for answer in answers:
         positions.setdefault(answer.attempt_id, []).append(answer.position)
+        assert answer.question_id == plans[answer.attempt_id][answer.position], (
+            f"answer {answer.id} judged by another question than its round's"
+        )
     open_rounds: dict[int, int] = {}
     for r in rounds:
         assert sorted(positions.get(r.id, [])) == list(range(r.position)), (
