@@ -529,3 +529,21 @@ async def test_junk_in_any_field_of_any_button_is_expired(
                 pressed += 1
     assert pressed >= 7 * len(desk.routes.buttons)
     assert await snapshot(sessions) == before
+
+
+async def test_keep_button_of_a_booking_not_ones_own_is_expired(
+    desk: Conversation, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """保留预约 said "kept" for any id, even another worker's or a cancelled booking."""
+    owner, other = ChatDriver(desk, 604), ChatDriver(desk, 605)
+    await owner.send("/lawyer")
+    await owner.send("公司不给加班费怎么办")
+    await owner.press("11月26日（周四）14:00")
+    await owner.send("不留电话")
+    await owner.press("确认预约")
+    await press_expired(other, "bkeep:1")  # another worker's booking
+    await press_expired(owner, "bkeep:2")  # no such booking
+    await owner.press_data("bkeep:1", 1)
+    assert owner.last_toast() == t("book_kept")  # the owner's own booking: kept
+    await owner.press_data("bcancelok:1", 1)
+    await press_expired(owner, "bkeep:1")  # cancelled: nothing left to keep
