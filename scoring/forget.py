@@ -9,11 +9,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from scoring.group_quiz_models import GroupQuizAnswer
 from scoring.models import AttemptAnswer, PracticeAttempt, QuestionRecord
+from scoring.rounds import PlanCache
 
 
-async def forget_user(session: AsyncSession, user_id: int) -> int:
+async def forget_user(session: AsyncSession, user_id: int, plans: PlanCache | None = None) -> int:
     """Delete every round, answer (group quiz votes too) and question record of a user;
-    returns rows deleted."""
+    returns rows deleted. Their cached round plans go too: SQLite reuses the largest id after a delete, and a
+    stale plan under a reused id would judge another round's answers."""
+    if plans is not None:
+        plans.drop_user(user_id)
     connection = await session.connection()
     rounds = core_select(PracticeAttempt.__table__.c.id).where(  # type: ignore[attr-defined]
         PracticeAttempt.__table__.c.user_id == user_id  # type: ignore[attr-defined]

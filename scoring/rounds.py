@@ -120,6 +120,12 @@ class PlanCache:
         if len(self._plans) > self.size:
             self._plans.popitem(last=False)
 
+    def drop_user(self, user_id: int) -> None:
+        """Forget the plans of a user's rounds (deleted by /forget: SQLite may hand their
+        ids to new rounds, whose plans differ)."""
+        for attempt_id in [a for a, plan in self._plans.items() if plan.user_id == user_id]:
+            del self._plans[attempt_id]
+
 
 async def round_plan(
     session: AsyncSession, attempt_id: int, cache: PlanCache | None = None

@@ -16,6 +16,8 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.cli import main as pufa
+from bot.conversation.actions import AnswerCallback
+from bot.conversation.buttons import DB_ID, ButtonData
 from bot.conversation.context import Services
 from bot.conversation.messages import t
 from bot.conversation.router import Conversation
@@ -24,8 +26,10 @@ from legal_faq import FaqMatcher, list_misses, load_corpus, record_miss
 from legal_faq.misses import scrub
 from question_bank import Bank, BankInvalid, StatuteLibrary, bank_files, load_bank
 from question_bank.yamlsource import load_yaml
+from scoring.models import AttemptAnswer, PracticeAttempt
 from tests.conftest import SMALL_BANK, FakeClock
 from tests.flowkit import ChatDriver
+from tests.test_routing import sample, snapshot
 
 
 def billion_laughs(levels: int, key: str = "lol") -> str:
@@ -368,3 +372,178 @@ def test_roster_limits_come_from_settings(
     monkeypatch.setenv("PUFA_ROSTER_MAX_SLOTS", "3")
     code, out = run_cli(capsys, "roster", "import", str(path))
     assert code == 1 and "more than 3 consultation slots" in out
+
+
+# --- forged buttons: out-of-range options and ids (rows 8 and 9) ---------------------------
+
+EXPIRED = t("expired")
+HUGE_IDS = (str(2**31), str(2**63), "99999999999999999999")
+JUNK_FIELDS = ("-1", str(2**31), str(2**63), "", "x", "1e3", "０")
+
+
+async def press_expired(driver: ChatDriver, data: str) -> None:
+    """The press is answered once, with 已过期, and nothing else is said or shown."""
+    actions = await driver.press_data(data, 1)
+    assert actions == [AnswerCallback(actions[0].callback_id, EXPIRED)], (data, actions)  # type: ignore[union-attr]
+
+
+@pytest.fixture
+async def desk(sessions, small_bank: Bank, clock: FakeClock, tmp_path: Path) -> Conversation:  # type: ignore[no-untyped-def]
+    path = tmp_path / "roster.yaml"
+    path.write_text(ROSTER, encoding="utf-8")
+    async with sessions() as session:
+        await import_roster(session, read_roster(path, TZ))
+        await session.commit()
+    services = Services(
+        bank=small_bank,
+        library=StatuteLibrary(),
+        practice_size=5,
+        faq=FaqMatcher(load_corpus()),
+        tz=TZ,
+    )
+    return Conversation(sessions, services, clock)
+
+
+async def test_quiz_answer_with_option_minus_one_is_expired(
+    conversation: Conversation, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    worker = ChatDriver(conversation, 88)
+    await worker.send("/quiz")
+    await worker.press("综合练习")
+    question = worker.last_with_buttons()
+    prefix, attempt, position, _ = question.buttons[0].data.split(":")
+    assert prefix in ("qans", "qtick") and position == "0"
+    options = len([b for b in question.buttons if not b.data.startswith("qsubmit")])
+    before = await snapshot(sessions)
+    for option in ("-1", "8", "99", str(options), str(2**31)):  # no such option
+        for record in ("qans", "qtick"):
+            await press_expired(worker, f"{record}:{attempt}:{position}:{option}")
+    for beyond in ("1", "4", "5", "999", "1000", "-1"):  # a position the round is not at
+        for record in ("qans", "qtick"):
+            await press_expired(worker, f"{record}:{attempt}:{beyond}:0")
+        await press_expired(worker, f"qsubmit:{attempt}:{beyond}")
+    assert await snapshot(sessions) == before  # nothing recorded, the round did not move
+    async with sessions() as session:
+        [round_] = (await session.exec(select(PracticeAttempt))).all()
+        assert round_.position == 0 and (await session.exec(select(AttemptAnswer))).all() == []
+    # the question's own buttons still work
+    if prefix == "qtick":
+        await worker.press("☐ A", question)
+        await worker.press("提交", worker.messages[question.id])
+    else:
+        await worker.press_data(question.buttons[0].data, question.id)
+    async with sessions() as session:
+        [round_] = (await session.exec(select(PracticeAttempt))).all()
+        [answer] = (await session.exec(select(AttemptAnswer))).all()
+    assert round_.position == 1 and answer.chosen == [0]
+
+
+def db_id_routes(conversation: Conversation) -> list[type[ButtonData]]:
+    """Records with a row id (or a token: the same range, compared equal to DB_ID)."""
+    return [
+        route.record
+        for route in conversation.routes.buttons.values()
+        if any(spec == DB_ID for _, spec in route.record.specs())
+    ]
+
+
+def forged(record: type[ButtonData], field: str, value: str) -> str:
+    """The record's data with `value` (raw: pack() would refuse it) in `field`, and ordinary
+    values (ids 1) in the others."""
+    good = sample(record).pack().split(":")
+    names = [name for name, _ in record.specs()]
+    good[1 + names.index(field)] = value
+    return ":".join(good)
+
+
+async def test_ids_beyond_a_postgres_integer_are_expired(
+    desk: Conversation, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    worker, lawyer = ChatDriver(desk, 601, "小张"), ChatDriver(desk, 9001, "王律师")
+    await worker.send("/lawyer")
+    await worker.send("干了两年没签合同被辞退了")
+    await worker.press("11月26日（周四）14:00")
+    await worker.send("138 1234 5678")
+    await worker.press("确认预约")  # booking 1, pending
+    await worker.send("/quiz")
+    await worker.press("综合练习")  # round 1, open
+    records = db_id_routes(desk)
+    prefixes = {r.prefix for r in records}
+    assert {
+        "qans",
+        "qtick",
+        "qsubmit",
+        "qresume",
+        "bslot",
+        "bcancel",
+        "ddecide",
+        "ddone",
+    } <= prefixes
+    before = await snapshot(sessions)
+    for record in records:
+        for name, spec in record.specs():
+            if spec != DB_ID:
+                continue
+            for value in HUGE_IDS:
+                for driver in (worker, lawyer):
+                    await press_expired(driver, forged(record, name, value))
+    assert await snapshot(sessions) == before
+
+
+async def test_forged_huge_slot_id_mid_booking_changes_nothing(
+    desk: Conversation, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    worker = ChatDriver(desk, 602)
+    await worker.send("/lawyer")
+    await worker.send("公司不给加班费怎么办")
+    slots = worker.last("请选择一个时间")
+    before = await snapshot(sessions)
+    for value in HUGE_IDS:
+        await press_expired(worker, f"bslot:{value}")
+    assert await snapshot(sessions) == before  # the booking flow's state is untouched
+    await worker.press("11月26日（周四）14:30", slots)
+    await worker.send("13912345678")
+    await worker.press("确认预约")
+    assert "正在等律师确认" in worker.last().text
+    async with sessions() as session:
+        [booking] = (await session.exec(select(Booking))).all()
+    assert (booking.topic, booking.phone) == ("公司不给加班费怎么办", "13912345678")
+
+
+async def test_junk_in_any_field_of_any_button_is_expired(
+    desk: Conversation, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    worker = ChatDriver(desk, 603)
+    await worker.send("/quiz")
+    await worker.press("综合练习")
+    before = await snapshot(sessions)
+    pressed = 0
+    for route in desk.routes.buttons.values():
+        specs = route.record.specs()
+        for value in JUNK_FIELDS:
+            if not specs:  # a record without fields takes no extra part either
+                await press_expired(worker, f"{route.record.prefix}:{value}")
+                pressed += 1
+            for name, _ in specs:
+                await press_expired(worker, forged(route.record, name, value))
+                pressed += 1
+    assert pressed >= 7 * len(desk.routes.buttons)
+    assert await snapshot(sessions) == before
+
+
+async def test_keep_button_of_a_booking_not_ones_own_is_expired(
+    desk: Conversation, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """保留预约 said "kept" for any id, even another worker's or a cancelled booking."""
+    owner, other = ChatDriver(desk, 604), ChatDriver(desk, 605)
+    await owner.send("/lawyer")
+    await owner.send("公司不给加班费怎么办")
+    await owner.press("11月26日（周四）14:00")
+    await owner.send("不留电话")
+    await owner.press("确认预约")
+    await press_expired(other, "bkeep:1")  # another worker's booking
+    await press_expired(owner, "bkeep:2")  # no such booking
+    await owner.press_data("bkeep:1", 1)
+    assert owner.last_toast() == t("book_kept")  # the owner's own booking: kept
+    await owner.press_data("bcancelok:1", 1)
+    await press_expired(owner, "bkeep:1")  # cancelled: nothing left to keep

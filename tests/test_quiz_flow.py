@@ -9,6 +9,7 @@ from sqlmodel import select
 from bot.conversation.actions import AnswerCallback, SendMessage
 from bot.conversation.context import Services
 from bot.conversation.events import Event, User
+from bot.conversation.messages import t as say
 from bot.conversation.quiz import QuizAnswer
 from bot.conversation.router import Conversation
 from bot.conversation.routing import Command, RunCommand
@@ -394,3 +395,30 @@ async def test_forget_deletes_everything_about_the_user_after_confirmation(
         assert len((await s.exec(select(AttemptAnswer))).all()) == 1  # only the other user's
     await chat.send("/wrong")
     assert "错题本是空的" in chat.last().text
+
+
+async def test_a_round_after_forget_is_judged_by_its_own_questions(
+    conversation: Conversation, small_bank: Bank, sessions
+) -> None:  # type: ignore[no-untyped-def]
+    """SQLite hands a deleted round's id to the next round: the cached plan of the deleted
+    round must not judge it (it refused another user's answers, or judged the same user's by
+    the old round's questions)."""
+    first, second = ChatDriver(conversation, 31), ChatDriver(conversation, 32)
+    await first.send("/quiz")
+    await first.press("综合练习")
+    await answer(first, small_bank, right=True)  # the round's plan is cached now
+    await first.send("/forget")
+    await first.press("确认删除")
+    for chat in (second, first):
+        await chat.send("/quiz")
+        await chat.press("综合练习")
+        for _ in range(2):
+            await answer(chat, small_bank, right=True)
+            assert chat.last_toast() == say("right_toast"), chat.last_toast()
+        await chat.send("/cancel")
+    async with sessions() as session:
+        rounds = {r.id: r for r in (await session.exec(select(PracticeAttempt))).all()}
+        answers = (await session.exec(select(AttemptAnswer))).all()
+    assert len(answers) == 4
+    for a in answers:
+        assert a.question_id == rounds[a.attempt_id].question_ids[a.position] and a.correct

@@ -33,6 +33,7 @@ from bot.conversation.state import ConversationState
 from legal_aid import (
     MAX_ACTIVE_PER_USER,
     BookingError,
+    BookingView,
     active_bookings,
     book,
     cancel,
@@ -290,11 +291,7 @@ async def show_my_bookings(ctx: Ctx) -> None:
 @router.button(BookingCancel, private_only=True)
 async def on_cancel_asked(ctx: Ctx, press: BookingCancel) -> None:
     """Triggered by 取消预约: ask once more (a mis-tap should not lose a booking)."""
-    views = [
-        v
-        for v in await active_bookings(ctx.session, ctx.user_id)
-        if v.booking.id == press.booking_id
-    ]
+    views = await _my_open_booking(ctx, press.booking_id)
     if not views:
         ctx.toast(t("expired"))
         return
@@ -326,9 +323,19 @@ async def on_cancel_confirmed(ctx: Ctx, press: BookingCancelSure) -> None:
     )
 
 
+async def _my_open_booking(ctx: Ctx, booking_id: int) -> list[BookingView]:
+    """The user's open booking with this id (none: a stale or forged button)."""
+    return [
+        v for v in await active_bookings(ctx.session, ctx.user_id) if v.booking.id == booking_id
+    ]
+
+
 @router.button(BookingKeep, private_only=True)
 async def on_keep(ctx: Ctx, press: BookingKeep) -> None:
-    """Triggered by 保留预约: nothing changes."""
+    """Triggered by 保留预约: nothing changes (if the booking is still the user's to keep)."""
+    if not await _my_open_booking(ctx, press.booking_id):
+        ctx.toast(t("expired"))
+        return
     ctx.toast(t("book_kept"))
     ctx.edit(ctx.event.message_id, t("book_kept"))
 

@@ -83,7 +83,7 @@ async def on_forget_answer(ctx: Ctx, press: ForgetAnswer) -> None:
     if not press.sure:
         ctx.reply(t("forget_kept"))
         return
-    await forget_user(ctx.session, ctx.user_id)
+    await forget_user(ctx.session, ctx.user_id, ctx.services.plans)
     await booking.forget(ctx)
     await forget_state(ctx.session, ctx.user_id)
     ctx.reply(t("forget_done"))
