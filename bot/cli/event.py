@@ -80,7 +80,7 @@ def cmd_event_links(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     for code, unit, team in found:
         link = join_link(bot, code)
-        segno.make(link, error="m").save(out / f"{code}.png", scale=8, border=4)
+        segno.make(link, error="m").save(str(out / f"{code}.png"), scale=8, border=4)
         print(f"{code}\t{unit}\t{team}\t{link}")
     print(f"{len(found)} QR code(s) written to {out}")
     return 0
