@@ -43,7 +43,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from competition.models import MAX_CODE_CHARS, Competition, JoinCode, Member, Team, Unit
 from question_bank import Bank, Problem
-from question_bank.blueprint import KINDS, Blueprint, check_blueprint, load_blueprints
+from question_bank.blueprint import KINDS, Blueprint, check_blueprint
+from question_bank.laws import DATA_DIR
 from question_bank.yamlsource import SourceDoc, load_yaml, pydantic_problems
 
 CODE = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_-]{{0,{MAX_CODE_CHARS - 1}}}")
@@ -238,16 +239,23 @@ def _blueprint(
 ) -> tuple[Blueprint | None, list[Problem]]:
     if isinstance(event.blueprint, dict):
         return check_blueprint(doc, ("blueprint",), event.code, event.blueprint, bank)
-    known, found = load_blueprints(bank, path)
-    if found:
-        why = "; ".join(str(p) for p in found[:3])
-        return None, [doc.problem(("blueprint",), f"the blueprints cannot be used: {why}")]
-    if event.blueprint not in known:
-        names = ", ".join(sorted(known))
+    source = load_yaml(path or DATA_DIR / "blueprint.yaml")
+    exams = source.data.get("exams") if isinstance(source.data, dict) else None
+    if source.problems or not isinstance(exams, dict):
+        why = "; ".join(str(p) for p in source.problems[:3]) or "no 'exams' mapping"
+        return None, [doc.problem(("blueprint",), f"the blueprint file cannot be read: {why}")]
+    if event.blueprint not in exams:
+        names = ", ".join(sorted(map(str, exams)))
         return None, [
             doc.problem(("blueprint",), f"unknown blueprint '{event.blueprint}' ({names})")
         ]
-    return known[event.blueprint], []
+    found, problems = check_blueprint(
+        source, ("exams", event.blueprint), event.blueprint, exams[event.blueprint], bank
+    )
+    if problems:  # the named blueprint exists but this bank cannot fill it
+        why = "; ".join(p.message for p in problems[:3])
+        return None, [doc.problem(("blueprint",), f"blueprint '{event.blueprint}': {why}")]
+    return found, []
 
 
 async def import_event(session: AsyncSession, plan: EventPlan) -> Competition:

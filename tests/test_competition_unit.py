@@ -216,6 +216,9 @@ def test_event_file_dates_and_blueprint_names(small_bank, clock, tmp_path) -> No
     )
     [problem] = problems_of(write(tmp_path, text), small_bank, clock.now())
     assert ":5: unknown blueprint 'no_such_exam'" in problem
+    text = text.replace("no_such_exam", "online_competition")  # the small bank cannot fill it
+    [problem] = problems_of(write(tmp_path, text), small_bank, clock.now())
+    assert ":5: blueprint 'online_competition': needs 6 single questions of constitution" in problem
 
 
 async def test_join_code_of_another_event_is_refused_and_nothing_written(
