@@ -60,15 +60,20 @@ def duration(seconds: int) -> str:
     return t("minutes_seconds", m=m, s=s) if m else t("seconds", s=s)
 
 
-async def schedule_reminders(session: AsyncSession, comp: Competition, now: datetime) -> None:
+async def schedule_reminders(
+    session: AsyncSession, comp: Competition, now: datetime, only_missing: bool = False
+) -> None:
     """The event's two reminder jobs, when still ahead (keys: never doubled, moved on
-    re-import)."""
+    re-import). `only_missing` (on join): leave jobs that exist alone, so that thousands of
+    workers joining at once do not all rewrite the same two rows."""
     assert comp.id is not None
     for which, due in (
         ("start", comp.opens_at - timedelta(days=1)),
         ("end", comp.closes_at - timedelta(hours=1)),
     ):
         key = f"exam-remind-{which}:{comp.id}"
+        if only_missing and await scheduler.scheduled(session, key) is not None:
+            continue
         if due > now and (which == "start" or due > comp.opens_at):
             payload = {"competition": comp.id, "which": which}
             await scheduler.schedule(session, REMINDER, due, payload, key)
@@ -124,7 +129,7 @@ async def join_with_code(ctx: Ctx, code: str) -> None:
     elif outcome.status == "other_team":
         ctx.reply(t("join_other_team", **names))
     else:
-        await schedule_reminders(ctx.session, ms.competition, ctx.now)
+        await schedule_reminders(ctx.session, ms.competition, ctx.now, only_missing=True)
         ctx.reply(t("join_done", **names))
     if ms.member.real_name is None:
         await ctx.set_state(NAME_FLOW)
