@@ -37,7 +37,7 @@ from aiogram import Bot as AiogramBot
 from aiogram import Dispatcher, Router
 from aiogram.client.session.base import BaseSession
 from aiogram.methods import TelegramMethod
-from aiogram.types import CallbackQuery, Chat, Message
+from aiogram.types import CallbackQuery, Message
 from telegram import Bot as PtbBot
 from telegram.ext import Application, CallbackQueryHandler
 from telegram.request import BaseRequest, RequestData

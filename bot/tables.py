@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 
 import bot.conversation.state
 import bot.delivery.models  # noqa: F401
+import competition.models  # noqa: F401
 import legal_aid.models  # noqa: F401
 import legal_faq.misses  # noqa: F401
 import scoring.group_quiz_models

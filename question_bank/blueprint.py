@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from question_bank.laws import DATA_DIR
 from question_bank.model import Bank, Question
-from question_bank.yamlsource import Problem, load_yaml, pydantic_problems
+from question_bank.yamlsource import Path_, Problem, SourceDoc, load_yaml, pydantic_problems
 
 KINDS = ("single", "multiple", "judge")
 
@@ -105,38 +105,46 @@ def load_blueprints(
         return {}, [*problems, doc.problem((), "expected a mapping 'exams' of exam blueprints")]
     out: dict[str, Blueprint] = {}
     for exam_id, raw in exams.items():
-        base: tuple[str | int, ...] = ("exams", exam_id)
-        try:
-            exam = ExamIn.model_validate(raw)
-        except ValidationError as exc:
-            problems += pydantic_problems(doc, base, exc)
-            continue
-        shares = tuple(sorted(exam.difficulty.items()))
-        if any(lv not in (1, 2, 3) for lv, _ in shares) or any(s < 0 for _, s in shares):
-            problems.append(doc.problem((*base, "difficulty"), "levels are 1-3, shares >= 0"))
-        elif abs(sum(s for _, s in shares) - 1) > 1e-6:
-            problems.append(doc.problem((*base, "difficulty"), "difficulty shares must sum to 1"))
-        sections = []
-        for i, sec in enumerate(exam.sections):
-            where = (*base, "sections", i)
-            if sec.law not in bank.laws:
-                problems.append(doc.problem((*where, "law"), f"unknown law id '{sec.law}'"))
-                continue
-            counts = tuple((k, getattr(sec, k)) for k in KINDS)
-            for kind, n in counts:
-                have = sum(1 for q in bank.by_law(sec.law) if q.type == kind)
-                if n > have:
-                    problems.append(
-                        doc.problem(
-                            (*where, kind),
-                            f"needs {n} {kind} questions of {sec.law}, the bank has {have}",
-                        )
-                    )
-            sections.append(Section(sec.law, counts))
-        blueprint = Blueprint(
-            str(exam_id), exam.title, exam.time_limit_minutes, shares, tuple(sections)
-        )
-        if blueprint.size == 0:
-            problems.append(doc.problem(base, "an exam must draw at least one question"))
-        out[str(exam_id)] = blueprint
+        blueprint, found = check_blueprint(doc, ("exams", exam_id), str(exam_id), raw, bank)
+        problems += found
+        if blueprint is not None:
+            out[str(exam_id)] = blueprint
     return (out if not problems else {}), problems
+
+
+def check_blueprint(
+    doc: SourceDoc, base: Path_, exam_id: str, raw: object, bank: Bank
+) -> tuple[Blueprint | None, list[Problem]]:
+    """One blueprint at `base` of `doc`, checked against the bank (also used by event files,
+    which may hold their blueprint inline); problems name file:line."""
+    try:
+        exam = ExamIn.model_validate(raw)
+    except ValidationError as exc:
+        return None, pydantic_problems(doc, base, exc)
+    problems: list[Problem] = []
+    shares = tuple(sorted(exam.difficulty.items()))
+    if any(lv not in (1, 2, 3) for lv, _ in shares) or any(s < 0 for _, s in shares):
+        problems.append(doc.problem((*base, "difficulty"), "levels are 1-3, shares >= 0"))
+    elif abs(sum(s for _, s in shares) - 1) > 1e-6:
+        problems.append(doc.problem((*base, "difficulty"), "difficulty shares must sum to 1"))
+    sections = []
+    for i, sec in enumerate(exam.sections):
+        where = (*base, "sections", i)
+        if sec.law not in bank.laws:
+            problems.append(doc.problem((*where, "law"), f"unknown law id '{sec.law}'"))
+            continue
+        counts = tuple((k, getattr(sec, k)) for k in KINDS)
+        for kind, n in counts:
+            have = sum(1 for q in bank.by_law(sec.law) if q.type == kind)
+            if n > have:
+                problems.append(
+                    doc.problem(
+                        (*where, kind),
+                        f"needs {n} {kind} questions of {sec.law}, the bank has {have}",
+                    )
+                )
+        sections.append(Section(sec.law, counts))
+    blueprint = Blueprint(exam_id, exam.title, exam.time_limit_minutes, shares, tuple(sections))
+    if blueprint.size == 0:
+        problems.append(doc.problem(base, "an exam must draw at least one question"))
+    return blueprint, problems

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from bot.conversation import booking, quiz
+from bot.conversation import booking, contest, quiz
 from bot.conversation.actions import keyboard
 from bot.conversation.buttons import FLAG, ButtonData
 from bot.conversation.context import Ctx
@@ -32,7 +32,10 @@ class ForgetAnswer(ButtonData, prefix="forget"):
 
 @router.command("start", menu="cmd_start")
 async def start(ctx: Ctx) -> None:
-    """/start: the welcome, with buttons into the quiz."""
+    """/start: the welcome, with buttons into the quiz; /start CODE (a deep link) joins."""
+    if ctx.event.args and ctx.event.private:
+        await contest.join_with_code(ctx, ctx.event.args)
+        return
     name = f"，{ctx.event.user.name[:32]}" if ctx.event.user.name else ""
     ctx.reply(
         t("welcome", name=name),

@@ -17,12 +17,17 @@ MESSAGES: dict[str, str] = {
         "/ask 问法律问题（也可以直接打字提问）\n"
         "/lawyer 预约值班律师免费咨询\n"
         "/mybookings 查看或取消我的预约\n"
+        "/join 邀请码 加入单位或队伍的网上答题比赛\n"
+        "/exam 参加网上答题比赛（限时，交卷后公布成绩）\n"
+        "/me 查看我的参赛信息\n"
+        "/rank 查看比赛排名\n"
         "/cancel 退出当前操作\n"
         "/forget 删除我的全部记录\n"
         "/help 查看本帮助\n\n"
         "答题时直接点按钮：单选点选项；多选先勾选再点“提交”；判断题点“对”或“错”。\n"
         "每题答完都会给出正确答案、解析和法条出处，点“📖 法条原文”可以看原文。\n\n"
-        "值班律师：发送 /duty 查看和处理咨询预约。"
+        "值班律师：发送 /duty 查看和处理咨询预约。\n"
+        "比赛组织者：/rank 查看全部排名，/export 导出成绩册。"
     ),
     "menu_quiz": "📝 开始练习",
     "menu_wrong": "📕 错题复习",
@@ -221,6 +226,71 @@ MESSAGES: dict[str, str] = {
     "again": "🔁 再来一轮",
     "minutes_seconds": "{m}分{s}秒",
     "seconds": "{s}秒",
+    # the online competition (网上答题): /join, /me, /exam, /rank, /export, reminders
+    "cmd_join": "加入比赛（输入邀请码）",
+    "cmd_me": "我的参赛信息",
+    "cmd_exam": "网上答题比赛",
+    "cmd_rank": "比赛排名",
+    "join_usage": "请在 /join 后面加上单位或队伍的邀请码，例如：/join sf-riders\n邀请码由工会组织者发放，也可以直接点邀请链接加入。",
+    "join_unknown": "没有找到邀请码“{code}”，请核对后再试（注意大小写和横线）。",
+    "join_closed": "“{name}”已经结束，不能再加入了。",
+    "join_done": "✅ 已加入“{name}”\n单位：{unit}{team}",
+    "join_team_line": "\n队伍：{team}",
+    "join_already": "您已经加入“{name}”了（单位：{unit}{team}），不用重复加入。",
+    "join_other_team": "您已经加入“{name}”（单位：{unit}{team}）。每人只能参加一个单位或队伍，如需更换请联系组织者。",
+    "join_ask_name": "请发送您的真实姓名（获奖名单要用），例如：张三。只需填写一次。",
+    "join_next": "发送 /exam 参加网上答题，/me 查看参赛信息。",
+    "name_invalid": "姓名需要 2–20 个汉字或英文字母（可以用“·”），请重新发送您的真实姓名。",
+    "name_saved": "好的，{name}，已记下您的姓名。",
+    "me_none": "您还没有加入比赛。请向组织者索取邀请码，发送 /join 邀请码 加入。",
+    "me": "🏆 {competition}\n单位：{unit}\n队伍：{team}\n姓名：{name}\n答题机会：已用 {used}/{attempts} 次{best}\n比赛时间：{opens} 至 {closes}",
+    "me_no_team": "（未分队）",
+    "me_no_name": "（未填写，请发送 /join 邀请码 后按提示填写）",
+    "me_best": "\n最好成绩：{score} 分，用时 {time}",
+    "exam_not_joined": "您还没有加入比赛，不能答题。请发送 /join 邀请码 加入，或点组织者发的邀请链接。",
+    "exam_need_name": "开始答题前，请先发送您的真实姓名（获奖名单要用），例如：张三。",
+    "exam_not_open": "“{name}”还没开始，开始时间：{opens}。到时再发送 /exam。",
+    "exam_closed": "“{name}”已经结束，不能再答题了。发送 /rank 查看排名。",
+    "exam_no_attempts": "您的答题机会已经用完（共 {attempts} 次）。发送 /rank 查看成绩和排名。",
+    "exam_rules": "📋 {name}\n\n· 共 {total} 题，满分 {full} 分（单选每题 {single} 分，多选每题 {multiple} 分，判断每题 {judge} 分）\n· 限时 {minutes} 分钟，点“开始答题”后开始计时，中途退出计时不停\n· 每题只能作答一次，提交后不能修改；交卷前不显示对错\n· 答题机会：共 {attempts} 次，这是第 {number} 次\n· 比赛截止：{closes}，截止后提交的答案不计分\n\n准备好了就点下面的按钮。",
+    "exam_begin": "▶️ 开始答题",
+    "exam_resume": "您的答题还没完成，继续作答（计时没有停）。",
+    "exam_question": "第 {n}/{total} 题 · 剩余 {left}\n{kind}\n\n{stem}",
+    "exam_answered": "已作答：{answer}",
+    "exam_counted_toast": "已记录",
+    "exam_late_toast": "⏰ 时间到，这个答案没有计分",
+    "exam_time_up": "⏰ 答题时间到，已自动交卷。",
+    "exam_result": "🏁 答题结束！\n得分：{score}/{full} 分（答对 {correct}/{total} 题）\n用时：{time}\n当前排名：第 {rank} 名（共 {of} 人参赛）{award}",
+    "exam_result_award": "\n目前成绩可获：{award}（比赛结束后以正式公布为准）",
+    "exam_result_perfect": "\n全部答对，太厉害了！🎉",
+    "exam_result_wrong": "\n\n下面是答错的 {count} 道题和解析：",
+    "exam_result_unanswered": "\n有 {count} 道题没来得及作答。",
+    "exam_review": "❌ 第 {n} 题 {stem}\n{options}\n你的答案：{mine}\n正确答案：{right}\n\n{explanation}\n\n{citation}",
+    "exam_review_none": "未作答",
+    "exam_text": "正在答题中：请直接点题目下方的按钮作答。计时仍在继续。",
+    "remind_start": "📣 “{name}”明天开始（{opens}），届时发送 /exam 参加答题。",
+    "remind_end": "⏰ “{name}”还剩 1 小时就截止了（{closes}），还没答题的请抓紧发送 /exam。",
+    "rank_none": "您还没有加入比赛。发送 /join 邀请码 加入。",
+    "rank_header": "🏆 {name} 排名（{rule}）",
+    "rank_me": "您：第 {rank} 名（共 {of} 人），{score} 分，用时 {time}{award}",
+    "rank_me_award": "，{award}",
+    "rank_me_none": "您还没有完成答题，发送 /exam 参加。",
+    "rank_group_line": "{kind}“{name}”：第 {rank} 名，平均 {average} 分，参赛 {took}/{joined} 人（{rate}%）",
+    "rank_top": "前 {n} 名：",
+    "rank_person_line": "{rank}. {name}（{unit}）{score} 分 {time}",
+    "rank_nobody": "还没有人完成答题。",
+    "rank_groups": "{kind}排名（平均分 / 前{n}名总分 / 平均×参赛权重）：",
+    "rank_group_row": "{rank}. {name}：{average} / {best_n} / {weighted}，参赛 {took}/{joined}",
+    "rank_kind_unit": "单位",
+    "rank_kind_team": "队伍",
+    "rule_average": "按平均分",
+    "rule_best_n": "按前 N 名总分",
+    "rule_weighted": "按平均分×参赛率权重",
+    "quizmaster_only": "抱歉，这个功能只供比赛组织者（出题人）使用。有问题请联系组织者。",
+    "export_none": "还没有比赛数据可以导出。",
+    "export_unknown": "没有找到比赛“{code}”。",
+    "export_caption": "📊 {name} 成绩册（{participants} 人参赛，共 {joined} 人报名）",
+    "anonymous": "（未填姓名）",
 }
 
 

@@ -1,10 +1,10 @@
 """group quizzes: one row per quiz in a group, one per counted answer
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-11-30
 
-Re-chained after 0005 when the branches merge (both start from 0004).
+Follows 0005 (the competition tables).
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0006"
-down_revision: str | None = "0004"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

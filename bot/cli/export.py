@@ -1,0 +1,66 @@
+"""`pufa export exam EVENT [--csv] [--out PATH]`: the quiz master's workbook."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.cli.common import in_database
+from bot.cli.event import configured_bank
+from bot.config import Settings
+
+if TYPE_CHECKING:
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
+    from bot.cli.common import Commands
+    from competition import Competition, Standings
+
+
+def cmd_export_exam(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from competition import (
+        close_expired_attempts,
+        competition_by_code,
+        standings,
+        workbook_bytes,
+        write_csv,
+    )
+
+    bank = configured_bank(Settings())
+
+    async def read(session: AsyncSession) -> tuple[Competition, Standings] | None:
+        comp = await competition_by_code(session, args.event)
+        if comp is None:
+            return None
+        await close_expired_attempts(session, datetime.now(UTC))
+        return comp, await standings(session, comp)
+
+    found = in_database(read)
+    if found is None:
+        print(f"no event {args.event!r}")
+        return 1
+    comp, data = found
+    if args.csv:
+        for written in write_csv(comp, data, bank, Path(args.out or f"{comp.code}-results")):
+            print(written)
+        return 0
+    path = Path(args.out or f"{comp.code}-results.xlsx")
+    path.write_bytes(workbook_bytes(comp, data, bank))
+    print(path)
+    return 0
+
+
+def add_commands(sub: Commands) -> None:
+    """Register `pufa export exam`."""
+    export = sub.add_parser("export", help="results out").add_subparsers(
+        dest="export_command", required=True
+    )
+    exam = export.add_parser("exam", help="an event's results as a workbook (or CSV files)")
+    exam.add_argument("event", help="the event's code")
+    exam.add_argument("--csv", action="store_true", help="plain CSV files into a folder instead")
+    exam.add_argument(
+        "--out", help="the .xlsx file (default EVENT-results.xlsx) or, with --csv, the folder"
+    )
+    exam.set_defaults(func=cmd_export_exam)

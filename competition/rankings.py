@@ -1,0 +1,398 @@
+"""Rankings, awards and statistics, computed by SQL aggregates (no Python loop over answers).
+
+- Personal: each member's best closed attempt (score, then less time), ranked by score, then
+  time; ties share a rank.
+- Team and unit: of the members who took part (closed an attempt), the average score, the sum
+  of the best N scores, and average × participation weight, where the weight is
+  1 − w + w × participation rate (w = `participation_weight`, 1 by default: average × rate).
+  Participation rate = took part / joined. All three are computed and ranked; the event's
+  `rule` picks the order shown.
+- Awards: by the award rules' shares of those who took part, cumulative: with 一等奖 5 % and
+  二等奖 10 %, ranks up to ceil(5 % × N) get 一等奖, ranks up to ceil(15 % × N) 二等奖. Ties
+  at a boundary get the better award (they share the rank).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.sql import Subquery
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from competition.models import Competition, ExamAnswer, ExamAttempt, Member, Team, Unit
+
+_A = ExamAttempt.__table__  # type: ignore[attr-defined]
+_M = Member.__table__  # type: ignore[attr-defined]
+_U = Unit.__table__  # type: ignore[attr-defined]
+_T = Team.__table__  # type: ignore[attr-defined]
+_ANS = ExamAnswer.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    """One participant in the personal ranking."""
+
+    rank: int
+    member_id: int
+    user_id: int
+    name: str
+    unit: str
+    team: str
+    score: int
+    seconds: int
+    correct: int
+    award: str = ""
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    """One unit or team, under all three rules."""
+
+    id: int
+    name: str
+    joined: int
+    took_part: int
+    rate: float  # took part / joined
+    average: float
+    best_n: int  # sum of the best N scores
+    weighted: float
+    rank_average: int = 0
+    rank_best_n: int = 0
+    rank_weighted: int = 0
+
+
+def _best_attempts(comp_id: int) -> Subquery:
+    """Each member's best closed attempt (rn = 1)."""
+    rn = func.row_number().over(
+        partition_by=_A.c.member_id, order_by=(_A.c.score.desc(), _A.c.seconds, _A.c.id)
+    )
+    return (
+        select(
+            _A.c.member_id,
+            _A.c.score,
+            _A.c.seconds,
+            _A.c.correct_count,
+            rn.label("rn"),
+        )
+        .where(_A.c.competition_id == comp_id, _A.c.status != "active")
+        .subquery("attempts")
+    )
+
+
+def _best(comp_id: int) -> Subquery:
+    ranked = _best_attempts(comp_id)
+    return (
+        select(ranked.c.member_id, ranked.c.score, ranked.c.seconds, ranked.c.correct_count)
+        .where(ranked.c.rn == 1)
+        .subquery("best")
+    )
+
+
+async def personal_ranking(
+    session: AsyncSession, comp: Competition, limit: int | None = None
+) -> list[PersonRow]:
+    """Participants best first (all, or the top `limit`), with their awards."""
+    assert comp.id is not None
+    best = _best(comp.id)
+    rank = func.rank().over(order_by=(best.c.score.desc(), best.c.seconds))
+    stmt = (
+        select(
+            rank.label("rank"),
+            best.c.member_id,
+            _M.c.user_id,
+            func.coalesce(_M.c.real_name, "").label("name"),
+            _U.c.name.label("unit"),
+            func.coalesce(_T.c.name, "").label("team"),
+            best.c.score,
+            best.c.seconds,
+            best.c.correct_count,
+        )
+        .select_from(best)
+        .join(_M, _M.c.id == best.c.member_id)
+        .join(_U, _U.c.id == _M.c.unit_id)
+        .outerjoin(_T, _T.c.id == _M.c.team_id)
+        .order_by(best.c.score.desc(), best.c.seconds, best.c.member_id)
+    )
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    conn = await session.connection()
+    rows = (await conn.execute(stmt)).all()
+    total = await participants(session, comp) if limit is not None else len(rows)
+    return [
+        PersonRow(
+            r.rank,
+            r.member_id,
+            r.user_id,
+            r.name,
+            r.unit,
+            r.team,
+            r.score,
+            r.seconds,
+            r.correct_count,
+            award_for(r.rank, total, comp.awards),
+        )
+        for r in rows
+    ]
+
+
+async def participants(session: AsyncSession, comp: Competition) -> int:
+    """How many members closed at least one attempt."""
+    assert comp.id is not None
+    stmt = select(func.count(func.distinct(_A.c.member_id))).where(
+        _A.c.competition_id == comp.id, _A.c.status != "active"
+    )
+    return int((await (await session.connection()).execute(stmt)).scalar_one())
+
+
+@dataclass(frozen=True)
+class MyRank:
+    rank: int
+    of: int
+    score: int
+    seconds: int
+    award: str
+
+
+async def member_rank(session: AsyncSession, comp: Competition, member_id: int) -> MyRank | None:
+    """A member's rank (1 + those strictly better), or None if they have not taken part."""
+    assert comp.id is not None
+    best = _best(comp.id)
+    conn = await session.connection()
+    mine = (
+        await conn.execute(
+            select(best.c.score, best.c.seconds).where(best.c.member_id == member_id)
+        )
+    ).first()
+    if mine is None:
+        return None
+    better = (
+        select(func.count())
+        .select_from(best)
+        .where(
+            or_(
+                best.c.score > mine.score,
+                and_(best.c.score == mine.score, best.c.seconds < mine.seconds),
+            )
+        )
+    )
+    rank = int((await conn.execute(better)).scalar_one()) + 1
+    total = await participants(session, comp)
+    return MyRank(rank, total, mine.score, mine.seconds, award_for(rank, total, comp.awards))
+
+
+def award_for(rank: int, participants: int, rules: list[dict[str, Any]]) -> str:
+    """The award of a rank among `participants` (see the module docstring); "" for none."""
+    share = 0.0
+    for rule in rules:
+        share += float(rule["share"])
+        if rank <= math.ceil(round(share * participants, 9)):
+            return str(rule["name"])
+    return ""
+
+
+async def group_ranking(session: AsyncSession, comp: Competition, by: str) -> list[GroupRow]:
+    """Units (`by="unit"`) or teams (`by="team"`) under all three rules, in the order of
+    the event's rule (ties by name)."""
+    assert comp.id is not None
+    group_col = _M.c.unit_id if by == "unit" else _M.c.team_id
+    table = _U if by == "unit" else _T
+    best_n = int(comp.ranking.get("best_n", 3))
+    weight = float(comp.ranking.get("participation_weight", 1.0))
+    best = _best(comp.id)
+    scored = (
+        select(
+            group_col.label("gid"),
+            best.c.score,
+            func.row_number()
+            .over(partition_by=group_col, order_by=(best.c.score.desc(), best.c.seconds))
+            .label("place"),
+        )
+        .select_from(best)
+        .join(_M, _M.c.id == best.c.member_id)
+        .subquery("scored")
+    )
+    took = (
+        select(
+            scored.c.gid,
+            func.count().label("took_part"),
+            func.avg(scored.c.score).label("average"),
+            func.sum(case((scored.c.place <= best_n, scored.c.score), else_=0)).label("best_n"),
+        )
+        .group_by(scored.c.gid)
+        .subquery("took")
+    )
+    joined = (
+        select(group_col.label("gid"), func.count().label("joined"))
+        .where(_M.c.competition_id == comp.id)
+        .group_by(group_col)
+        .subquery("joined")
+    )
+    stmt = (
+        select(
+            table.c.id,
+            table.c.name,
+            func.coalesce(joined.c.joined, 0).label("joined"),
+            func.coalesce(took.c.took_part, 0).label("took_part"),
+            func.coalesce(took.c.average, 0).label("average"),
+            func.coalesce(took.c.best_n, 0).label("best_n"),
+        )
+        .select_from(table)
+        .outerjoin(joined, joined.c.gid == table.c.id)
+        .outerjoin(took, took.c.gid == table.c.id)
+        .where(table.c.competition_id == comp.id)
+    )
+    rows = (await (await session.connection()).execute(stmt)).all()
+    groups = []
+    for r in rows:  # one row per unit or team, not per worker
+        rate = r.took_part / r.joined if r.joined else 0.0
+        average = round(float(r.average), 4)
+        weighted = round(average * (1 - weight + weight * rate), 4)
+        groups.append(
+            GroupRow(
+                r.id,
+                r.name,
+                r.joined,
+                r.took_part,
+                round(rate, 4),
+                average,
+                int(r.best_n),
+                weighted,
+            )
+        )
+    ranks = {
+        rule: _ranks(groups, lambda g, rule=rule: getattr(g, rule))
+        for rule in ("average", "best_n", "weighted")
+    }
+    ranked = [
+        GroupRow(
+            **{
+                **g.__dict__,
+                "rank_average": ranks["average"][g.id],
+                "rank_best_n": ranks["best_n"][g.id],
+                "rank_weighted": ranks["weighted"][g.id],
+            }
+        )
+        for g in groups
+    ]
+    rule = str(comp.ranking.get("rule", "average"))
+    return sorted(ranked, key=lambda g: (getattr(g, f"rank_{rule}"), g.name))
+
+
+def _ranks(groups: list[GroupRow], value: Any) -> dict[int, int]:
+    """Competition ranking (1, 2, 2, 4) by `value`, highest first."""
+    ordered = sorted(groups, key=value, reverse=True)
+    out: dict[int, int] = {}
+    for i, g in enumerate(ordered):
+        same = i > 0 and value(ordered[i - 1]) == value(g)
+        out[g.id] = out[ordered[i - 1].id] if same else i + 1
+    return out
+
+
+@dataclass(frozen=True)
+class QuestionStat:
+    question_id: str
+    law: str
+    answered: int
+    right_share: float
+    wrong_answer: str  # the wrong answer chosen most often ("" if none)
+    wrong_count: int
+
+
+async def question_stats(session: AsyncSession, comp: Competition) -> list[QuestionStat]:
+    """Per question: how many answered, the share right, the most chosen wrong answer;
+    hardest first."""
+    assert comp.id is not None
+    conn = await session.connection()
+    totals = (
+        await conn.execute(
+            select(
+                _ANS.c.question_id,
+                _ANS.c.law,
+                func.count().label("answered"),
+                func.sum(case((_ANS.c.correct, 1), else_=0)).label("right"),
+            )
+            .where(_ANS.c.competition_id == comp.id)
+            .group_by(_ANS.c.question_id, _ANS.c.law)
+        )
+    ).all()
+    wrong = (
+        await conn.execute(
+            select(_ANS.c.question_id, _ANS.c.chosen, func.count().label("n"))
+            .where(_ANS.c.competition_id == comp.id, _ANS.c.correct.is_(False))
+            .group_by(_ANS.c.question_id, _ANS.c.chosen)
+        )
+    ).all()
+    top: dict[str, tuple[int, str]] = {}
+    for w in wrong:  # one row per (question, wrong answer)
+        if (w.n, w.chosen) > top.get(w.question_id, (0, "")):
+            top[w.question_id] = (w.n, w.chosen)
+    stats = [
+        QuestionStat(
+            r.question_id,
+            r.law,
+            r.answered,
+            round(int(r.right) / r.answered, 4) if r.answered else 0.0,
+            top.get(r.question_id, (0, ""))[1],
+            top.get(r.question_id, (0, ""))[0],
+        )
+        for r in totals
+    ]
+    return sorted(stats, key=lambda s: (s.right_share, s.question_id))
+
+
+@dataclass(frozen=True)
+class LawStat:
+    law: str
+    answered: int
+    right_share: float
+
+
+async def law_stats(session: AsyncSession, comp: Competition) -> list[LawStat]:
+    """Per law: answers given and the share right."""
+    assert comp.id is not None
+    rows = (
+        await (await session.connection()).execute(
+            select(
+                _ANS.c.law,
+                func.count().label("answered"),
+                func.sum(case((_ANS.c.correct, 1), else_=0)).label("right"),
+            )
+            .where(_ANS.c.competition_id == comp.id)
+            .group_by(_ANS.c.law)
+            .order_by(_ANS.c.law)
+        )
+    ).all()
+    return [LawStat(r.law, r.answered, round(int(r.right) / r.answered, 4)) for r in rows]
+
+
+@dataclass(frozen=True)
+class Standings:
+    """Everything a quiz master's workbook shows."""
+
+    people: list[PersonRow]
+    units: list[GroupRow]
+    teams: list[GroupRow]
+    questions: list[QuestionStat]
+    laws: list[LawStat]
+    joined: int
+
+
+async def standings(session: AsyncSession, comp: Competition) -> Standings:
+    """All rankings and statistics of an event."""
+    assert comp.id is not None
+    joined = (
+        await (await session.connection()).execute(
+            select(func.count()).where(_M.c.competition_id == comp.id)
+        )
+    ).scalar_one()
+    return Standings(
+        await personal_ranking(session, comp),
+        await group_ranking(session, comp, "unit"),
+        await group_ranking(session, comp, "team"),
+        await question_stats(session, comp),
+        await law_stats(session, comp),
+        int(joined),
+    )

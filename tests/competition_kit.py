@@ -1,0 +1,99 @@
+"""Helpers for competition tests: a small event on the test bank, and a worker who answers."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from competition import Competition, import_event, read_event
+from question_bank import LETTERS, Bank, Question
+from tests.flowkit import ChatDriver
+
+EVENT = """\
+code: test-cup
+name: 测试杯
+opens: {opens}
+closes: {closes}
+blueprint:
+  title: 小测验
+  time_limit_minutes: 10
+  difficulty: {{1: 0.6, 2: 0.4}}
+  sections:
+    - {{law: labour_contract_law, single: 1, multiple: 1, judge: 1}}
+    - {{law: women_protection, single: 1, judge: 1}}
+attempts: {attempts}
+points: {{single: 2, multiple: 3, judge: 1}}
+ranking: {{rule: average, best_n: 2}}
+awards:
+  - {{name: 一等奖, share: 0.33}}
+  - {{name: 二等奖, share: 0.33}}
+quizmasters: [900]
+units:
+  - code: u-one
+    name: 一厂工会
+    teams:
+      - {{code: t-red, name: 红队}}
+      - {{code: t-blue, name: 蓝队}}
+  - code: u-two
+    name: 二厂工会
+"""
+FULL = 2 * 2 + 3 + 1 * 2  # the test exam's full score
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+async def make_event(
+    sessions: async_sessionmaker[AsyncSession],
+    bank: Bank,
+    now: datetime,
+    folder: Path,
+    opens: str = "now",
+    closes: str = "+7d",
+    attempts: int = 1,
+) -> Competition:
+    path = folder / "event.yaml"
+    path.write_text(EVENT.format(opens=opens, closes=closes, attempts=attempts), encoding="utf-8")
+    plan = read_event(path, bank, now, TZ)
+    async with sessions() as session:
+        comp = await import_event(session, plan)
+        await session.commit()
+    return comp
+
+
+def question_in(bank: Bank, text: str) -> Question:
+    found = [q for q in bank.questions.values() if q.stem in text]
+    assert len(found) == 1, text
+    return found[0]
+
+
+def shown_letters(q: Question, text: str, bank_indices: list[int]) -> list[str]:
+    """The letters under which the worker sees the given options."""
+    shown = dict(re.findall(r"^([A-H])\. (.+)$", text, re.M))
+    by_text = {v: k for k, v in shown.items()}
+    return [by_text[q.options[i]] for i in bank_indices]
+
+
+async def answer(driver: ChatDriver, bank: Bank, right: bool = True) -> Question:
+    """Answer the current exam question, right or wrong."""
+    message = driver.last("剩余")
+    q = question_in(bank, message.text)
+    wanted = sorted(q.answer) if right else [min(set(range(len(q.options))) - q.answer)]
+    if q.type == "judge":
+        await driver.press(q.options[wanted[0]], message)
+    elif q.type == "single":
+        await driver.press(shown_letters(q, message.text, wanted)[0], message)
+    else:
+        for letter in shown_letters(q, message.text, wanted):
+            await driver.press(f"☐ {letter}", driver.messages[message.id])
+        await driver.press("提交", driver.messages[message.id])
+    assert LETTERS
+    return q
+
+
+async def join_and_name(driver: ChatDriver, code: str, name: str) -> None:
+    await driver.send(f"/join {code}")
+    await driver.send(name)

@@ -1,0 +1,236 @@
+"""Domain tests of the competition package: rankings with hand-computed answers, awards,
+statistics, and event files that fail with file:line."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from competition import (
+    EventInvalid,
+    ExamAnswer,
+    ExamAttempt,
+    Member,
+    Unit,
+    award_for,
+    group_ranking,
+    import_event,
+    law_stats,
+    personal_ranking,
+    question_stats,
+    read_event,
+)
+from competition.models import Team
+from tests.competition_kit import EVENT, TZ, make_event
+
+
+async def test_rankings_with_known_answers(sessions, small_bank, clock, tmp_path) -> None:
+    comp = await make_event(sessions, small_bank, clock.now(), tmp_path)
+    now = clock.now()
+    async with sessions() as s:
+        units = {u.code: u.id for u in await s.exec(select(Unit))}
+        teams = {t.code: (t.id, t.unit_id) for t in await s.exec(select(Team))}
+        people = [  # (name, team code or unit code, score, seconds or None = joined only)
+            ("一号", "t-red", 10, 100),
+            ("二号", "t-red", 6, 50),
+            ("三号", "t-blue", 10, 90),
+            ("四号", "t-blue", None, None),
+            ("五号", "u-two", 8, 60),
+            ("六号", "u-two", None, None),
+        ]
+        for i, (name, code, score, seconds) in enumerate(people, 1):
+            team_id, unit_id = teams.get(code, (None, units.get(code)))
+            member = Member(
+                competition_id=comp.id,
+                user_id=i,
+                unit_id=unit_id,
+                team_id=team_id,
+                real_name=name,
+                joined_at=now,
+            )
+            s.add(member)
+            await s.flush()
+            if score is not None:
+                s.add(
+                    ExamAttempt(
+                        competition_id=comp.id,
+                        member_id=member.id,
+                        user_id=i,
+                        number=1,
+                        question_ids=["q"],
+                        option_orders=[[0]],
+                        position=1,
+                        score=score,
+                        status="finished",
+                        started_at=now,
+                        deadline=now + timedelta(minutes=10),
+                        finished_at=now + timedelta(seconds=seconds),
+                        seconds=seconds,
+                    )
+                )
+        # an open attempt does not count
+        s.add(
+            ExamAttempt(
+                competition_id=comp.id,
+                member_id=member.id,
+                user_id=6,
+                number=1,
+                question_ids=["q"],
+                option_orders=[[0]],
+                score=99,
+                started_at=now,
+                deadline=now + timedelta(minutes=10),
+            )
+        )
+        await s.flush()
+        ranking = await personal_ranking(s, comp)
+        assert [(p.rank, p.name, p.score, p.seconds, p.award) for p in ranking] == [
+            (1, "三号", 10, 90, "一等奖"),  # ceil(0.33 × 4) = 2 first prizes
+            (2, "一号", 10, 100, "一等奖"),  # same score, more time
+            (3, "五号", 8, 60, "二等奖"),  # ceil(0.66 × 4) = 3
+            (4, "二号", 6, 50, ""),
+        ]
+        unit_rows = {g.name: g for g in await group_ranking(s, comp, "unit")}
+        one, two = unit_rows["一厂工会"], unit_rows["二厂工会"]
+        assert (one.joined, one.took_part, one.rate) == (4, 3, 0.75)
+        assert one.average == pytest.approx(26 / 3, abs=1e-4) and one.best_n == 20
+        assert one.weighted == pytest.approx(26 / 3 * 0.75, abs=1e-3)
+        assert (two.joined, two.took_part, two.rate, two.average, two.best_n, two.weighted) == (
+            2,
+            1,
+            0.5,
+            8.0,
+            8,
+            4.0,
+        )
+        assert (one.rank_average, one.rank_best_n, one.rank_weighted) == (1, 1, 1)
+        team_rows = await group_ranking(s, comp, "team")
+        assert [t.name for t in team_rows] == ["蓝队", "红队"]  # the event ranks by average
+        blue, red = team_rows
+        assert (blue.average, blue.best_n, blue.weighted, blue.rate) == (10.0, 10, 5.0, 0.5)
+        assert (red.average, red.best_n, red.weighted, red.rate) == (8.0, 16, 8.0, 1.0)
+        assert (blue.rank_average, blue.rank_best_n, blue.rank_weighted) == (1, 2, 2)
+        assert (red.rank_average, red.rank_best_n, red.rank_weighted) == (2, 1, 1)
+
+        attempts = list(
+            (await s.exec(select(ExamAttempt).where(ExamAttempt.status == "finished"))).all()
+        )
+        for attempt, (chosen, correct) in zip(
+            attempts, [("B", True), ("A", False), ("A", False), ("C", False)], strict=True
+        ):
+            s.add(
+                ExamAnswer(
+                    attempt_id=attempt.id,
+                    competition_id=comp.id,
+                    position=0,
+                    question_id="lcl-x",
+                    law="labour_contract_law",
+                    chosen=chosen,
+                    correct=correct,
+                    points=0,
+                    answered_at=now,
+                )
+            )
+        await s.flush()
+        [stat] = await question_stats(s, comp)
+        assert (stat.answered, stat.right_share, stat.wrong_answer, stat.wrong_count) == (
+            4,
+            0.25,
+            "A",
+            2,
+        )
+        [law] = await law_stats(s, comp)
+        assert (law.law, law.answered, law.right_share) == ("labour_contract_law", 4, 0.25)
+
+
+def test_award_shares_are_cumulative() -> None:
+    rules = [
+        {"name": "一等奖", "share": 0.05},
+        {"name": "二等奖", "share": 0.10},
+        {"name": "三等奖", "share": 0.20},
+    ]
+    awards = [award_for(rank, 100, rules) for rank in range(1, 101)]
+    assert (
+        awards.count("一等奖") == 5
+        and awards.count("二等奖") == 10
+        and awards.count("三等奖") == 20
+    )
+    assert award_for(1, 3, rules) == "一等奖"  # at least one first prize
+    assert award_for(36, 100, rules) == ""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "bad.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def problems_of(path: Path, bank, now) -> list[str]:  # type: ignore[no-untyped-def]
+    with pytest.raises(EventInvalid) as caught:
+        read_event(path, bank, now, TZ)
+    return [str(p) for p in caught.value.problems]
+
+
+def test_event_file_errors_name_file_and_line(small_bank, clock, tmp_path) -> None:
+    text = EVENT.format(opens="someday", closes="+7d", attempts=1)
+    text = text.replace("law: women_protection, single: 1", "law: civil_code, single: 1")
+    text = text.replace("multiple: 1, judge: 1}", "multiple: 5, judge: 1}")
+    text = text.replace("code: t-blue", "code: T-RED")
+    path = write(tmp_path, text)
+    found = problems_of(path, small_bank, clock.now())
+    lines = text.splitlines()
+
+    def line_of(fragment: str) -> int:
+        return next(i for i, line in enumerate(lines, 1) if fragment in line)
+
+    assert (
+        f"{path}:{line_of('opens:')}: opens: not a time (now, +7d, +12h, +30m or 2026-12-01 09:00)"
+        in found
+    )
+    assert any(
+        p.startswith(f"{path}:{line_of('civil_code')}:") and "unknown law id 'civil_code'" in p
+        for p in found
+    )
+    assert any(
+        p.startswith(f"{path}:{line_of('multiple: 5')}:") and "needs 5 multiple" in p for p in found
+    )
+    assert any(
+        p.startswith(f"{path}:{line_of('T-RED')}:") and "duplicate code 'T-RED'" in p for p in found
+    )
+
+
+def test_event_file_dates_and_blueprint_names(small_bank, clock, tmp_path) -> None:
+    text = EVENT.format(opens="2026-02-30 09:00", closes="+7d", attempts=1)
+    found = problems_of(write(tmp_path, text), small_bank, clock.now())
+    assert any(":3: opens: not a time" in p for p in found), found
+    text = EVENT.format(opens="+2d", closes="+1d", attempts=1)
+    assert any(
+        ":4: closes must be after opens" in p
+        for p in problems_of(write(tmp_path, text), small_bank, clock.now())
+    )
+    text = EVENT.format(opens="now", closes="+1d", attempts=1).split("blueprint:")[0] + (
+        "blueprint: no_such_exam\nunits:\n  - {code: a1, name: 甲单位}\n"
+    )
+    [problem] = problems_of(write(tmp_path, text), small_bank, clock.now())
+    assert ":5: unknown blueprint 'no_such_exam'" in problem
+    text = text.replace("no_such_exam", "online_competition")  # the small bank cannot fill it
+    [problem] = problems_of(write(tmp_path, text), small_bank, clock.now())
+    assert ":5: blueprint 'online_competition': needs 6 single questions of constitution" in problem
+
+
+async def test_join_code_of_another_event_is_refused_and_nothing_written(
+    sessions, small_bank, clock, tmp_path
+) -> None:
+    await make_event(sessions, small_bank, clock.now(), tmp_path)
+    text = EVENT.format(opens="now", closes="+1d", attempts=1).replace(
+        "code: test-cup", "code: other-cup"
+    )
+    text = text.replace("name: 测试杯", "name: 另一杯")
+    plan = read_event(write(tmp_path, text), small_bank, clock.now(), TZ)
+    async with sessions() as s:
+        with pytest.raises(EventInvalid) as caught:
+            await import_event(s, plan)
+    assert any("code 'u-one' is used by another event" in str(p) for p in caught.value.problems)
