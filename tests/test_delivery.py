@@ -199,7 +199,7 @@ async def test_a_user_who_blocked_the_bot_gets_nothing_until_they_write_again(
     async with delivery.sessions() as session:
         assert await store.is_unreachable(session, 12)
         # a flow notifying that user meanwhile: dropped without an API call
-        store.enqueue(
+        await store.enqueue(
             session, [SendMessage(12, "提醒")], Event.timer_due("x", {}), delivery.clock()
         )
         await session.commit()
@@ -221,8 +221,10 @@ async def test_a_user_who_blocked_the_bot_gets_nothing_until_they_write_again(
 async def test_a_keyed_message_can_be_edited_by_its_key(delivery, api, clock) -> None:
     async with delivery.sessions() as session:
         event = Event.timer_due("x", {})
-        store.enqueue(session, [SendMessage(13, "排行榜 v1", key="board:1")], event, clock())
-        store.enqueue(session, [EditMessage(13, None, "排行榜 v2", key="board:1")], event, clock())
+        await store.enqueue(session, [SendMessage(13, "排行榜 v1", key="board:1")], event, clock())
+        await store.enqueue(
+            session, [EditMessage(13, None, "排行榜 v2", key="board:1")], event, clock()
+        )
         await session.commit()
     await drain(delivery)
     _sent, edit = api.performed

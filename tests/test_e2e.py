@@ -21,7 +21,7 @@ from bot.transports.telegram import RUNTIMES, make_api
 from bot.transports.telegram_aiogram import make_bot
 from question_bank import LETTERS, Bank, Question
 from tests.conftest import SMALL_BANK
-from tests.fake_telegram import FakeTelegram, Phone, SentMessage
+from tests.fake_telegram import FakeTelegram, Group, Phone, SentMessage
 
 
 @pytest.fixture
@@ -241,7 +241,8 @@ async def test_worker_books_a_lawyer_who_accepts_on_their_phone(
         assert "咨询内容：公司不交社宝我辞职能要补偿吗" in slots.text
         telegram.press(worker, slots, "10:00")
         await telegram.settle()
-        telegram.send_text(worker, "13812345678")
+        # the phone comes from Telegram's share-contact button under the prompt
+        telegram.share_contact(worker, "+86 138 1234 5678")
         await telegram.settle()
         telegram.press(worker, telegram.last(worker, "请确认预约"), "确认预约")
         await telegram.settle()
@@ -254,6 +255,16 @@ async def test_worker_books_a_lawyer_who_accepts_on_their_phone(
         await telegram.settle()
         desk = telegram.last(lawyer, "预约 #")
         assert "公司不交社宝" in desk.text and "13812345678" in desk.text
+        # the lawyer's desk asked for in a group shows nobody's topic or phone
+        group = Group(-100777, "律师工作群")
+        telegram.add_bot_to_group(lawyer, group)
+        await telegram.settle(answered=False)
+        telegram.send_text(lawyer, "/duty", group=group)
+        telegram.send_text(worker, "/mybookings", group=group)
+        await telegram.settle()
+        in_group = " ".join(m.text for m in telegram.chat(group))
+        assert "私聊" in in_group
+        assert "13812345678" not in in_group and "社宝" not in in_group
         telegram.press(lawyer, desk, "接受")
         await telegram.settle()
         assert "律师已接受您的预约" in telegram.last(worker).text
@@ -265,6 +276,43 @@ async def test_worker_books_a_lawyer_who_accepts_on_their_phone(
         telegram.press(worker, telegram.last(worker, "确定要取消"), "确定取消")
         await telegram.settle()
         assert "已被职工取消" in telegram.last(lawyer).text
+    finally:
+        await bot.stop()
+
+
+async def test_a_worker_who_blocks_the_bot_is_left_alone_until_they_return(
+    telegram, settings
+) -> None:
+    phone = Phone(6301, "小赵")
+    bot = Running(settings, telegram)
+    await bot.start()
+    try:
+        telegram.send_text(phone, "/quiz")
+        await telegram.settle()
+        telegram.block_bot(phone)
+        await telegram.settle(answered=False)
+        # a message for them now (e.g. a reminder) is dropped without a call to Telegram
+        async with bot.app.conversation.sessions() as session:
+            from bot.conversation.actions import SendMessage as Send
+            from bot.conversation.events import Event as Ev
+            from bot.delivery import store
+
+            assert await store.is_unreachable(session, phone.id)
+            await store.enqueue(
+                session,
+                [Send(phone.id, "提醒")],
+                Ev.timer_due("x", {}),
+                bot.app.conversation.clock(),
+            )
+            await session.commit()
+        bot.delivery._outgoing.set()
+        await asyncio.sleep(0.5)
+        assert not [e for e in telegram.errors if "blocked" in e[1]]
+        assert "提醒" not in [m.text for m in telegram.chat(phone)]
+        telegram.unblock_bot(phone)
+        telegram.send_text(phone, "/help")
+        await telegram.settle()
+        assert "/quiz" in telegram.last(phone).text
     finally:
         await bot.stop()
 

@@ -48,7 +48,6 @@ from bot.conversation.actions import (
 from bot.conversation.events import Event
 from bot.conversation.router import Conversation
 from bot.delivery import store
-from bot.delivery.models import OutboxAction
 from bot.transports.base import BotApi, Fetched, Rejected, RetryLater, Sent, Unreachable
 
 log = logging.getLogger("pufa.delivery")
@@ -176,43 +175,41 @@ class Delivery:
             row = await store.claim_update(session)
             if row is None:
                 return False
-            update_id = row.update_id
-            event = Event.from_json(row.event)
-            now = self.clock()
+            event, now = row.event, self.clock()
             try:
                 await store.note_reachability(session, event, now)
                 actions = await self.conversation.handle(session, event, now, row.received_at)
             except (IntegrityError, OperationalError) as exc:
                 await session.rollback()
-                log.warning("update %d: %s, will retry", update_id, type(exc).__name__)
-                await self._handle_failed(update_id, event, retry=True)
+                log.warning("update %d: %s, will retry", row.update_id, type(exc).__name__)
+                await self._handle_failed(row.update_id, retry=True)
                 return True
             except Exception:
                 await session.rollback()
-                log.exception("update %d failed (kind=%s)", update_id, event.kind)
-                await self._handle_failed(update_id, event, retry=False)
+                log.exception("update %d failed (kind=%s)", row.update_id, event.kind)
+                await self._handle_failed(row.update_id, retry=False)
                 return True
-            row.done = True
-            session.add(row)
-            store.enqueue(session, actions, event, now)
+            await store.set_update(session, row.update_id, done=True, attempts=row.attempts)
+            await store.enqueue(session, actions, event, now)
             await session.commit()
         if actions:
             self._outgoing.set()
         return True
 
-    async def _handle_failed(self, update_id: int, event: Event, retry: bool) -> None:
+    async def _handle_failed(self, update_id: int, retry: bool) -> None:
         """Count a failed attempt; after the last one (or a flow error) the update is done
         with the kind "went wrong" answer and nothing else."""
         async with self.sessions() as session:
             row = await store.lock_update(session, update_id)
             if row is None:
                 return
-            row.attempts += 1
-            if not retry or row.attempts >= MAX_HANDLE_ATTEMPTS:
-                row.done = True
-                store.enqueue(session, self.conversation.failure(event), event, self.clock())
+            attempts = row.attempts + 1
+            done = not retry or attempts >= MAX_HANDLE_ATTEMPTS
+            await store.set_update(session, update_id, done=done, attempts=attempts)
+            if done:
+                failure = self.conversation.failure(row.event)
+                await store.enqueue(session, failure, row.event, self.clock())
                 self._outgoing.set()
-            session.add(row)
             await session.commit()
 
     # --- timers ----------------------------------------------------------------------------
@@ -248,7 +245,7 @@ class Delivery:
                 log.warning("job %s (%s) failed: %s", job_id, event.timer, type(exc).__name__)
                 await self._job_failed(job_id)
                 return True
-            store.enqueue(session, actions, event, now)
+            await store.enqueue(session, actions, event, now)
             await session.commit()
         if actions:
             self._outgoing.set()
@@ -280,50 +277,61 @@ class Delivery:
             await self._wait(self._outgoing, self.idle_wait)
 
     async def send_round(self, limit: int = 32) -> int:
-        """Send the first waiting action of up to `limit` chats; returns how many."""
+        """Send the waiting actions of up to `limit` chats (each chat's in order, chats side
+        by side); returns how many actions were taken."""
         now = self.clock()
         async with self.sessions() as session:
-            rows = await store.claim_outbox(session, now, limit, LEASE)
+            queues = await store.claim_outbox(session, now, limit, LEASE)
             await session.commit()
-        if rows:
-            await asyncio.gather(*(self._send(row) for row in rows))
-        return len(rows)
+        if queues:
+            await asyncio.gather(*(self._send_chat(queue) for queue in queues.values()))
+        return sum(len(q) for q in queues.values())
 
-    async def _send(self, row: OutboxAction) -> None:
-        assert row.id is not None
-        action = action_from_json(row.action)
-        name = type(action).__name__
-        async with self.sessions() as session:
-            chat = action_chat(action)
-            if chat is not None and await store.is_unreachable(session, chat):
-                await store.finish_action(session, row.id)
-                await session.commit()
+    async def _send_chat(self, queue: list[store.QueuedAction]) -> None:
+        """One chat's actions, in order; a postponed one holds back the ones after it."""
+        for n, row in enumerate(queue):
+            if not await self._send(row):
+                async with self.sessions() as session:
+                    await store.release_actions(session, [r.id for r in queue[n + 1 :]])
+                    await session.commit()
                 return
-            resolved = await self._resolve(session, action)
-        if resolved is None:
-            await self._finish(row.id)
-            return
-        action = resolved
+
+    async def _send(self, row: store.QueuedAction) -> bool:
+        """Send one action; False if the rest of its chat must wait (postponed, unreachable)."""
+        action: Action | None = action_from_json(row.action)
+        assert action is not None
+        name = type(action).__name__
+        chat = action_chat(action)
+        if isinstance(action, EditMessage | StopPoll) and action.message_id is None:
+            async with self.sessions() as session:
+                action = await self._resolve(session, action)
+            if action is None:  # addressed by a key that was never sent
+                await self._finish(row.id)
+                return True
         try:
             sent = await self.api.perform(action)
         except RetryLater as exc:
             log.warning("%s: flood control, retry in %ss", name, exc.seconds)
             await self._postpone(row.id, exc.seconds, give_up=False)
+            return False
         except Unreachable:
             log.info("%s: chat unreachable, further messages dropped", name)
             async with self.sessions() as session:
                 if chat is not None:
                     await store.mark_unreachable(session, chat, self.clock())
-                await store.finish_action(session, row.id)
+                await store.finish_actions(session, [row.id])
                 await session.commit()
+            return False
         except Rejected as exc:
             log.warning("%s rejected: %s", name, str(exc)[:120])
             await self._finish(row.id)
+            return True
         except Exception as exc:  # TransientError, or anything the network threw
             log.warning("%s failed: %s", name, type(exc).__name__)
             await self._postpone(row.id, 2 ** min(row.attempts, 4), give_up=True)
-        else:
-            await self._finish(row.id, action, sent)
+            return False
+        await self._finish(row.id, action, sent)
+        return True
 
     async def _resolve(self, session: AsyncSession, action: Action) -> Action | None:
         """Fill in the message id of an edit / poll stop addressed by key (None: not sent)."""
@@ -350,7 +358,7 @@ class Delivery:
                 await store.remember_message(
                     session, key, action.chat_id, sent.message_id, sent.poll_id, self.clock()
                 )
-            await store.finish_action(session, action_id)
+            await store.finish_actions(session, [action_id])
             await session.commit()
 
     async def _postpone(self, action_id: int, seconds: float, give_up: bool) -> None:
@@ -360,7 +368,7 @@ class Delivery:
             )
             if give_up and attempts >= MAX_SEND_ATTEMPTS:
                 log.error("action dropped after %d attempts", attempts)
-                await store.finish_action(session, action_id)
+                await store.finish_actions(session, [action_id])
             await session.commit()
 
     # --- helpers ---------------------------------------------------------------------------
