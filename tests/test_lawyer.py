@@ -319,3 +319,57 @@ async def test_booking_under_an_older_answer_takes_that_answers_question(desk, m
     await worker.press("预约律师", first)  # the answer's own question, not the last asked
     entry = matcher.entry(FaqBook.unpack(first.button("预约律师").data).entry_id)
     assert f"咨询内容：{entry.question}" in worker.last().text
+
+
+async def test_forty_confirm_taps_from_several_processes_book_once(
+    desk, sessions, small_bank, clock, matcher, db_url
+) -> None:
+    """One worker taps 确认预约 40 times; the taps reach several bot processes sharing the
+    database (PostgreSQL: four; SQLite runs one). The user's updates are handled one at a time
+    in order, so the first books and the other 39 find the step gone: one booking, one
+    "submitted", 39 "expired" — never "taken by someone else"."""
+    from bot.conversation.actions import AnswerCallback, action_from_json
+    from bot.conversation.events import Event, User
+    from bot.db import make_engine, session_factory
+    from bot.delivery.models import OutboxAction
+    from bot.delivery.runner import Delivery
+    from bot.transports.base import Fetched
+    from tests.test_delivery import MemoryApi
+
+    worker = ChatDriver(desk, 502, "小刘")
+    await worker.send("/lawyer")
+    await worker.send("加班费一直不给怎么办")
+    await worker.press("11月26日（周四）14:00")
+    await worker.send("13812345678")
+    assert "请确认预约" in worker.last().text
+    taps = [
+        Fetched(1000 + n, Event.button(User(502), 502, BookConfirm().pack(), f"cb{n}", 7))
+        for n in range(40)
+    ]
+    engines = [make_engine(db_url) for _ in range(4 if db_url.startswith("postgresql") else 1)]
+    services = Services(bank=small_bank, library=StatuteLibrary(), faq=matcher, tz=TZ)
+    processes = [
+        Delivery(Conversation(session_factory(e), services, clock), MemoryApi()) for e in engines
+    ]
+    await processes[0].accept(taps[:25])
+    await processes[-1].accept(taps[15:])
+
+    async def work(d: Delivery) -> None:
+        while await d.handle_next():
+            pass
+
+    await asyncio.gather(*(work(d) for d in processes for _ in range(2)))
+    async with sessions() as session:
+        booked = (await session.exec(select(Booking).where(Booking.user_id == 502))).all()
+        queued = [
+            action_from_json(row.action) for row in (await session.exec(select(OutboxAction))).all()
+        ]
+    for engine in engines:
+        await engine.dispose()
+    assert len(booked) == 1
+    texts = [a.text for a in queued if isinstance(a, SendMessage) and a.chat_id == 502]
+    assert sum("预约已提交" in t for t in texts) == 1, texts
+    assert not any("被别人约走" in t for t in texts), texts
+    toasts = [a.text for a in queued if isinstance(a, AnswerCallback)]
+    assert len(toasts) == 40
+    assert sum("过期" in t for t in toasts) == 39
