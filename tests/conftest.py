@@ -15,7 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.conversation.context import Services
 from bot.conversation.router import Conversation
 from bot.db import make_engine, session_factory, upgrade
+from bot.transports.telegram import RUNTIMES
 from question_bank import Bank, StatuteLibrary, bank_files, load_bank
+from tests.fake_telegram import FakeTelegram
 
 DATA = Path(__file__).parent / "data"
 SMALL_BANK = DATA / "bank_small"
@@ -36,6 +38,19 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.current += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+async def telegram() -> AsyncIterator[FakeTelegram]:
+    server = FakeTelegram()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture(params=RUNTIMES)
+def runtime(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
 
 
 @pytest.fixture

@@ -171,6 +171,7 @@ class FakeTelegram:
         self.commands: list[dict[str, Any]] = []
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self.open_callbacks: set[str] = set()
+        self.refused_callbacks: list[str] = []  # answers to queries already answered (or unknown)
         self.started: set[int] = set()  # users who have written to the bot (private chats)
         self.blocked: set[int] = set()  # users who blocked the bot
         self.groups: dict[int, Group] = {}  # every group the bot has been in
@@ -506,6 +507,7 @@ class FakeTelegram:
     async def api_answercallbackquery(self, p: dict[str, Any]) -> bool:
         qid = str(p.get("callback_query_id"))
         if qid not in self.open_callbacks:
+            self.refused_callbacks.append(qid)
             raise ApiError(
                 "Bad Request: query is too old and response timeout expired or query ID is invalid"
             )

@@ -47,14 +47,6 @@ TEAM = Group(-2001, "快递小哥工会小组")
 SUPER = Group(-1002002, "货车司机之家", "supergroup")
 
 
-@pytest.fixture
-async def telegram() -> AsyncIterator[FakeTelegram]:
-    server = FakeTelegram()
-    await server.start()
-    yield server
-    await server.stop()
-
-
 @pytest.fixture(params=RUNTIMES)
 async def api(request: pytest.FixtureRequest, telegram: FakeTelegram) -> AsyncIterator[BotApi]:
     bot_api = make_api(request.param, telegram.token, telegram.api_base)

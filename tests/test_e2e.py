@@ -8,61 +8,17 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from bot.app import App, build_app, system_now
 from bot.config import Settings
-from bot.delivery.runner import Delivery
-from bot.transports.telegram import RUNTIMES, make_api
 from bot.transports.telegram_aiogram import make_bot
 from question_bank import LETTERS, Bank, Question
 from tests.conftest import SMALL_BANK
+from tests.e2e_kit import Running
 from tests.fake_telegram import FakeTelegram, Group, Phone, SentMessage
-
-
-@pytest.fixture
-async def telegram() -> AsyncIterator[FakeTelegram]:
-    server = FakeTelegram()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-class Running:
-    """The bot process, in-process: app + the runtime's adapter + the delivery loops."""
-
-    def __init__(
-        self,
-        settings: Settings,
-        telegram: FakeTelegram,
-        clock: Callable[[], datetime] = system_now,
-    ) -> None:
-        self.settings = settings
-        self.telegram = telegram
-        self.clock = clock  # a test's own clock moves the scheduler and the speed of answers
-
-    async def start(self) -> None:
-        self.telegram.commands = []
-        self.app: App = await build_app(self.settings, self.clock)
-        api = make_api(self.settings.runtime, self.telegram.token, self.telegram.api_base)
-        self.delivery = Delivery(self.app.conversation, api, poll_timeout=1, idle_wait=0.2)
-        self.stopping = asyncio.Event()
-        self.task = asyncio.create_task(self.delivery.run(self.stopping, handle_signals=False))
-        await self.telegram.wait_for(lambda: bool(self.telegram.commands))
-
-    async def stop(self) -> None:
-        self.stopping.set()
-        await asyncio.wait_for(self.task, 15)
-        await self.app.close()
-
-
-@pytest.fixture(params=RUNTIMES)
-def runtime(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 @pytest.fixture
@@ -211,7 +167,7 @@ async def test_worker_asks_a_question_in_their_own_words(telegram, settings) -> 
 async def test_worker_books_a_lawyer_who_accepts_on_their_phone(
     telegram, settings, tmp_path
 ) -> None:
-    from datetime import datetime, timedelta
+    from datetime import timedelta
     from zoneinfo import ZoneInfo
 
     from bot.db import make_engine, session_factory

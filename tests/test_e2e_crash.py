@@ -12,7 +12,6 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -27,14 +26,6 @@ from tests.conftest import SMALL_BANK
 from tests.fake_telegram import FakeTelegram, Phone
 
 TAPS = 20
-
-
-@pytest.fixture
-async def telegram() -> AsyncIterator[FakeTelegram]:
-    server = FakeTelegram()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 class BotProcess:
@@ -89,12 +80,19 @@ class BotProcess:
 
 async def open_questions(telegram: FakeTelegram, phones: list[Phone]) -> None:
     """Each worker starts a practice round and has its first question on screen."""
+    # a longer quiet period than in-process tests: the fresh process's first replies include
+    # one-time warm-up pauses (aiogram builds its models' serialisers on first use)
     for phone in phones:
         telegram.send_text(phone, "/quiz")
-    await telegram.settle(timeout=60)
+    await telegram.wait_for(lambda: all(telegram.chat(p) for p in phones), timeout=60)
+    await telegram.settle(quiet=0.5, timeout=60)
     for phone in phones:
         telegram.press(phone, telegram.last(phone, "选择练习范围"), "综合练习")
-    await telegram.settle(timeout=60)
+    await telegram.wait_for(
+        lambda: all(any("第 1/3 题" in m.text for m in telegram.chat(p)) for p in phones),
+        timeout=60,
+    )
+    await telegram.settle(quiet=0.5, timeout=60)
 
 
 def tap_all(telegram: FakeTelegram, phones: list[Phone], bank: Bank) -> tuple[list[str], int]:
@@ -113,16 +111,28 @@ def tap_all(telegram: FakeTelegram, phones: list[Phone], bank: Bank) -> tuple[li
 
 
 def assert_every_tap_answered_once(
-    telegram: FakeTelegram, phones: list[Phone], ids: list[str], answers: int
+    telegram: FakeTelegram,
+    phones: list[Phone],
+    ids: list[str],
+    answers: int,
+    crashed: bool = False,
 ) -> None:
+    """Every tap answered; each worker with an accepted answer got its feedback and next
+    question. Without a crash nothing is repeated. After `kill -9` a chat may see again the
+    one action that was in flight when the process died (Telegram answered, the outbox row
+    was not yet deleted; a chat's actions go one at a time, so at most one per chat): a
+    repeated callback answer is refused by Telegram and invisible to the worker."""
     assert not telegram.open_callbacks
     assert all(i in telegram.callback_answers for i in ids)
-    # no callback answered twice, nothing refused by Telegram
-    assert [e for e in telegram.errors if "query" in e[1]] == []
-    second = [len([m for m in telegram.chat(p) if "第 2/3 题" in m.text]) for p in phones]
-    assert sum(second) == answers and max(second) <= 1
-    feedback = [len([m for m in telegram.chat(p) if "正确答案" in m.text]) for p in phones]
-    assert sum(feedback) == answers and max(feedback) <= 1
+    for phone, tap in zip(phones, ids, strict=True):
+        second = len([m for m in telegram.chat(phone) if "第 2/3 题" in m.text])
+        feedback = len([m for m in telegram.chat(phone) if "正确答案" in m.text])
+        refused = telegram.refused_callbacks.count(tap)
+        extra = max(second - 1, 0) + max(feedback - 1, 0) + refused
+        assert extra <= (1 if crashed else 0), (phone, second, feedback, refused)
+    answered = [p for p in phones if any("正确答案" in m.text for m in telegram.chat(p))]
+    assert len(answered) == answers  # nobody's answer lost
+    assert all(any("第 2/3 题" in m.text for m in telegram.chat(p)) for p in answered)
 
 
 @pytest.mark.parametrize("runtime", RUNTIMES)
@@ -141,9 +151,10 @@ async def test_kill_9_during_a_burst_of_taps_loses_and_doubles_nothing(
     unanswered = len(telegram.open_callbacks)
 
     await bot.start()
-    await telegram.settle(timeout=60)
-    assert_every_tap_answered_once(telegram, phones, ids, answers)
-    assert await bot.answers_recorded() == answers
+    await telegram.wait_for(lambda: not telegram.open_callbacks, timeout=60)
+    await telegram.settle(quiet=0.5, timeout=60)
+    assert_every_tap_answered_once(telegram, phones, ids, answers, crashed=True)
+    assert await bot.answers_recorded() == answers  # each accepted answer stored once
     await bot.stop(signal.SIGTERM)
     # the kill really landed mid-burst (otherwise this test proves nothing)
     assert unanswered > 0

@@ -3,59 +3,19 @@ and python-telegram-bot runtimes through the delivery core (each test runs once 
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from bot.app import App, build_app
 from bot.config import Settings
 from bot.db import make_engine, session_factory
-from bot.delivery.runner import Delivery
-from bot.transports.telegram import RUNTIMES, make_api
 from competition import import_event, read_event
 from question_bank import Bank
 from tests.competition_kit import EVENT, FULL, TZ, question_in, shown_letters
 from tests.conftest import SMALL_BANK
+from tests.e2e_kit import Running
 from tests.fake_telegram import FakeTelegram, Phone
-
-
-@pytest.fixture
-async def telegram() -> AsyncIterator[FakeTelegram]:
-    server = FakeTelegram()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-class Running:
-    """The bot process, in-process: app + the runtime's adapter + the delivery loops
-    (as in tests/test_e2e.py)."""
-
-    def __init__(self, settings: Settings, telegram: FakeTelegram) -> None:
-        self.settings = settings
-        self.telegram = telegram
-
-    async def start(self) -> None:
-        self.telegram.commands = []
-        self.app: App = await build_app(self.settings)
-        api = make_api(self.settings.runtime, self.telegram.token, self.telegram.api_base)
-        self.delivery = Delivery(self.app.conversation, api, poll_timeout=1, idle_wait=0.2)
-        self.stopping = asyncio.Event()
-        self.task = asyncio.create_task(self.delivery.run(self.stopping, handle_signals=False))
-        await self.telegram.wait_for(lambda: bool(self.telegram.commands))
-
-    async def stop(self) -> None:
-        self.stopping.set()
-        await asyncio.wait_for(self.task, 15)
-        await self.app.close()
-
-
-@pytest.fixture(params=RUNTIMES)
-def runtime(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ time, which the test never waits for. Every test runs once per runtime."""
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -16,20 +15,12 @@ from bot.config import Settings
 from bot.transports.telegram import RUNTIMES
 from bot.transports.telegram_aiogram import make_bot
 from tests.conftest import SMALL_BANK, FakeClock
+from tests.e2e_kit import Running
 from tests.fake_telegram import FakeTelegram, Group, Phone, SentMessage
-from tests.test_e2e import Running
 
 QUIZMASTER = Phone(8001, "主持人")
 WORKERS = [Phone(8101, "小王"), Phone(8102, "老张"), Phone(8103, "小李")]
 GROUP = Group(-100123, "快递工会群", "supergroup")
-
-
-@pytest.fixture
-async def telegram() -> AsyncIterator[FakeTelegram]:
-    server = FakeTelegram()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 @pytest.fixture(params=RUNTIMES)

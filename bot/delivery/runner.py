@@ -81,7 +81,10 @@ class Delivery:
         self.drain_timeout = drain_timeout
         self.idle_wait = idle_wait
         self.username = ""
-        self._work = asyncio.Event()  # new inbox rows or jobs
+        # each loop waits on an event of its own (one clearing a shared event could eat
+        # another's wake-up)
+        self._work = asyncio.Event()  # new inbox rows
+        self._timers = asyncio.Event()  # the timer loop's wake-up
         self._outgoing = asyncio.Event()  # new outbox rows
         self._draining = False
         self._workers_done = False
@@ -164,6 +167,9 @@ class Delivery:
         while True:
             self._work.clear()
             if await self.handle_next():
+                # SQLite calls run on the loop thread without suspending: give the sender a
+                # turn after each update, so replies go out while a backlog is handled
+                await asyncio.sleep(0)
                 continue
             if self._draining:
                 return
@@ -216,7 +222,7 @@ class Delivery:
 
     async def _timer_loop(self) -> None:
         while True:
-            self._work.clear()
+            self._timers.clear()
             while await self.run_due_job():
                 pass
             async with self.sessions() as session:
@@ -224,7 +230,7 @@ class Delivery:
             wait = self.idle_wait
             if due is not None:
                 wait = min(wait, max(0.0, (due - self.clock()).total_seconds()))
-            await self._wait(self._work, wait)
+            await self._wait(self._timers, wait)
 
     async def run_due_job(self) -> bool:
         """Run one due job as a timer event, in one transaction with its deletion."""
