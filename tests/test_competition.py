@@ -68,6 +68,13 @@ async def test_join_by_code_and_deep_link_asks_the_name_once(
     assert "已加入" in bob.texts()[0] and "二厂工会" in bob.texts()[0]
     members = await rows(sessions, Member)
     assert {(m.user_id, m.real_name) for m in members} == {(101, "欧阳·娜娜"), (102, None)}
+    for refused in ("Bob 2", "Bob 🙂", "B" * 21):
+        await bob.send(refused)
+        assert "2–20" in bob.texts()[0]
+    await bob.send("  Bob   Smith ")  # a Latin name keeps one space between its parts
+    assert "Bob Smith，已记下" in bob.texts()[0]
+    members = await rows(sessions, Member)
+    assert {(m.user_id, m.real_name) for m in members} == {(101, "欧阳·娜娜"), (102, "Bob Smith")}
     # the reminders exist once, whatever the number of joins
     async with sessions() as session:
         assert await scheduler.scheduled(session, f"exam-remind-end:{members[0].competition_id}")

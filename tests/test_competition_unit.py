@@ -22,6 +22,7 @@ from competition import (
     personal_ranking,
     question_stats,
     read_event,
+    valid_real_name,
 )
 from competition.models import Team
 from tests.competition_kit import EVENT, TZ, make_event
@@ -144,6 +145,37 @@ async def test_rankings_with_known_answers(sessions, small_bank, clock, tmp_path
         )
         [law] = await law_stats(s, comp)
         assert (law.law, law.answered, law.right_share) == ("labour_contract_law", 4, 0.25)
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        ("张三", "张三"),
+        (" 张 三 ", "张三"),  # spaces between Chinese characters go
+        ("John Smith", "John Smith"),
+        ("John \t  Smith", "John Smith"),  # one space between Latin parts
+        ("John\u3000Smith", "John Smith"),  # the ideographic space too
+        ("Jean Luc Picard", "Jean Luc Picard"),
+        ("阿卜杜·热合曼", "阿卜杜·热合曼"),
+        ("阿卜杜 • 热合曼", "阿卜杜·热合曼"),  # other middle dots become ·
+        ("Mary·Ann", "Mary·Ann"),
+        ("A" * 20, "A" * 20),
+        ("Ab cdefghijklmnopqrs", "Ab cdefghijklmnopqrs"),  # 20 with the space
+        ("张", None),
+        ("John3", None),
+        ("张三3", None),
+        ("张三😀", None),
+        ("A" * 21, None),
+        ("Ab cdefghijklmnopqrst", None),  # 21 with the space
+        ("·张三", None),
+        ("张三·", None),
+        ("张··三", None),
+        ("O'Brien", None),
+        ("", None),
+    ],
+)
+def test_real_names(typed: str, kept: str | None) -> None:
+    assert valid_real_name(typed) == kept
 
 
 def test_award_shares_are_cumulative() -> None:

@@ -4,7 +4,8 @@ How it goes, in plain words:
 1. A worker sends /join CODE, or opens the event's deep link (t.me/<bot>?start=CODE, which
    /start hands here). The code names a unit or a team of an event; one membership per event.
 2. The first time, the bot asks for the worker's real name (for the award list): 2–20 Chinese
-   or Latin letters, · allowed. It is asked once, and kept for later events too.
+   or Latin letters, · between letters and a space between Latin parts (John Smith) allowed.
+   It is asked once, and kept for later events too.
 3. /me shows the event, unit, team, name and the attempts used; /rank the worker's rank, their
    team's and unit's, and the top 10. Quiz masters (PUFA_QUIZMASTERS, or named in the event
    file) see every unit and team under all three rules, and /export sends them the workbook.

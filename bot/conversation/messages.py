@@ -240,7 +240,7 @@ MESSAGES: dict[str, str] = {
     "join_other_team": "您已经加入“{name}”（单位：{unit}{team}）。每人只能参加一个单位或队伍，如需更换请联系组织者。",
     "join_ask_name": "请发送您的真实姓名（获奖名单要用），例如：张三。只需填写一次。",
     "join_next": "发送 /exam 参加网上答题，/me 查看参赛信息。",
-    "name_invalid": "姓名需要 2–20 个汉字或英文字母（可以用“·”），请重新发送您的真实姓名。",
+    "name_invalid": "姓名需要 2–20 个汉字或英文字母（不能有数字和表情；可以用“·”，英文名可以用空格分开，如 John Smith），请重新发送您的真实姓名。",
     "name_saved": "好的，{name}，已记下您的姓名。",
     "me_none": "您还没有加入比赛。请向组织者索取邀请码，发送 /join 邀请码 加入。",
     "me": "🏆 {competition}\n单位：{unit}\n队伍：{team}\n姓名：{name}\n答题机会：已用 {used}/{attempts} 次{best}\n比赛时间：{opens} 至 {closes}",
