@@ -24,7 +24,9 @@ units:
 `read_event` checks the file against the bank (every problem as `file:line: message`, the
 relative times resolved against `now`); `import_event` writes it, refusing join codes another
 event already uses. Importing again updates the event, its units and teams; a unit or team
-left out of the file is removed unless workers have joined it.
+left out of the file is removed unless workers have joined it. A team the file now lists
+under another unit moves there with its members (their unit follows their team, so the
+unit rankings count them in the new unit).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -352,9 +354,14 @@ async def _sync_groups(session: AsyncSession, comp_id: int, plan: EventPlan) -> 
             team = teams.get(team_in.code) or Team(
                 competition_id=comp_id, unit_id=unit.id, code=team_in.code, name=""
             )
+            moved = team.id is not None and team.unit_id != unit.id
             team.name, team.unit_id = team_in.name, unit.id
             session.add(team)
             await session.flush()
+            if moved:  # the team's members follow it into its new unit
+                await session.exec(
+                    update(Member).where(col(Member.team_id) == team.id).values(unit_id=unit.id)
+                )
             session.add(
                 JoinCode(
                     code=team_in.code, competition_id=comp_id, unit_id=unit.id, team_id=team.id

@@ -266,3 +266,39 @@ async def test_join_code_of_another_event_is_refused_and_nothing_written(
         with pytest.raises(EventInvalid) as caught:
             await import_event(s, plan)
     assert any("code 'u-one' is used by another event" in str(p) for p in caught.value.problems)
+
+
+async def test_reimport_moving_a_team_to_another_unit_moves_its_members(
+    sessions, small_bank, clock, tmp_path
+) -> None:
+    comp = await make_event(sessions, small_bank, clock.now(), tmp_path)
+    now = clock.now()
+    async with sessions() as s:
+        units = {u.code: u.id for u in await s.exec(select(Unit))}
+        red = (await s.exec(select(Team).where(Team.code == "t-red"))).one()
+        for user_id, team_id in ((1, red.id), (2, red.id), (3, None)):
+            s.add(
+                Member(
+                    competition_id=comp.id,
+                    user_id=user_id,
+                    unit_id=units["u-one"],
+                    team_id=team_id,
+                    joined_at=now,
+                )
+            )
+        await s.commit()
+    # 红队 now belongs to 二厂工会; 一厂工会 keeps 蓝队 and its unit-only member
+    text = EVENT.format(opens="now", closes="+7d", attempts=1)
+    text = text.replace("      - {code: t-red, name: 红队}\n", "")
+    text += "    teams:\n      - {code: t-red, name: 红队}\n"
+    plan = read_event(write(tmp_path, text), small_bank, clock.now(), TZ)
+    async with sessions() as s:
+        await import_event(s, plan)
+        await s.commit()
+    async with sessions() as s:
+        team = (await s.exec(select(Team).where(Team.code == "t-red"))).one()
+        assert team.id == red.id and team.unit_id == units["u-two"]
+        placed = {m.user_id: m.unit_id for m in await s.exec(select(Member))}
+        assert placed == {1: units["u-two"], 2: units["u-two"], 3: units["u-one"]}
+        joined = {g.name: g.joined for g in await group_ranking(s, comp, "unit")}
+        assert joined == {"一厂工会": 1, "二厂工会": 2}
