@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from competition import Competition, import_event, read_event
+from competition import Competition, ExamAttempt, Member, import_event, read_event
 from question_bank import LETTERS, Bank, Question
 from scoring.group_quiz_models import GroupQuiz, GroupQuizAnswer
 from tests.flowkit import ChatDriver
@@ -97,6 +97,51 @@ async def answer(driver: ChatDriver, bank: Bank, right: bool = True) -> Question
         await driver.press("提交", driver.messages[message.id])
     assert LETTERS
     return q
+
+
+async def add_member(
+    session: AsyncSession,
+    comp_id: int | None,
+    user_id: int,
+    unit_id: int | None,
+    team_id: int | None,
+    name: str,
+    now: datetime,
+    score: int | None = None,
+    seconds: int = 60,
+) -> Member:
+    """A member, with one finished attempt of `score` points in `seconds` (none if None)."""
+    assert comp_id is not None and unit_id is not None
+    member = Member(
+        competition_id=comp_id,
+        user_id=user_id,
+        unit_id=unit_id,
+        team_id=team_id,
+        real_name=name,
+        joined_at=now,
+    )
+    session.add(member)
+    await session.flush()
+    if score is not None:
+        assert member.id is not None
+        session.add(
+            ExamAttempt(
+                competition_id=comp_id,
+                member_id=member.id,
+                user_id=user_id,
+                number=1,
+                question_ids=["q"],
+                option_orders=[[0]],
+                position=1,
+                score=score,
+                status="finished",
+                started_at=now,
+                deadline=now + timedelta(minutes=10),
+                finished_at=now + timedelta(seconds=seconds),
+                seconds=seconds,
+            )
+        )
+    return member
 
 
 async def add_group_quiz(

@@ -28,7 +28,7 @@ from competition import (
 from competition.models import Team
 from competition.report import SHEETS, headers
 from scoring.group_quiz import group_quiz_points
-from tests.competition_kit import EVENT, TZ, add_group_quiz, make_event
+from tests.competition_kit import EVENT, TZ, add_group_quiz, add_member, make_event
 
 
 async def test_rankings_with_known_answers(sessions, small_bank, clock, tmp_path) -> None:
@@ -47,34 +47,9 @@ async def test_rankings_with_known_answers(sessions, small_bank, clock, tmp_path
         ]
         for i, (name, code, score, seconds) in enumerate(people, 1):
             team_id, unit_id = teams.get(code, (None, units.get(code)))
-            member = Member(
-                competition_id=comp.id,
-                user_id=i,
-                unit_id=unit_id,
-                team_id=team_id,
-                real_name=name,
-                joined_at=now,
+            member = await add_member(
+                s, comp.id, i, unit_id, team_id, name, now, score, seconds or 0
             )
-            s.add(member)
-            await s.flush()
-            if score is not None:
-                s.add(
-                    ExamAttempt(
-                        competition_id=comp.id,
-                        member_id=member.id,
-                        user_id=i,
-                        number=1,
-                        question_ids=["q"],
-                        option_orders=[[0]],
-                        position=1,
-                        score=score,
-                        status="finished",
-                        started_at=now,
-                        deadline=now + timedelta(minutes=10),
-                        finished_at=now + timedelta(seconds=seconds),
-                        seconds=seconds,
-                    )
-                )
         # an open attempt does not count
         s.add(
             ExamAttempt(
@@ -325,33 +300,10 @@ async def _event_with_group_quizzes(sessions, bank, now, tmp_path, setting: str)
             (4, "u-two", None, 8),
         ]
         for user_id, unit, team, score in people:
-            member = Member(
-                competition_id=comp.id,
-                user_id=user_id,
-                unit_id=units[unit],
-                team_id=teams.get(team or ""),
-                real_name=f"工人{user_id}",
-                joined_at=now,
+            team_id = teams.get(team or "")
+            await add_member(
+                s, comp.id, user_id, units[unit], team_id, f"工人{user_id}", now, score
             )
-            s.add(member)
-            await s.flush()
-            if score is not None:
-                s.add(
-                    ExamAttempt(
-                        competition_id=comp.id,
-                        member_id=member.id,
-                        user_id=user_id,
-                        number=1,
-                        question_ids=["q"],
-                        option_orders=[[0]],
-                        position=1,
-                        score=score,
-                        status="finished",
-                        started_at=now,
-                        deadline=now + timedelta(minutes=10),
-                        seconds=60,
-                    )
-                )
         hour = timedelta(hours=1)
         # counted (the event's group, inside the window); user 5 is not a member
         await add_group_quiz(
