@@ -245,7 +245,7 @@ async def group_ranking(session: AsyncSession, comp: Competition, by: str) -> li
         .subquery("joined")
     )
     gq_rule = group_quiz_rule(comp.ranking)
-    gq_points: Any = 0
+    gq_points: Any = literal(0)  # the column 群内答题: 0 unless the event counts group quizzes
     if gq_rule is not None:
         per_user = group_quiz_points_query(
             comp.opens_at, comp.closes_at, gq_rule.get("chats")
@@ -267,7 +267,7 @@ async def group_ranking(session: AsyncSession, comp: Competition, by: str) -> li
             func.coalesce(took.c.took_part, 0).label("took_part"),
             func.coalesce(took.c.average, 0).label("average"),
             func.coalesce(took.c.best_n, 0).label("best_n"),
-            (gq_points if gq_rule is not None else literal(0)).label("group_quiz"),
+            gq_points.label("group_quiz"),
         )
         .select_from(table)
         .outerjoin(joined, joined.c.gid == table.c.id)
