@@ -10,7 +10,8 @@ statistics — SQL aggregates), `report` (the quiz master's workbook, CSV files,
 
 Public surface:
 - `read_event(path, bank, now, tz)` -> `EventPlan` (raises `EventInvalid` with every
-  `Problem`), `import_event(session, plan)` -> `Competition`
+  `Problem`), `import_event(session, plan)` -> `Competition`, `group_quiz_rule(ranking)`
+  (whether and how an event counts group quizzes)
 - `join`, `set_real_name`, `valid_real_name`, `membership`, `member_by_id`,
   `competition_by_code`, `latest_competition`, `member_user_ids`, `join_codes`
 - `start_or_resume_exam`, `check_exam`, `record_exam_answer`, `finish_attempt`,
@@ -20,7 +21,13 @@ Public surface:
 - `workbook_bytes`, `write_csv`, `join_link`
 """
 
-from competition.event_file import EventInvalid, EventPlan, import_event, read_event
+from competition.event_file import (
+    EventInvalid,
+    EventPlan,
+    group_quiz_rule,
+    import_event,
+    read_event,
+)
 from competition.exam import (
     ExamAnswerOutcome,
     ExamStart,
@@ -90,6 +97,7 @@ __all__ = [
     "close_expired_attempts",
     "competition_by_code",
     "finish_attempt",
+    "group_quiz_rule",
     "group_ranking",
     "import_event",
     "join",

@@ -13,6 +13,10 @@ ranking: {rule: average, best_n: 3, participation_weight: 1.0}
 awards:
   - {name: 一等奖, share: 0.05}  # the best 5 % of those who took part
   - {name: 二等奖, share: 0.10}  # the next 10 %
+group_quizzes:                  # optional: members' group-quiz points count for units/teams
+  count: true                   # false: keep the setting, count nothing
+  chats: [-1001234567890]       # only these groups (negative ids); every group if left out
+  weight: 0.001                 # bonus = weight × the members' points ÷ joined (rankings.py)
 quizmasters: [100000001]        # Telegram ids, besides PUFA_QUIZMASTERS
 units:
   - code: sf-union
@@ -24,7 +28,9 @@ units:
 `read_event` checks the file against the bank (every problem as `file:line: message`, the
 relative times resolved against `now`); `import_event` writes it, refusing join codes another
 event already uses. Importing again updates the event, its units and teams; a unit or team
-left out of the file is removed unless workers have joined it.
+left out of the file is removed unless workers have joined it. A team the file now lists
+under another unit moves there with its members (their unit follows their team, so the
+unit rankings count them in the new unit).
 """
 
 from __future__ import annotations
@@ -37,7 +43,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -73,6 +79,15 @@ class RankingIn(BaseModel):
     participation_weight: float = Field(default=1.0, ge=0, le=1)
 
 
+class GroupQuizzesIn(BaseModel):
+    """`group_quizzes:` — members' group-quiz points count in the unit and team rankings."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    count: bool = True  # false keeps the section but leaves the rankings exam-only
+    chats: list[int] | None = None  # only quizzes in these group chats; None: every group
+    weight: float = Field(default=0.001, ge=0, le=1000)
+
+
 class AwardIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     name: str = Field(min_length=1, max_length=20)
@@ -90,6 +105,7 @@ class EventIn(BaseModel):
     attempts: int = Field(default=1, ge=1, le=10, strict=True)
     points: dict[str, int] = Field(default_factory=lambda: {k: 1 for k in KINDS})
     ranking: RankingIn = Field(default_factory=RankingIn)
+    group_quizzes: GroupQuizzesIn | None = None
     awards: list[AwardIn] = Field(default_factory=list)
     quizmasters: list[int] = Field(default_factory=list)
     units: list[UnitIn] = Field(min_length=1)
@@ -193,6 +209,7 @@ def read_event(
         problems.append(doc.problem(("ranking", "rule"), f"rule is one of {', '.join(RULES)}"))
     if sum(a.share for a in event.awards) > 1 + 1e-9:
         problems.append(doc.problem(("awards",), "award shares add up to more than 100 %"))
+    problems += _check_group_quizzes(doc, event.group_quizzes)
     for i, qm in enumerate(event.quizmasters):
         if not 0 < qm < 2**52:
             problems.append(doc.problem(("quizmasters", i), "not a Telegram user id"))
@@ -203,6 +220,29 @@ def read_event(
         for j, team in enumerate(u.teams):
             lines[team.code] = doc.line_of(("units", i, "teams", j, "code"))
     return EventPlan(event, opens_at, closes_at, blueprint, lines, doc.file)
+
+
+def _check_group_quizzes(doc: SourceDoc, gq: GroupQuizzesIn | None) -> list[Problem]:
+    """Group chats are negative ids (-100… for supergroups), each named once."""
+    if gq is None or gq.chats is None:
+        return []
+    if not gq.chats:
+        return [doc.problem(("group_quizzes", "chats"), "chats: name a group, or leave it out")]
+    problems = []
+    for i, chat in enumerate(gq.chats):
+        if not -(2**52) < chat < 0:
+            problems.append(
+                doc.problem(("group_quizzes", "chats", i), f"{chat} is not a group chat id")
+            )
+        elif chat in gq.chats[:i]:
+            problems.append(doc.problem(("group_quizzes", "chats", i), f"chat {chat} twice"))
+    return problems
+
+
+def group_quiz_rule(ranking: dict[str, Any]) -> dict[str, Any] | None:
+    """The stored `group_quizzes` setting of an event if its group quizzes count, else None."""
+    found = ranking.get("group_quizzes")
+    return found if isinstance(found, dict) and found.get("count") else None
 
 
 def _check_codes(doc: SourceDoc, event: EventIn) -> list[Problem]:
@@ -286,7 +326,10 @@ async def import_event(session: AsyncSession, plan: EventPlan) -> Competition:
         "attempts": event.attempts,
         "blueprint": blueprint_to_json(bp),
         "points": {k: event.points.get(k, 1) for k in KINDS},
-        "ranking": event.ranking.model_dump(),
+        "ranking": {
+            **event.ranking.model_dump(),
+            "group_quizzes": event.group_quizzes.model_dump() if event.group_quizzes else None,
+        },
         "awards": [a.model_dump() for a in event.awards],
         "quizmasters": list(event.quizmasters),
     }
@@ -352,9 +395,14 @@ async def _sync_groups(session: AsyncSession, comp_id: int, plan: EventPlan) -> 
             team = teams.get(team_in.code) or Team(
                 competition_id=comp_id, unit_id=unit.id, code=team_in.code, name=""
             )
+            moved = team.id is not None and team.unit_id != unit.id
             team.name, team.unit_id = team_in.name, unit.id
             session.add(team)
             await session.flush()
+            if moved:  # the team's members follow it into its new unit
+                await session.exec(
+                    update(Member).where(col(Member.team_id) == team.id).values(unit_id=unit.id)
+                )
             session.add(
                 JoinCode(
                     code=team_in.code, competition_id=comp_id, unit_id=unit.id, team_id=team.id

@@ -22,8 +22,14 @@ from competition.models import (
     Unit,
 )
 
-# 2–20 characters: Chinese characters, Latin letters and the middle dot of transcribed names.
-REAL_NAME = re.compile(rf"[\u3400-\u9fffA-Za-z·•・]{{2,{MAX_NAME_CHARS}}}")
+# 2–20 characters: Chinese characters and Latin letters, with the middle dot of transcribed
+# names (阿卜杜·热合曼) and one space between Latin parts (John Smith) — between letters only.
+LETTER = r"[\u3400-\u9fffA-Za-z]"
+REAL_NAME = re.compile(
+    rf"(?=.{{2,{MAX_NAME_CHARS}}}$){LETTER}(?:{LETTER}|·(?={LETTER})| (?=[A-Za-z]))*"
+)
+DOTS = re.compile(r"\s*[·•・‧]\s*")  # the middle dots people type, kept as one kind: ·
+SPACES = re.compile(r"(?P<latin>(?<=[A-Za-z])\s+(?=[A-Za-z]))|\s+")
 
 
 @dataclass(frozen=True)
@@ -90,8 +96,13 @@ async def known_name(session: AsyncSession, user_id: int) -> str | None:
 
 
 def valid_real_name(text: str) -> str | None:
-    """The name as kept (spaces removed), or None if it is not 2–20 letters and ·."""
-    name = re.sub(r"\s+", "", text)
+    """The name as kept, or None if it is not 2–20 letters (Chinese or Latin) and ·.
+
+    Middle dots (· • ・ ‧) become ·; a run of spaces between two Latin letters becomes one
+    space (John Smith); every other space goes (张 三 → 张三). Digits, emoji and other signs
+    are refused."""
+    name = DOTS.sub("·", text.strip())
+    name = SPACES.sub(lambda m: " " if m.group("latin") else "", name)
     return name if REAL_NAME.fullmatch(name) else None
 
 

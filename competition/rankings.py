@@ -7,6 +7,12 @@
   1 − w + w × participation rate (w = `participation_weight`, 1 by default: average × rate).
   Participation rate = took part / joined. All three are computed and ranked; the event's
   `rule` picks the order shown.
+- Group quizzes (only if the event file's `group_quizzes` says they count): 群内答题 = the
+  points its members scored in group quizzes started inside the event's window [opens,
+  closes) (and, if `chats` is given, in those groups only), whenever they joined; bonus =
+  weight × 群内答题 ÷ joined members (per head, so a big unit does not win by size alone).
+  Each rule's value plus the bonus is what that rule ranks by; the exam-only values and the
+  bonus are shown side by side. Personal rankings and awards are exam-only.
 - Awards: by the award rules' shares of those who took part, cumulative: with 一等奖 5 % and
   二等奖 10 %, ranks up to ceil(5 % × N) get 一等奖, ranks up to ceil(15 % × N) 二等奖. Ties
   at a boundary get the better award (they share the rank).
@@ -18,11 +24,13 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.sql import Subquery
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from competition.event_file import group_quiz_rule
 from competition.models import Competition, ExamAnswer, ExamAttempt, Member, Team, Unit
+from scoring.group_quiz import group_quiz_points_query
 
 _A = ExamAttempt.__table__  # type: ignore[attr-defined]
 _M = Member.__table__  # type: ignore[attr-defined]
@@ -59,9 +67,15 @@ class GroupRow:
     average: float
     best_n: int  # sum of the best N scores
     weighted: float
+    group_quiz: int = 0  # 群内答题: the members' group-quiz points (0 unless they count)
+    bonus: float = 0.0  # weight × group_quiz ÷ joined, added to each rule's value
     rank_average: int = 0
     rank_best_n: int = 0
     rank_weighted: int = 0
+
+    def total(self, rule: str) -> float:
+        """What `rule` (average, best_n or weighted) ranks by: its value plus the bonus."""
+        return round(float(getattr(self, rule)) + self.bonus, 4)
 
 
 def _best_attempts(comp_id: int) -> Subquery:
@@ -230,6 +244,21 @@ async def group_ranking(session: AsyncSession, comp: Competition, by: str) -> li
         .group_by(group_col)
         .subquery("joined")
     )
+    gq_rule = group_quiz_rule(comp.ranking)
+    gq_points: Any = literal(0)  # the column 群内答题: 0 unless the event counts group quizzes
+    if gq_rule is not None:
+        per_user = group_quiz_points_query(
+            comp.opens_at, comp.closes_at, gq_rule.get("chats")
+        ).subquery("gq_user")
+        gq = (
+            select(group_col.label("gid"), func.sum(per_user.c.points).label("points"))
+            .select_from(_M)
+            .join(per_user, per_user.c.user_id == _M.c.user_id)
+            .where(_M.c.competition_id == comp.id)
+            .group_by(group_col)
+            .subquery("gq")
+        )
+        gq_points = func.coalesce(gq.c.points, 0)
     stmt = (
         select(
             table.c.id,
@@ -238,18 +267,23 @@ async def group_ranking(session: AsyncSession, comp: Competition, by: str) -> li
             func.coalesce(took.c.took_part, 0).label("took_part"),
             func.coalesce(took.c.average, 0).label("average"),
             func.coalesce(took.c.best_n, 0).label("best_n"),
+            gq_points.label("group_quiz"),
         )
         .select_from(table)
         .outerjoin(joined, joined.c.gid == table.c.id)
         .outerjoin(took, took.c.gid == table.c.id)
         .where(table.c.competition_id == comp.id)
     )
+    if gq_rule is not None:
+        stmt = stmt.outerjoin(gq, gq.c.gid == table.c.id)
+    gq_weight = float(gq_rule.get("weight", 0)) if gq_rule is not None else 0.0
     rows = (await (await session.connection()).execute(stmt)).all()
     groups = []
     for r in rows:  # one row per unit or team, not per worker
         rate = r.took_part / r.joined if r.joined else 0.0
         average = round(float(r.average), 4)
         weighted = round(average * (1 - weight + weight * rate), 4)
+        points = int(r.group_quiz or 0)
         groups.append(
             GroupRow(
                 r.id,
@@ -260,10 +294,12 @@ async def group_ranking(session: AsyncSession, comp: Competition, by: str) -> li
                 average,
                 int(r.best_n),
                 weighted,
+                points,
+                round(gq_weight * points / r.joined, 4) if r.joined else 0.0,
             )
         )
     ranks = {
-        rule: _ranks(groups, lambda g, rule=rule: getattr(g, rule))
+        rule: _ranks(groups, lambda g, rule=rule: g.total(rule))
         for rule in ("average", "best_n", "weighted")
     }
     ranked = [

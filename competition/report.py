@@ -1,7 +1,8 @@
 """The quiz master's workbook (openpyxl) or plain CSV files, and the join links of an event.
 
 The sheets, each with a frozen header row and fitted column widths: 个人成绩 (participants),
-单位排名 and 队伍排名 (all three rules), 题目统计 (per question: share right, the wrong answer
+单位排名 and 队伍排名 (all three rules; 群内答题 and its bonus when the event counts group
+quizzes), 题目统计 (per question: share right, the wrong answer
 chosen most often — what the campaign must teach better), 法律统计 (per law), 获奖名单 (the
 award list) and 图表 (a bar chart of unit averages and participation). Column titles are
 here, in one table, because the workbook is made outside the bot's message catalogue.
@@ -18,6 +19,7 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.utils import get_column_letter
 
+from competition.event_file import group_quiz_rule
 from competition.models import Competition
 from competition.rankings import GroupRow, Standings
 from question_bank import Bank
@@ -54,6 +56,8 @@ SHEETS: dict[str, tuple[str, ...]] = {
     "法律统计": ("法律", "作答人次", "正确率"),
     "获奖名单": ("奖项", "名次", "姓名", "单位", "队伍", "得分", "用时"),
 }
+GROUP_SHEETS = ("单位排名", "队伍排名")
+GROUP_QUIZ_COLUMNS = ("群内答题", "群内答题加分")  # after 加权分, when the event counts them
 CHART_SHEET = "图表"
 CHART_HEADER = ("单位", "平均分", "参赛率（%）")
 CHART_TITLE = "各单位平均分与参赛率"
@@ -71,7 +75,19 @@ def mm_ss(seconds: int) -> str:
     return f"{seconds // 60:02d}:{seconds % 60:02d}"
 
 
-def _group_rows(groups: list[GroupRow], rule: str) -> list[tuple[Any, ...]]:
+def headers(comp: Competition) -> dict[str, tuple[str, ...]]:
+    """Every sheet's column titles: SHEETS, with 群内答题 and 群内答题加分 in the unit and
+    team sheets if the event counts group quizzes (the ranks then include the bonus)."""
+    if group_quiz_rule(comp.ranking) is None:
+        return SHEETS
+    out = dict(SHEETS)
+    for title in GROUP_SHEETS:
+        at = SHEETS[title].index("加权分") + 1
+        out[title] = SHEETS[title][:at] + GROUP_QUIZ_COLUMNS + SHEETS[title][at:]
+    return out
+
+
+def _group_rows(groups: list[GroupRow], rule: str, group_quiz: bool) -> list[tuple[Any, ...]]:
     return [
         (
             getattr(g, f"rank_{rule}"),
@@ -82,6 +98,7 @@ def _group_rows(groups: list[GroupRow], rule: str) -> list[tuple[Any, ...]]:
             g.average,
             g.best_n,
             g.weighted,
+            *((g.group_quiz, g.bonus) if group_quiz else ()),
             g.rank_average,
             g.rank_best_n,
             g.rank_weighted,
@@ -93,6 +110,7 @@ def _group_rows(groups: list[GroupRow], rule: str) -> list[tuple[Any, ...]]:
 def sheet_rows(comp: Competition, data: Standings, bank: Bank) -> dict[str, list[tuple[Any, ...]]]:
     """The rows of every sheet (without headers), as the workbook and CSV files show them."""
     rule = str(comp.ranking.get("rule", "average"))
+    counted = group_quiz_rule(comp.ranking) is not None
 
     def law_title(law: str) -> str:
         return bank.laws[law].title if law in bank.laws else law
@@ -116,8 +134,8 @@ def sheet_rows(comp: Competition, data: Standings, bank: Bank) -> dict[str, list
             )
             for p in data.people
         ],
-        "单位排名": _group_rows(data.units, rule),
-        "队伍排名": _group_rows(data.teams, rule),
+        "单位排名": _group_rows(data.units, rule, counted),
+        "队伍排名": _group_rows(data.teams, rule, counted),
         "题目统计": [
             (
                 q.question_id,
@@ -146,9 +164,10 @@ def workbook_bytes(comp: Competition, data: Standings, bank: Bank) -> bytes:
     """The .xlsx file."""
     wb = Workbook()
     wb.remove(wb.active)
+    titles = headers(comp)
     for title, rows in sheet_rows(comp, data, bank).items():
         ws = wb.create_sheet(title)
-        header = SHEETS[title]
+        header = titles[title]
         ws.append(header)
         for row in rows:
             ws.append(row)
@@ -196,7 +215,7 @@ def write_csv(comp: Competition, data: Standings, bank: Bank, folder: Path) -> l
         path = folder / CSV_NAMES[title]
         with path.open("w", encoding="utf-8-sig", newline="") as f:
             writer = csv.writer(f)
-            writer.writerow(SHEETS[title])
+            writer.writerow(headers(comp)[title])
             writer.writerows(rows)
         written.append(path)
     return written

@@ -12,8 +12,9 @@ open; so an instant answer gets all the points and one at the last second half o
 wrong answer scores 0. Ties are broken by more right answers, then by less time spent on
 them.
 
-Competitions: `group_quiz_points` gives each user's total over a time span — the hook
-through which an event whose rules say so can count group-quiz scores for its teams.
+Competitions: `group_quiz_points` gives each user's total over a time span, and
+`group_quiz_points_query` the same as a query, through which an event whose file says so
+(`group_quizzes:`) counts its members' group-quiz points for their teams and units.
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import func
+from sqlalchemy import Select, func
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -259,6 +261,24 @@ async def podium(
     return [s for s in await standings(session, quiz_id) if s.points > 0][:places]
 
 
+def group_quiz_points_query(
+    since: datetime, until: datetime, chat_ids: Sequence[int] | None = None
+) -> Select[Any, int]:
+    """SELECT user_id, points: each user's points from group quizzes started in
+    [since, until) (optionally only in some groups), one row per user who answered. The
+    competition rankings join it to an event's members (see competition.rankings)."""
+    points = func.sum(col(GroupQuizAnswer.points))
+    stmt: Select[Any, int] = (
+        sa_select(col(GroupQuizAnswer.user_id).label("user_id"), points.label("points"))
+        .join(GroupQuiz, col(GroupQuiz.id) == col(GroupQuizAnswer.quiz_id))
+        .where(col(GroupQuiz.started_at) >= aware(since), col(GroupQuiz.started_at) < aware(until))
+        .group_by(col(GroupQuizAnswer.user_id))
+    )
+    if chat_ids is not None:
+        stmt = stmt.where(col(GroupQuiz.chat_id).in_(list(chat_ids)))
+    return stmt
+
+
 async def group_quiz_points(
     session: AsyncSession,
     since: datetime,
@@ -266,14 +286,7 @@ async def group_quiz_points(
     chat_ids: Sequence[int] | None = None,
 ) -> dict[int, int]:
     """Each user's points from group quizzes started in [since, until) (optionally only in
-    some groups). The hook for competitions: "scores from group quizzes count for a team if
-    the event says so" sums these per team member; nothing calls it yet."""
-    stmt = (
-        select(GroupQuizAnswer.user_id, func.sum(GroupQuizAnswer.points))
-        .join(GroupQuiz, col(GroupQuiz.id) == col(GroupQuizAnswer.quiz_id))
-        .where(col(GroupQuiz.started_at) >= aware(since), col(GroupQuiz.started_at) < aware(until))
-        .group_by(col(GroupQuizAnswer.user_id))
-    )
-    if chat_ids is not None:
-        stmt = stmt.where(col(GroupQuiz.chat_id).in_(list(chat_ids)))
-    return {int(user): int(total or 0) for user, total in (await session.exec(stmt)).all()}
+    some groups)."""
+    conn = await session.connection()
+    rows = (await conn.execute(group_quiz_points_query(since, until, chat_ids))).all()
+    return {int(r.user_id): int(r.points or 0) for r in rows}

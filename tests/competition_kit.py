@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from competition import Competition, import_event, read_event
+from competition import Competition, ExamAttempt, Member, import_event, read_event
 from question_bank import LETTERS, Bank, Question
+from scoring.group_quiz_models import GroupQuiz, GroupQuizAnswer
 from tests.flowkit import ChatDriver
 
 EVENT = """\
@@ -54,9 +55,13 @@ async def make_event(
     opens: str = "now",
     closes: str = "+7d",
     attempts: int = 1,
+    extra: str = "",
 ) -> Competition:
+    """The test event; `extra` (YAML lines, e.g. a `group_quizzes:` section) goes before
+    `units:`."""
     path = folder / "event.yaml"
-    path.write_text(EVENT.format(opens=opens, closes=closes, attempts=attempts), encoding="utf-8")
+    text = EVENT.format(opens=opens, closes=closes, attempts=attempts)
+    path.write_text(text.replace("units:\n", f"{extra}units:\n", 1), encoding="utf-8")
     plan = read_event(path, bank, now, TZ)
     async with sessions() as session:
         comp = await import_event(session, plan)
@@ -92,6 +97,91 @@ async def answer(driver: ChatDriver, bank: Bank, right: bool = True) -> Question
         await driver.press("提交", driver.messages[message.id])
     assert LETTERS
     return q
+
+
+async def add_member(
+    session: AsyncSession,
+    comp_id: int | None,
+    user_id: int,
+    unit_id: int | None,
+    team_id: int | None,
+    name: str,
+    now: datetime,
+    score: int | None = None,
+    seconds: int = 60,
+) -> Member:
+    """A member, with one finished attempt of `score` points in `seconds` (none if None)."""
+    assert comp_id is not None and unit_id is not None
+    member = Member(
+        competition_id=comp_id,
+        user_id=user_id,
+        unit_id=unit_id,
+        team_id=team_id,
+        real_name=name,
+        joined_at=now,
+    )
+    session.add(member)
+    await session.flush()
+    if score is not None:
+        assert member.id is not None
+        session.add(
+            ExamAttempt(
+                competition_id=comp_id,
+                member_id=member.id,
+                user_id=user_id,
+                number=1,
+                question_ids=["q"],
+                option_orders=[[0]],
+                position=1,
+                score=score,
+                status="finished",
+                started_at=now,
+                deadline=now + timedelta(minutes=10),
+                finished_at=now + timedelta(seconds=seconds),
+                seconds=seconds,
+            )
+        )
+    return member
+
+
+async def add_group_quiz(
+    session: AsyncSession, chat_id: int, started_at: datetime, points: dict[int, list[int]]
+) -> None:
+    """A finished group quiz in `chat_id` whose answers scored `points` (user → per question;
+    0 is a wrong answer)."""
+    size = max(len(p) for p in points.values())
+    quiz = GroupQuiz(
+        chat_id=chat_id,
+        started_by=1,
+        question_ids=[f"q{i}" for i in range(size)],
+        correct_options=[0] * size,
+        seconds=30,
+        points=1000,
+        position=size - 1,
+        question_open=False,
+        status="finished",
+        started_at=started_at,
+        finished_at=started_at + timedelta(minutes=5),
+    )
+    session.add(quiz)
+    await session.flush()
+    assert quiz.id is not None
+    for user_id, scores in points.items():
+        for position, score in enumerate(scores):
+            session.add(
+                GroupQuizAnswer(
+                    quiz_id=quiz.id,
+                    position=position,
+                    user_id=user_id,
+                    name=f"u{user_id}",
+                    option=0 if score else 1,
+                    correct=bool(score),
+                    points=score,
+                    elapsed_ms=1000,
+                    answered_at=started_at + timedelta(seconds=30 * position + 1),
+                )
+            )
+    await session.flush()
 
 
 async def join_and_name(driver: ChatDriver, code: str, name: str) -> None:

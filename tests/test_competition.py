@@ -17,7 +17,7 @@ from bot.conversation.events import Event
 from bot.conversation.router import Conversation
 from competition import ExamAnswer, ExamAttempt, Member
 from question_bank import StatuteLibrary
-from tests.competition_kit import FULL, answer, join_and_name, make_event
+from tests.competition_kit import FULL, add_group_quiz, answer, join_and_name, make_event
 from tests.flowkit import ChatDriver
 
 
@@ -68,6 +68,13 @@ async def test_join_by_code_and_deep_link_asks_the_name_once(
     assert "已加入" in bob.texts()[0] and "二厂工会" in bob.texts()[0]
     members = await rows(sessions, Member)
     assert {(m.user_id, m.real_name) for m in members} == {(101, "欧阳·娜娜"), (102, None)}
+    for refused in ("Bob 2", "Bob 🙂", "B" * 21):
+        await bob.send(refused)
+        assert "2–20" in bob.texts()[0]
+    await bob.send("  Bob   Smith ")  # a Latin name keeps one space between its parts
+    assert "Bob Smith，已记下" in bob.texts()[0]
+    members = await rows(sessions, Member)
+    assert {(m.user_id, m.real_name) for m in members} == {(101, "欧阳·娜娜"), (102, "Bob Smith")}
     # the reminders exist once, whatever the number of joins
     async with sessions() as session:
         assert await scheduler.scheduled(session, f"exam-remind-end:{members[0].competition_id}")
@@ -325,3 +332,36 @@ async def test_personal_commands_stay_private(conv, sessions, small_bank, clock,
         await group.send(command)
         assert "私聊" in group.texts()[0]
     assert await rows(sessions, Member) == []
+
+
+async def test_group_quiz_points_in_rank_and_workbook(
+    conv, sessions, small_bank, clock, tmp_path
+) -> None:
+    setting = "group_quizzes: {chats: [-100555], weight: 0.01}\n"
+    await make_event(sessions, small_bank, clock.now(), tmp_path, extra=setting)
+    red, blue = ChatDriver(conv, 911), ChatDriver(conv, 912)
+    await join_and_name(red, "t-red", "红一")
+    await join_and_name(blue, "t-blue", "蓝一")
+    await take_exam(red, small_bank, [True, True, False, False, False])
+    await take_exam(blue, small_bank, [True] * 5)
+    async with sessions() as session:
+        await add_group_quiz(session, -100555, clock.now(), {911: [1000, 800], 912: [0, 500]})
+        await session.commit()
+    await red.send("/rank")
+    assert "群内答题 1800 分（加 18 分）" in red.texts()[0]
+
+    boss = ChatDriver(conv, 800)
+    await boss.send("/rank")
+    text = boss.texts()[0]
+    assert "名次按各项加上群内答题加分 = 0.01×群内答题分÷报名人数" in text
+    assert "+ 18（群内答题 1800 分），参赛 1/1" in text and "+ 5（群内答题 500 分）" in text
+    actions = await boss.send("/export")
+    [doc] = [a for a in actions if isinstance(a, SendDocument)]
+    teams = openpyxl.load_workbook(io.BytesIO(doc.content))["队伍排名"]
+    header = [c.value for c in teams[1]]
+    assert header[7:10] == ["加权分", "群内答题", "群内答题加分"]
+    rows = {r[1]: r for r in teams.iter_rows(min_row=2, values_only=True)}
+    assert rows["红队"][8:10] == (1800, 18) and rows["蓝队"][8:10] == (500, 5)
+    units = openpyxl.load_workbook(io.BytesIO(doc.content))["单位排名"]
+    [one] = [r for r in units.iter_rows(min_row=2, values_only=True) if r[1] == "一厂工会"]
+    assert one[8:10] == (2300, 11.5)  # 2300 points of 2 joined × 0.01

@@ -16,15 +16,19 @@ from competition import (
     Member,
     Unit,
     award_for,
+    group_quiz_rule,
     group_ranking,
     import_event,
     law_stats,
     personal_ranking,
     question_stats,
     read_event,
+    valid_real_name,
 )
 from competition.models import Team
-from tests.competition_kit import EVENT, TZ, make_event
+from competition.report import SHEETS, headers
+from scoring.group_quiz import group_quiz_points
+from tests.competition_kit import EVENT, TZ, add_group_quiz, add_member, make_event
 
 
 async def test_rankings_with_known_answers(sessions, small_bank, clock, tmp_path) -> None:
@@ -43,34 +47,9 @@ async def test_rankings_with_known_answers(sessions, small_bank, clock, tmp_path
         ]
         for i, (name, code, score, seconds) in enumerate(people, 1):
             team_id, unit_id = teams.get(code, (None, units.get(code)))
-            member = Member(
-                competition_id=comp.id,
-                user_id=i,
-                unit_id=unit_id,
-                team_id=team_id,
-                real_name=name,
-                joined_at=now,
+            member = await add_member(
+                s, comp.id, i, unit_id, team_id, name, now, score, seconds or 0
             )
-            s.add(member)
-            await s.flush()
-            if score is not None:
-                s.add(
-                    ExamAttempt(
-                        competition_id=comp.id,
-                        member_id=member.id,
-                        user_id=i,
-                        number=1,
-                        question_ids=["q"],
-                        option_orders=[[0]],
-                        position=1,
-                        score=score,
-                        status="finished",
-                        started_at=now,
-                        deadline=now + timedelta(minutes=10),
-                        finished_at=now + timedelta(seconds=seconds),
-                        seconds=seconds,
-                    )
-                )
         # an open attempt does not count
         s.add(
             ExamAttempt(
@@ -144,6 +123,37 @@ async def test_rankings_with_known_answers(sessions, small_bank, clock, tmp_path
         )
         [law] = await law_stats(s, comp)
         assert (law.law, law.answered, law.right_share) == ("labour_contract_law", 4, 0.25)
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        ("张三", "张三"),
+        (" 张 三 ", "张三"),  # spaces between Chinese characters go
+        ("John Smith", "John Smith"),
+        ("John \t  Smith", "John Smith"),  # one space between Latin parts
+        ("John\u3000Smith", "John Smith"),  # the ideographic space too
+        ("Jean Luc Picard", "Jean Luc Picard"),
+        ("阿卜杜·热合曼", "阿卜杜·热合曼"),
+        ("阿卜杜 • 热合曼", "阿卜杜·热合曼"),  # other middle dots become ·
+        ("Mary·Ann", "Mary·Ann"),
+        ("A" * 20, "A" * 20),
+        ("Ab cdefghijklmnopqrs", "Ab cdefghijklmnopqrs"),  # 20 with the space
+        ("张", None),
+        ("John3", None),
+        ("张三3", None),
+        ("张三😀", None),
+        ("A" * 21, None),
+        ("Ab cdefghijklmnopqrst", None),  # 21 with the space
+        ("·张三", None),
+        ("张三·", None),
+        ("张··三", None),
+        ("O'Brien", None),
+        ("", None),
+    ],
+)
+def test_real_names(typed: str, kept: str | None) -> None:
+    assert valid_real_name(typed) == kept
 
 
 def test_award_shares_are_cumulative() -> None:
@@ -234,3 +244,167 @@ async def test_join_code_of_another_event_is_refused_and_nothing_written(
         with pytest.raises(EventInvalid) as caught:
             await import_event(s, plan)
     assert any("code 'u-one' is used by another event" in str(p) for p in caught.value.problems)
+
+
+async def test_reimport_moving_a_team_to_another_unit_moves_its_members(
+    sessions, small_bank, clock, tmp_path
+) -> None:
+    comp = await make_event(sessions, small_bank, clock.now(), tmp_path)
+    now = clock.now()
+    async with sessions() as s:
+        units = {u.code: u.id for u in await s.exec(select(Unit))}
+        red = (await s.exec(select(Team).where(Team.code == "t-red"))).one()
+        for user_id, team_id in ((1, red.id), (2, red.id), (3, None)):
+            s.add(
+                Member(
+                    competition_id=comp.id,
+                    user_id=user_id,
+                    unit_id=units["u-one"],
+                    team_id=team_id,
+                    joined_at=now,
+                )
+            )
+        await s.commit()
+    # 红队 now belongs to 二厂工会; 一厂工会 keeps 蓝队 and its unit-only member
+    text = EVENT.format(opens="now", closes="+7d", attempts=1)
+    text = text.replace("      - {code: t-red, name: 红队}\n", "")
+    text += "    teams:\n      - {code: t-red, name: 红队}\n"
+    plan = read_event(write(tmp_path, text), small_bank, clock.now(), TZ)
+    async with sessions() as s:
+        await import_event(s, plan)
+        await s.commit()
+    async with sessions() as s:
+        team = (await s.exec(select(Team).where(Team.code == "t-red"))).one()
+        assert team.id == red.id and team.unit_id == units["u-two"]
+        placed = {m.user_id: m.unit_id for m in await s.exec(select(Member))}
+        assert placed == {1: units["u-two"], 2: units["u-two"], 3: units["u-one"]}
+        joined = {g.name: g.joined for g in await group_ranking(s, comp, "unit")}
+        assert joined == {"一厂工会": 1, "二厂工会": 2}
+
+
+GROUP, OTHER_GROUP = -100111, -100222
+
+
+async def _event_with_group_quizzes(sessions, bank, now, tmp_path, setting: str):  # type: ignore[no-untyped-def]
+    """The test event with `setting` as its group_quizzes section, members with known exam
+    scores, and group quizzes inside and outside its window and groups."""
+    comp = await make_event(sessions, bank, now, tmp_path, extra=setting)
+    async with sessions() as s:
+        units = {u.code: u.id for u in await s.exec(select(Unit))}
+        teams = {t.code: t.id for t in await s.exec(select(Team))}
+        people = [  # user, unit, team, exam score or None (joined only)
+            (1, "u-one", "t-red", 10),
+            (2, "u-one", "t-red", 6),
+            (3, "u-one", "t-blue", 10),
+            (6, "u-one", "t-blue", None),
+            (4, "u-two", None, 8),
+        ]
+        for user_id, unit, team, score in people:
+            team_id = teams.get(team or "")
+            await add_member(
+                s, comp.id, user_id, units[unit], team_id, f"工人{user_id}", now, score
+            )
+        hour = timedelta(hours=1)
+        # counted (the event's group, inside the window); user 5 is not a member
+        await add_group_quiz(
+            s, GROUP, now + hour, {1: [900, 0], 3: [100], 4: [900, 900], 5: [1000]}
+        )
+        await add_group_quiz(s, GROUP, now + 48 * hour, {2: [200]})
+        # not counted unless every group counts: another group
+        await add_group_quiz(s, OTHER_GROUP, now + hour, {2: [1000]})
+        # never counted: before the window opens, or started as it closes
+        await add_group_quiz(s, GROUP, now - hour, {4: [1000]})
+        await add_group_quiz(s, GROUP, now + 7 * 24 * hour, {2: [700]})
+        await s.commit()
+    return comp
+
+
+async def test_group_quiz_points_count_for_teams_and_units_as_the_event_says(
+    sessions, small_bank, clock, tmp_path
+) -> None:
+    setting = f"group_quizzes: {{chats: [{GROUP}], weight: 0.01}}\n"
+    comp = await _event_with_group_quizzes(sessions, small_bank, clock.now(), tmp_path, setting)
+    assert group_quiz_rule(comp.ranking) == {"count": True, "chats": [GROUP], "weight": 0.01}
+    async with sessions() as s:
+        totals = await group_quiz_points(s, comp.opens_at, comp.closes_at, [GROUP])
+        assert totals == {1: 900, 3: 100, 4: 1800, 5: 1000, 2: 200}
+        red, blue = await group_ranking(s, comp, "team")  # by average + bonus
+        # 红队: 900 + 200 points, 2 joined: bonus 0.01 × 1100 / 2 = 5.5
+        assert (red.name, red.group_quiz, red.bonus) == ("红队", 1100, 5.5)
+        assert (red.average, red.best_n, red.weighted) == (8.0, 16, 8.0)  # exam-only values
+        assert (red.total("average"), red.total("best_n"), red.total("weighted")) == (
+            13.5,
+            21.5,
+            13.5,
+        )
+        # 蓝队: 100 points, 2 joined (one took the exam): bonus 0.5
+        assert (blue.name, blue.group_quiz, blue.bonus) == ("蓝队", 100, 0.5)
+        assert (blue.total("average"), blue.total("best_n"), blue.total("weighted")) == (
+            10.5,
+            10.5,
+            5.5,
+        )
+        assert (red.rank_average, red.rank_best_n, red.rank_weighted) == (1, 1, 1)
+        assert (blue.rank_average, blue.rank_best_n, blue.rank_weighted) == (2, 2, 2)
+        two, one = await group_ranking(s, comp, "unit")
+        # 一厂工会: 1200 points, 4 joined: bonus 3; 二厂工会: 1800 points, 1 joined: bonus 18
+        assert (one.name, one.group_quiz, one.bonus, one.joined) == ("一厂工会", 1200, 3.0, 4)
+        assert (two.name, two.group_quiz, two.bonus, two.joined) == ("二厂工会", 1800, 18.0, 1)
+        assert one.total("average") == pytest.approx(26 / 3 + 3, abs=1e-4)
+        assert (one.total("best_n"), one.total("weighted")) == (23.0, 9.5)  # 20+3, 26/3×3/4+3
+        assert (two.total("average"), two.total("best_n"), two.total("weighted")) == (26, 26, 26)
+        assert (two.rank_average, two.rank_best_n, two.rank_weighted) == (1, 1, 1)
+        people = await personal_ranking(s, comp)  # personal rankings stay exam-only
+        assert [(p.user_id, p.score) for p in people][:2] == [(1, 10), (3, 10)]
+
+
+@pytest.mark.parametrize(
+    ("setting", "red_points"),
+    [
+        ("", 0),  # no section: exam-only
+        (f"group_quizzes: {{count: false, chats: [{GROUP}]}}\n", 0),  # switched off
+        ("group_quizzes: {weight: 0.01}\n", 2100),  # every group: also OTHER_GROUP's 1000
+    ],
+)
+async def test_group_quiz_setting_off_or_every_group(
+    sessions, small_bank, clock, tmp_path, setting: str, red_points: int
+) -> None:
+    comp = await _event_with_group_quizzes(sessions, small_bank, clock.now(), tmp_path, setting)
+    async with sessions() as s:
+        teams = {g.name: g for g in await group_ranking(s, comp, "team")}
+    red, blue = teams["红队"], teams["蓝队"]
+    assert (red.group_quiz, red.bonus) == (red_points, red_points / 200)
+    # exam-only, 蓝队 leads by average; with every group's points 红队 does (8 + 10.5)
+    assert (blue.rank_average, red.rank_average) == ((1, 2) if not red_points else (2, 1))
+    assert (headers(comp)["队伍排名"] == SHEETS["队伍排名"]) == (not red_points)
+
+
+def test_group_quiz_setting_errors_name_file_and_line(small_bank, clock, tmp_path) -> None:
+    text = EVENT.format(opens="now", closes="+1d", attempts=1).replace(
+        "units:\n",
+        "group_quizzes:\n"
+        "  count: yes please\n"
+        "  chats: [-100123, 42, -100123]\n"
+        "  weight: -1\n"
+        "  points: 3\n"
+        "units:\n",
+        1,
+    )
+    found = problems_of(write(tmp_path, text), small_bank, clock.now())
+    line = text.splitlines().index("group_quizzes:") + 1
+    assert any(f":{line + 1}:" in p and "count" in p for p in found), found
+    assert any(f":{line + 3}:" in p and "weight" in p for p in found), found
+    assert any(f":{line + 4}:" in p and "points" in p for p in found), found
+    text = text.replace("  count: yes please\n", "").replace("  weight: -1\n", "")
+    text = text.replace("  points: 3\n", "")
+    found = problems_of(write(tmp_path, text), small_bank, clock.now())
+    assert [p.split(":", 1)[1] for p in found] == [
+        f"{line + 1}: 42 is not a group chat id",
+        f"{line + 1}: chat -100123 twice",
+    ]
+    found = problems_of(
+        write(tmp_path, text.replace("[-100123, 42, -100123]", "[]")), small_bank, clock.now()
+    )
+    assert [p.split(":", 1)[1] for p in found] == [
+        f"{line + 1}: chats: name a group, or leave it out"
+    ]

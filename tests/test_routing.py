@@ -151,6 +151,10 @@ def test_menu_comes_from_the_routers(conversation: Conversation) -> None:
     for name in ("start", "help", "quiz", "wrong", "ask", "lawyer", "mybookings", "cancel"):
         assert menu[name] and name in conversation.routes.commands
     assert "duty" not in menu  # lawyers only: not in everyone's menu
+    # quiz masters' group commands: in /help, not in the menu every worker sees in every chat
+    assert "groupquiz" not in menu and "stopquiz" not in menu
+    assert {"groupquiz", "stopquiz"} <= set(conversation.routes.commands)
+    assert "/groupquiz [题数] [每题秒数] [法律]" in t("help") and "/stopquiz" in t("help")
     assert all(1 <= len(d) <= 256 for d in menu.values())
 
 

@@ -55,6 +55,10 @@ def cmd_event_import(args: argparse.Namespace) -> int:
         f"open {plan.opens_at.astimezone(tz):%Y-%m-%d %H:%M} to "
         f"{plan.closes_at.astimezone(tz):%Y-%m-%d %H:%M} ({settings.tz})"
     )
+    gq = plan.event.group_quizzes
+    if gq is not None and gq.count:
+        where = f"{len(gq.chats)} group(s)" if gq.chats else "every group"
+        print(f"group quizzes count for units and teams: {where}, weight {gq.weight:g}")
     return 0
 
 

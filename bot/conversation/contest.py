@@ -4,7 +4,8 @@ How it goes, in plain words:
 1. A worker sends /join CODE, or opens the event's deep link (t.me/<bot>?start=CODE, which
    /start hands here). The code names a unit or a team of an event; one membership per event.
 2. The first time, the bot asks for the worker's real name (for the award list): 2–20 Chinese
-   or Latin letters, · allowed. It is asked once, and kept for later events too.
+   or Latin letters, · between letters and a space between Latin parts (John Smith) allowed.
+   It is asked once, and kept for later events too.
 3. /me shows the event, unit, team, name and the attempts used; /rank the worker's rank, their
    team's and unit's, and the top 10. Quiz masters (PUFA_QUIZMASTERS, or named in the event
    file) see every unit and team under all three rules, and /export sends them the workbook.
@@ -32,6 +33,7 @@ from competition import (
     attempts_of,
     close_expired_attempts,
     competition_by_code,
+    group_quiz_rule,
     group_ranking,
     join,
     latest_competition,
@@ -206,6 +208,7 @@ async def show_rank(ctx: Ctx) -> None:
         ctx.reply(t("rank_none"))
         return
     rule = str(comp.ranking.get("rule", "average"))
+    gq_rule = group_quiz_rule(comp.ranking)
     lines = [t("rank_header", name=comp.name, rule=t(f"rule_{rule}"))]
     if ms is not None:
         assert ms.member.id is not None
@@ -239,6 +242,9 @@ async def show_rank(ctx: Ctx) -> None:
                             took=g.took_part,
                             joined=g.joined,
                             rate=round(100 * g.rate),
+                            gq=t("rank_group_gq", points=g.group_quiz, bonus=f"{g.bonus:g}")
+                            if gq_rule
+                            else "",
                         )
                     )
     quizmaster = is_quizmaster(ctx, comp)
@@ -251,13 +257,13 @@ async def show_rank(ctx: Ctx) -> None:
             groups = await group_ranking(ctx.session, comp, kind)
             if not groups:
                 continue
-            lines += [
-                "",
-                t("rank_groups", kind=t(f"rank_kind_{kind}"), n=comp.ranking.get("best_n", 3)),
-            ]
+            title = {"kind": t(f"rank_kind_{kind}"), "n": comp.ranking.get("best_n", 3)}
+            if gq_rule:
+                title["weight"] = f"{float(gq_rule.get('weight', 0)):g}"
+            lines += ["", t("rank_groups_gq" if gq_rule else "rank_groups", **title)]
             lines += [
                 t(
-                    "rank_group_row",
+                    "rank_group_row_gq" if gq_rule else "rank_group_row",
                     rank=getattr(g, f"rank_{rule}"),
                     name=g.name,
                     average=f"{g.average:g}",
@@ -265,6 +271,8 @@ async def show_rank(ctx: Ctx) -> None:
                     weighted=f"{g.weighted:g}",
                     took=g.took_part,
                     joined=g.joined,
+                    bonus=f"{g.bonus:g}",
+                    points=g.group_quiz,
                 )
                 for g in groups
             ]

@@ -27,7 +27,9 @@ MESSAGES: dict[str, str] = {
         "答题时直接点按钮：单选点选项；多选先勾选再点“提交”；判断题点“对”或“错”。\n"
         "每题答完都会给出正确答案、解析和法条出处，点“📖 法条原文”可以看原文。\n\n"
         "值班律师：发送 /duty 查看和处理咨询预约。\n"
-        "比赛组织者：/rank 查看全部排名，/export 导出成绩册。"
+        "比赛组织者：/rank 查看全部排名，/export 导出成绩册；\n"
+        "在工会群里发送 /groupquiz [题数] [每题秒数] [法律] 开始群答题（投票作答，越快分越高），"
+        "/stopquiz 提前结束。"
     ),
     "menu_quiz": "📝 开始练习",
     "menu_wrong": "📕 错题复习",
@@ -240,7 +242,7 @@ MESSAGES: dict[str, str] = {
     "join_other_team": "您已经加入“{name}”（单位：{unit}{team}）。每人只能参加一个单位或队伍，如需更换请联系组织者。",
     "join_ask_name": "请发送您的真实姓名（获奖名单要用），例如：张三。只需填写一次。",
     "join_next": "发送 /exam 参加网上答题，/me 查看参赛信息。",
-    "name_invalid": "姓名需要 2–20 个汉字或英文字母（可以用“·”），请重新发送您的真实姓名。",
+    "name_invalid": "姓名需要 2–20 个汉字或英文字母（不能有数字和表情；可以用“·”，英文名可以用空格分开，如 John Smith），请重新发送您的真实姓名。",
     "name_saved": "好的，{name}，已记下您的姓名。",
     "me_none": "您还没有加入比赛。请向组织者索取邀请码，发送 /join 邀请码 加入。",
     "me": "🏆 {competition}\n单位：{unit}\n队伍：{team}\n姓名：{name}\n答题机会：已用 {used}/{attempts} 次{best}\n比赛时间：{opens} 至 {closes}",
@@ -275,12 +277,15 @@ MESSAGES: dict[str, str] = {
     "rank_me": "您：第 {rank} 名（共 {of} 人），{score} 分，用时 {time}{award}",
     "rank_me_award": "，{award}",
     "rank_me_none": "您还没有完成答题，发送 /exam 参加。",
-    "rank_group_line": "{kind}“{name}”：第 {rank} 名，平均 {average} 分，参赛 {took}/{joined} 人（{rate}%）",
+    "rank_group_line": "{kind}“{name}”：第 {rank} 名，平均 {average} 分，参赛 {took}/{joined} 人（{rate}%）{gq}",
+    "rank_group_gq": "，群内答题 {points} 分（加 {bonus} 分）",
     "rank_top": "前 {n} 名：",
     "rank_person_line": "{rank}. {name}（{unit}）{score} 分 {time}",
     "rank_nobody": "还没有人完成答题。",
     "rank_groups": "{kind}排名（平均分 / 前{n}名总分 / 平均×参赛权重）：",
     "rank_group_row": "{rank}. {name}：{average} / {best_n} / {weighted}，参赛 {took}/{joined}",
+    "rank_groups_gq": "{kind}排名（平均分 / 前{n}名总分 / 平均×参赛权重，名次按各项加上群内答题加分 = {weight}×群内答题分÷报名人数）：",
+    "rank_group_row_gq": "{rank}. {name}：{average} / {best_n} / {weighted} + {bonus}（群内答题 {points} 分），参赛 {took}/{joined}",
     "rank_kind_unit": "单位",
     "rank_kind_team": "队伍",
     "rule_average": "按平均分",
