@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, update
+from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from input_limits import MAX_TOPIC_CHARS
-from legal_aid.models import ACTIVE, Booking, DutySlot, Lawyer
+from legal_aid.models import ACTIVE, FORGOTTEN, Booking, DutySlot, Lawyer
 
 MAX_ACTIVE_PER_USER = 2  # bookings a worker may hold at once
 BOOK_AHEAD = timedelta(minutes=30)  # a slot can be booked until this long before it starts
@@ -227,7 +227,7 @@ class Withdrawn:
 
 
 async def forget_bookings(session: AsyncSession, user_id: int) -> list[Withdrawn]:
-    """Delete every booking of a worker (topic, phone and all), freeing held slots; returns
+    """Erase every booking of a worker (who, topic, phone), freeing held slots; returns
     the ones that were still active, so their lawyers can be told."""
     withdrawn = [
         Withdrawn(v.booking.id or 0, v.lawyer.telegram_id, v.slot.starts_at)
@@ -237,7 +237,12 @@ async def forget_bookings(session: AsyncSession, user_id: int) -> list[Withdrawn
     await (await session.connection()).execute(
         update(DutySlot).where(col(DutySlot.booking_id).in_(mine)).values(booking_id=None)
     )
+    # The rows stay, emptied of everything personal, so that their ids are never handed to a
+    # new booking (SQLite reuses the highest deleted id): a lawyer's old 接受 button must not
+    # act on another worker's booking.
     await (await session.connection()).execute(
-        delete(Booking).where(col(Booking.user_id) == user_id)
+        update(Booking)
+        .where(col(Booking.user_id) == user_id)
+        .values(user_id=0, topic="", phone=None, faq_entry_id=None, status=FORGOTTEN)
     )
     return withdrawn

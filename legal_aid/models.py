@@ -10,6 +10,7 @@ from sqlmodel import Field, SQLModel
 from input_limits import MAX_TOPIC_CHARS
 
 ACTIVE = ("pending", "accepted")  # a booking that still holds its slot
+FORGOTTEN = "forgotten"  # erased by the worker's /forget: no person, topic or phone left
 
 
 class Lawyer(SQLModel, table=True):

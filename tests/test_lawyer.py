@@ -257,14 +257,28 @@ async def test_booking_survives_a_restart_and_cancel_leaves_it(
         assert (await session.exec(select(Booking))).all() == []
 
 
-async def test_forget_deletes_bookings_and_tells_the_lawyer(desk, sessions) -> None:
+async def test_forget_erases_bookings_and_tells_the_lawyer(desk, sessions) -> None:
     worker, lawyer = ChatDriver(desk, 511), ChatDriver(desk, LAWYER)
-    await book_first_slot(worker)
+    to(lawyer, await book_first_slot(worker))
+    desk_message = lawyer.last("预约 #")
     await worker.send("/forget")
     to(lawyer, await worker.press("删除"))
     assert "已被职工取消" in lawyer.last().text
     async with sessions() as session:
-        assert (await session.exec(select(Booking))).all() == []
+        rows = (await session.exec(select(Booking))).all()
+        # nothing personal is left; the emptied row keeps its id from being reused
+        assert [(b.user_id, b.topic, b.phone, b.status) for b in rows] == [
+            (0, "", None, "forgotten")
+        ]
+        assert all(s.booking_id is None for s in (await session.exec(select(DutySlot))).all())
+    # another worker books the freed slot: the lawyer's old 接受 button does not touch it
+    other = ChatDriver(desk, 512)
+    await book_first_slot(other, "公司拖欠工资三个月")
+    await lawyer.press("接受", desk_message)
+    async with sessions() as session:
+        mine = (await session.exec(select(Booking).where(Booking.user_id == 512))).one()
+        assert mine.status == "pending" and mine.id != rows[0].id
+    assert "过期" in lawyer.last_toast()
 
 
 async def to_phone_step(worker: ChatDriver) -> None:

@@ -148,6 +148,7 @@ MESSAGES: dict[str, str] = {
     "book_keep": "保留预约",
     "book_kept": "预约保留，没有变化。",
     "book_cancelled_toast": "预约已取消",
+    "status_forgotten": "已撤回",
     "status_pending": "⏳ 等律师确认",
     "status_accepted": "✅ 已确认",
     "status_declined": "律师无法接待",
