@@ -12,7 +12,7 @@ Public surface:
 - `read_event(path, bank, now, tz)` -> `EventPlan` (raises `EventInvalid` with every
   `Problem`), `import_event(session, plan)` -> `Competition`, `group_quiz_rule(ranking)`
   (whether and how an event counts group quizzes)
-- `join`, `set_real_name`, `valid_real_name`, `membership`, `member_by_id`,
+- `join`, `set_real_name`, `forget_member`, `valid_real_name`, `membership`, `member_by_id`,
   `competition_by_code`, `latest_competition`, `member_user_ids`, `join_codes`
 - `start_or_resume_exam`, `check_exam`, `record_exam_answer`, `finish_attempt`,
   `close_expired_attempts`, `attempt_answers`, `attempts_of`
@@ -43,6 +43,7 @@ from competition.members import (
     JoinOutcome,
     Membership,
     competition_by_code,
+    forget_member,
     join,
     join_codes,
     latest_competition,
@@ -97,6 +98,7 @@ __all__ = [
     "close_expired_attempts",
     "competition_by_code",
     "finish_attempt",
+    "forget_member",
     "group_quiz_rule",
     "group_ranking",
     "import_event",

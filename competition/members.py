@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import func
+from sqlalchemy import delete, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from competition.models import (
     MAX_NAME_CHARS,
     Competition,
+    ExamAnswer,
     ExamAttempt,
     JoinCode,
     Member,
@@ -183,3 +184,18 @@ async def join_codes(session: AsyncSession, comp_id: int) -> list[tuple[str, str
         .order_by(col(Unit.id), col(JoinCode.team_id).is_not(None), col(Team.id))
     )
     return [(code, unit, team or "") for code, unit, team in await session.exec(stmt)]
+
+
+async def forget_member(session: AsyncSession, user_id: int) -> int:
+    """/forget: delete the worker's memberships (their real name), exam attempts and answers
+    in every event; returns rows deleted. Rankings simply no longer count them."""
+    attempts = select(ExamAttempt.id).where(col(ExamAttempt.user_id) == user_id)
+    deleted = 0
+    connection = await session.connection()
+    for stmt in (
+        delete(ExamAnswer).where(col(ExamAnswer.attempt_id).in_(attempts)),
+        delete(ExamAttempt).where(col(ExamAttempt.user_id) == user_id),
+        delete(Member).where(col(Member.user_id) == user_id),
+    ):
+        deleted += (await connection.execute(stmt)).rowcount or 0
+    return deleted

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlalchemy import select as core_select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -13,8 +13,8 @@ from scoring.rounds import PlanCache
 
 
 async def forget_user(session: AsyncSession, user_id: int, plans: PlanCache | None = None) -> int:
-    """Delete every round, answer (group quiz votes too) and question record of a user;
-    returns rows deleted. Their cached round plans go too: SQLite reuses the largest id after a delete, and a
+    """Delete every answer (group quiz votes too) and question record of a user and empty
+    their rounds; returns rows touched. Their cached round plans go too: SQLite reuses the largest id after a delete, and a
     stale plan under a reused id would judge another round's answers."""
     if plans is not None:
         plans.drop_user(user_id)
@@ -25,7 +25,11 @@ async def forget_user(session: AsyncSession, user_id: int, plans: PlanCache | No
     deleted = 0
     for stmt in (
         delete(AttemptAnswer).where(col(AttemptAnswer.attempt_id).in_(rounds)),
-        delete(PracticeAttempt).where(col(PracticeAttempt.user_id) == user_id),
+        # the round rows stay, emptied (nobody's, no questions): SQLite would otherwise hand
+        # a forgotten round's id to the next new round, and an old button to it
+        update(PracticeAttempt)
+        .where(col(PracticeAttempt.user_id) == user_id)
+        .values(user_id=0, status="forgotten", question_ids=[], law=None),
         delete(QuestionRecord).where(col(QuestionRecord.user_id) == user_id),
         delete(GroupQuizAnswer).where(col(GroupQuizAnswer.user_id) == user_id),
     ):

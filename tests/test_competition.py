@@ -365,3 +365,23 @@ async def test_group_quiz_points_in_rank_and_workbook(
     units = openpyxl.load_workbook(io.BytesIO(doc.content))["单位排名"]
     [one] = [r for r in units.iter_rows(min_row=2, values_only=True) if r[1] == "一厂工会"]
     assert one[8:10] == (2300, 11.5)  # 2300 points of 2 joined × 0.01
+
+
+async def test_forget_removes_name_membership_and_exam(
+    conv, sessions, small_bank, clock, tmp_path
+) -> None:
+    await make_event(sessions, small_bank, clock.now(), tmp_path)
+    w, other = ChatDriver(conv, 341), ChatDriver(conv, 342)
+    await join_and_name(w, "t-blue", "王小明")
+    await join_and_name(other, "t-blue", "赵大海")
+    await w.send("/exam")
+    await w.press("开始答题")
+    await answer(w, small_bank, right=True)
+    await w.send("/forget")
+    await w.press("删除")
+    members = await rows(sessions, Member)
+    assert [m.user_id for m in members] == [342]  # the other worker is untouched
+    assert all(a.user_id != 341 for a in await rows(sessions, ExamAttempt))
+    assert await rows(sessions, ExamAnswer) == []
+    await w.send("/me")
+    assert "王小明" not in " ".join(w.texts())

@@ -422,3 +422,27 @@ async def test_a_round_after_forget_is_judged_by_its_own_questions(
     assert len(answers) == 4
     for a in answers:
         assert a.question_id == rounds[a.attempt_id].question_ids[a.position] and a.correct
+
+
+async def test_an_old_round_button_after_forget_never_answers_a_new_round(
+    conversation: Conversation, small_bank: Bank, sessions
+) -> None:  # type: ignore[no-untyped-def]
+    """/forget empties the round rows instead of deleting them, so their ids are never given
+    to a new round: a button kept from before /forget stays expired."""
+    chat = ChatDriver(conversation, 33)
+    await chat.send("/quiz")
+    await chat.press("综合练习")
+    old_question = chat.last_with_buttons()
+    await chat.send("/forget")
+    await chat.press("确认删除")
+    await chat.send("/quiz")
+    await chat.press("综合练习")
+    for button in old_question.buttons:
+        await chat.press_data(button.data, old_question.id)
+        assert chat.last_toast() == say("expired")
+    async with sessions() as session:
+        assert (await session.exec(select(AttemptAnswer))).all() == []
+        forgotten = (
+            await session.exec(select(PracticeAttempt).where(PracticeAttempt.user_id == 0))
+        ).all()
+        assert [(r.status, r.question_ids) for r in forgotten] == [("forgotten", [])]

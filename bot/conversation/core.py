@@ -18,6 +18,7 @@ from bot.conversation.context import Ctx
 from bot.conversation.messages import t
 from bot.conversation.routing import FeatureRouter, RunCommand
 from bot.conversation.state import forget_state
+from competition import forget_member
 from scoring import forget_user
 
 router = FeatureRouter("core")
@@ -87,6 +88,7 @@ async def on_forget_answer(ctx: Ctx, press: ForgetAnswer) -> None:
         ctx.reply(t("forget_kept"))
         return
     await forget_user(ctx.session, ctx.user_id, ctx.services.plans)
+    await forget_member(ctx.session, ctx.user_id)
     await booking.forget(ctx)
     await forget_state(ctx.session, ctx.user_id)
     ctx.reply(t("forget_done"))
