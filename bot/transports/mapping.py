@@ -4,9 +4,9 @@ means. The adapters only extract fields and make calls; the decisions live here,
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from bot.conversation.actions import Keyboard, ReplyKeyboard
 from bot.conversation.events import Event, User
@@ -167,3 +167,59 @@ def seconds(value: float | timedelta) -> float:
     if isinstance(value, timedelta):
         return value.total_seconds()
     return float(value)
+
+
+# --- reading an update, on objects that carry the Bot API's own field names -------------------
+# aiogram's and python-telegram-bot's Update, Message, CallbackQuery, PollAnswer and
+# ChatMemberUpdated both name their fields as the Bot API does, so these read either; only a
+# button press differs between them (how an inaccessible message shows), so the adapter
+# passes its own reader for it.
+
+
+def read_message(message: Any, bot_username: str = "") -> Event | None:
+    """A message (text, command, contact, other content, service message) → its event."""
+    sender = message.from_user
+    user = (
+        person(sender.id, sender.first_name)
+        if sender
+        else person(message.chat.id, message.chat.title or message.chat.first_name)
+    )
+    contact = message.contact
+    return message_event(
+        user,
+        message.chat.id,
+        message.chat.type,
+        text=message.text,
+        phone=contact.phone_number if contact else None,
+        contact_user_id=contact.user_id if contact else None,
+        content=present(message, CONTENT_KINDS),
+        service=present(message, SERVICE_KINDS) is not None,
+        bot_username=bot_username,
+    )
+
+
+def read_poll_answer(answer: Any) -> Event | None:
+    if answer.user is None:  # a vote on behalf of a chat: nobody to answer
+        return None
+    user = person(answer.user.id, answer.user.first_name)
+    return Event.poll_answer(user, answer.poll_id, tuple(answer.option_ids))
+
+
+def read_membership(change: Any) -> Event:
+    user = person(change.from_user.id, change.from_user.first_name)
+    return membership_event(user, change.chat.id, change.new_chat_member.status, change.chat.type)
+
+
+def read_update(
+    update: Any, bot_username: str, read_button: Callable[[Any], Event]
+) -> Event | None:
+    """One update → the event it means (None: nothing for the bot to handle)."""
+    if update.message is not None:
+        return read_message(update.message, bot_username)
+    if update.callback_query is not None:
+        return read_button(update.callback_query)
+    if update.poll_answer is not None:
+        return read_poll_answer(update.poll_answer)
+    if update.my_chat_member is not None:
+        return read_membership(update.my_chat_member)
+    return None

@@ -15,13 +15,11 @@ from telegram import (
     Bot,
     BotCommand,
     CallbackQuery,
-    ChatMemberUpdated,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
     KeyboardButton,
     Message,
-    PollAnswer,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     Update,
@@ -55,7 +53,6 @@ from bot.conversation.actions import (
 from bot.conversation.events import Event
 from bot.transports.base import (
     ALLOWED_UPDATES,
-    CONTENT_KINDS,
     Fetched,
     Rejected,
     RetryLater,
@@ -65,14 +62,11 @@ from bot.transports.base import (
     Unreachable,
 )
 from bot.transports.mapping import (
-    SERVICE_KINDS,
     button_event,
     is_not_modified,
     markup_kind,
-    membership_event,
-    message_event,
     person,
-    present,
+    read_update,
     reply_row,
     seconds,
 )
@@ -145,27 +139,6 @@ def _markup(buttons: Keyboard, reply: ReplyKeyboard | None = None) -> Markup | N
     return None
 
 
-def _message_event(message: Message, bot_username: str = "") -> Event | None:
-    sender = message.from_user
-    user = (
-        person(sender.id, sender.first_name)
-        if sender
-        else person(message.chat.id, message.chat.title or message.chat.first_name)
-    )
-    contact = message.contact
-    return message_event(
-        user,
-        message.chat.id,
-        message.chat.type,
-        text=message.text,
-        phone=contact.phone_number if contact else None,
-        contact_user_id=contact.user_id if contact else None,
-        content=present(message, CONTENT_KINDS),
-        service=present(message, SERVICE_KINDS) is not None,
-        bot_username=bot_username,
-    )
-
-
 def _button_event(query: CallbackQuery) -> Event:
     user = person(query.from_user.id, query.from_user.first_name)
     m = query.message
@@ -174,29 +147,9 @@ def _button_event(query: CallbackQuery) -> Event:
     return button_event(user, query.data, query.id, where)
 
 
-def _poll_event(answer: PollAnswer) -> Event | None:
-    if answer.user is None:  # a vote on behalf of a chat: nobody to answer
-        return None
-    user = person(answer.user.id, answer.user.first_name)
-    return Event.poll_answer(user, answer.poll_id, tuple(answer.option_ids))
-
-
-def _membership_event(change: ChatMemberUpdated) -> Event:
-    user = person(change.from_user.id, change.from_user.first_name)
-    return membership_event(user, change.chat.id, change.new_chat_member.status, change.chat.type)
-
-
 def update_event(update: Update, bot_username: str = "") -> Event | None:
     """One PTB Update → the event it means (None: nothing for the bot to handle)."""
-    if update.message is not None:
-        return _message_event(update.message, bot_username)
-    if update.callback_query is not None:
-        return _button_event(update.callback_query)
-    if update.poll_answer is not None:
-        return _poll_event(update.poll_answer)
-    if update.my_chat_member is not None:
-        return _membership_event(update.my_chat_member)
-    return None
+    return read_update(update, bot_username, _button_event)
 
 
 def _translate(exc: Exception) -> SendError | None:
