@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,11 +26,60 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from legal_faq import FaqMatcher, load_corpus
+from legal_faq import FaqEntry, FaqMatcher, MatchResult, load_corpus
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 EVAL = DATA / "faq_eval.yaml"
 HOLDOUT = DATA / "faq_holdout.yaml"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How the bot did on one query, judged by `right` (None for an out-of-scope query).
+
+    Shared with bench/faq_blind_eval.py, whose labels are statute articles, not entry ids.
+    """
+
+    query: str
+    kind: str
+    in_scope: bool
+    status: str
+    offered: tuple[str, ...]  # entry ids, best first (answer + alternatives, or suggestions)
+    hit1: bool  # shown (answer/suggest) and the first entry is right
+    hit3: bool  # shown and a right entry is among those offered
+    rank1: bool  # ranking only: first entry right, rejection ignored
+    rank3: bool  # ranking only: a right entry among the best three
+
+    @property
+    def rejected(self) -> bool:
+        return self.status in ("none", "greeting")
+
+    @property
+    def answered(self) -> bool:
+        return self.status == "answer"
+
+
+def judge(result: MatchResult, kind: str, right: Callable[[FaqEntry], bool] | None) -> Outcome:
+    """Score one MatchResult: `right` tells whether an entry answers the query; None marks
+    the query out of scope."""
+    entries = [s.entry for s in result.best]
+    ids = tuple(e.id for e in entries)
+    if right is None:
+        return Outcome(result.query, kind, False, result.status, ids, False, False, False, False)
+    shown = result.status in ("answer", "suggest")
+    first = bool(entries) and right(entries[0])
+    anywhere = any(right(e) for e in entries)
+    return Outcome(
+        result.query,
+        kind,
+        True,
+        result.status,
+        ids,
+        shown and first,
+        shown and anywhere,
+        first,
+        anywhere,
+    )
 
 
 @dataclass
@@ -47,49 +97,58 @@ class Report:
     failures: list[str]
 
 
-def evaluate(matcher: FaqMatcher, path: Path = EVAL) -> Report:
-    items = yaml.safe_load(path.read_text(encoding="utf-8"))
-    t1 = t3 = r1 = r3 = n = rej = oos = answered = right = 0
-    statuses: Counter[str] = Counter()
-    failures = []
-    for item in items:
-        result = matcher.match(item["query"])
-        statuses[result.status] += 1
-        ids = [s.entry.id for s in result.best]
-        if item["expect"] is None:
-            oos += 1
-            rejected = result.status in ("none", "greeting")
-            rej += rejected
-            if not rejected:
-                failures.append(f"OOS   {item['query'][:40]} -> {result.status} {ids[:1]}")
-            continue
-        n += 1
-        shown = result.status in ("answer", "suggest")
-        r1 += bool(ids) and ids[0] == item["expect"]
-        r3 += item["expect"] in ids
-        hit1 = shown and bool(ids) and ids[0] == item["expect"]
-        t1 += hit1
-        answered += result.status == "answer"
-        right += result.status == "answer" and hit1
-        t3 += shown and item["expect"] in ids
-        if not hit1:
-            failures.append(
-                f"{item.get('kind', ''):<10} {item['query'][:40]} -> {result.status} "
-                f"{ids[:1]} want {item['expect']}"
-            )
+def share(part: int, whole: int) -> float:
+    return part / whole if whole else 0.0
+
+
+def summarise(outcomes: Iterable[Outcome], describe: Callable[[Outcome], str]) -> Report:
+    """Top-1, top-3, rejection and answer precision over a list of outcomes; `describe`
+    writes a failure line."""
+    outcomes = list(outcomes)
+    inside = [o for o in outcomes if o.in_scope]
+    outside = [o for o in outcomes if not o.in_scope]
+    answered = [o for o in inside if o.answered]
+    failures = [
+        describe(o)
+        for o in outcomes
+        if (o.in_scope and not o.hit1) or (not o.in_scope and not o.rejected)
+    ]
+    n = len(inside)
     return Report(
-        t1 / n,
-        t3 / n,
-        r1 / n,
-        r3 / n,
-        rej / max(oos, 1),
-        answered / n,
-        right / max(answered, 1),
+        share(sum(o.hit1 for o in inside), n),
+        share(sum(o.hit3 for o in inside), n),
+        share(sum(o.rank1 for o in inside), n),
+        share(sum(o.rank3 for o in inside), n),
+        share(sum(o.rejected for o in outside), len(outside)),
+        share(len(answered), n),
+        share(sum(o.hit1 for o in answered), len(answered)),
         n,
-        oos,
-        statuses,
+        len(outside),
+        Counter(o.status for o in outcomes),
         failures,
     )
+
+
+def evaluate(matcher: FaqMatcher, path: Path = EVAL) -> Report:
+    """Score a set labelled with the expected entry id (`expect`, null when out of scope)."""
+    items = yaml.safe_load(path.read_text(encoding="utf-8"))
+    outcomes = []
+    expected: dict[str, str | None] = {}
+    for item in items:
+        expect = item["expect"]
+        right = None if expect is None else (lambda e, x=expect: e.id == x)
+        outcomes.append(judge(matcher.match(item["query"]), item.get("kind", ""), right))
+        expected[item["query"]] = expect
+
+    def describe(o: Outcome) -> str:
+        if not o.in_scope:
+            return f"OOS   {o.query[:40]} -> {o.status} {list(o.offered[:1])}"
+        return (
+            f"{o.kind:<10} {o.query[:40]} -> {o.status} {list(o.offered[:1])} "
+            f"want {expected[o.query]}"
+        )
+
+    return summarise(outcomes, describe)
 
 
 def main() -> None:
