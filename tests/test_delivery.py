@@ -117,6 +117,20 @@ async def test_an_update_fetched_twice_is_handled_once(delivery, api) -> None:
     assert await count(delivery, OutboxAction) == 0
 
 
+async def test_handled_updates_are_pruned_after_a_day_open_ones_never(
+    delivery, clock: FakeClock
+) -> None:
+    await delivery.accept([message(1, 7, "/help"), message(2, 7, "/help")])
+    assert await delivery.handle_next()  # update 1 done, update 2 still open
+    clock.advance(store.KEEP_DONE.total_seconds() + 1)
+    await delivery.accept([message(3, 8, "/help")])
+    async with delivery.sessions() as session:
+        await store.prune_inbox(session, clock())
+        await session.commit()
+        kept = (await session.exec(select(InboxUpdate.update_id))).all()
+    assert sorted(kept) == [2, 3]
+
+
 async def test_stored_updates_survive_a_crash_before_handling(
     conversation, sessions, small_bank, clock
 ) -> None:

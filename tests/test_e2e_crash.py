@@ -14,12 +14,10 @@ import signal
 import sys
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
 from bot.db import make_engine, session_factory
-from bot.transports.telegram import RUNTIMES
 from question_bank import LETTERS, Bank
 from scoring.models import AttemptAnswer
 from tests.conftest import SMALL_BANK
@@ -135,18 +133,25 @@ def assert_every_tap_answered_once(
     assert all(any("第 2/3 题" in m.text for m in telegram.chat(p)) for p in answered)
 
 
-@pytest.mark.parametrize("runtime", RUNTIMES)
-async def test_kill_9_during_a_burst_of_taps_loses_and_doubles_nothing(
-    telegram, tmp_path, small_bank, runtime
-) -> None:
-    phones = [Phone(8000 + i, f"职工{i}") for i in range(TAPS)]
+async def burst_fetched(
+    telegram: FakeTelegram, tmp_path: Path, runtime: str, bank: Bank, first_id: int
+) -> tuple[BotProcess, list[Phone], list[str], int]:
+    """`pufa run` started, TAPS workers each with a question open, all tapping at once —
+    returned the moment the bot has fetched (and so acknowledged) the whole burst."""
+    phones = [Phone(first_id + i, f"职工{i}") for i in range(TAPS)]
     bot = BotProcess(telegram, tmp_path, runtime)
     await bot.start()
     await open_questions(telegram, phones)
-    ids, answers = tap_all(telegram, phones, small_bank)
+    ids, answers = tap_all(telegram, phones, bank)
     last_update = telegram.updates[-1]["update_id"]
-    # kill the moment the bot has fetched (and so acknowledged) the burst
     await telegram.wait_for(lambda: telegram.confirmed_offset > last_update, timeout=30)
+    return bot, phones, ids, answers
+
+
+async def test_kill_9_during_a_burst_of_taps_loses_and_doubles_nothing(
+    telegram, tmp_path, small_bank, runtime
+) -> None:
+    bot, phones, ids, answers = await burst_fetched(telegram, tmp_path, runtime, small_bank, 8000)
     await bot.stop(signal.SIGKILL)
     unanswered = len(telegram.open_callbacks)
 
@@ -160,17 +165,10 @@ async def test_kill_9_during_a_burst_of_taps_loses_and_doubles_nothing(
     assert unanswered > 0
 
 
-@pytest.mark.parametrize("runtime", RUNTIMES)
 async def test_sigterm_during_a_burst_finishes_every_tap_before_exit(
     telegram, tmp_path, small_bank, runtime
 ) -> None:
-    phones = [Phone(9000 + i, f"职工{i}") for i in range(TAPS)]
-    bot = BotProcess(telegram, tmp_path, runtime)
-    await bot.start()
-    await open_questions(telegram, phones)
-    ids, answers = tap_all(telegram, phones, small_bank)
-    last_update = telegram.updates[-1]["update_id"]
-    await telegram.wait_for(lambda: telegram.confirmed_offset > last_update, timeout=30)
+    bot, phones, ids, answers = await burst_fetched(telegram, tmp_path, runtime, small_bank, 9000)
     in_flight = len(telegram.open_callbacks)
     assert await bot.stop(signal.SIGTERM) == 0, bot.output.decode()
     # no restart: everything was finished before the process exited

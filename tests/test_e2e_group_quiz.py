@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
-from bot.transports.telegram import RUNTIMES
 from bot.transports.telegram_aiogram import make_bot
 from tests.conftest import SMALL_BANK, FakeClock
 from tests.e2e_kit import Running
@@ -23,10 +22,10 @@ WORKERS = [Phone(8101, "小王"), Phone(8102, "老张"), Phone(8103, "小李")]
 GROUP = Group(-100123, "快递工会群", "supergroup")
 
 
-@pytest.fixture(params=RUNTIMES)
-def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+@pytest.fixture
+def settings(tmp_path: Path, runtime: str) -> Settings:
     return Settings(
-        runtime=str(request.param),
+        runtime=runtime,
         bot_token="123456:TEST-TOKEN",
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}",
         bank_dir=SMALL_BANK,

@@ -55,6 +55,7 @@ log = logging.getLogger("pufa.delivery")
 MAX_HANDLE_ATTEMPTS = 3  # a race lost this often in a row ends in the "went wrong" answer
 MAX_SEND_ATTEMPTS = 6  # network errors: 1, 2, 4, 8, 16 s apart, then the action is dropped
 LEASE = timedelta(seconds=30)  # a sending process that died frees its rows after this
+PRUNE_EVERY = timedelta(hours=1)  # how often handled inbox rows past store.KEEP_DONE go
 
 
 class Delivery:
@@ -88,6 +89,7 @@ class Delivery:
         self._outgoing = asyncio.Event()  # new outbox rows
         self._draining = False
         self._workers_done = False
+        self._pruned_at: datetime | None = None
 
     # --- the whole run ---------------------------------------------------------------------
 
@@ -155,7 +157,7 @@ class Delivery:
             offset = max(f.update_id for f in fetched) + 1
 
     async def accept(self, fetched: list[Fetched]) -> None:
-        """Store updates in the inbox (the webhook path calls this too, before answering)."""
+        """Store updates in the inbox (a webhook handler would call this before answering 200)."""
         async with self.sessions() as session:
             await store.store_updates(session, fetched, self.clock())
             await session.commit()
@@ -226,6 +228,10 @@ class Delivery:
             while await self.run_due_job():
                 pass
             async with self.sessions() as session:
+                if self._pruned_at is None or self.clock() - self._pruned_at >= PRUNE_EVERY:
+                    self._pruned_at = self.clock()
+                    await store.prune_inbox(session, self._pruned_at)
+                    await session.commit()
                 due = await scheduler.next_due(session)
             wait = self.idle_wait
             if due is not None:

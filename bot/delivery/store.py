@@ -14,10 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, exists, func, insert, update
+from sqlalchemy import bindparam, delete, exists, insert, update
 from sqlalchemy import select as core_select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -25,14 +23,14 @@ from bot.conversation.actions import Action, action_chat, action_to_json
 from bot.conversation.events import Event
 from bot.delivery.models import InboxUpdate, OutboxAction, SentMessageRef, UnreachableChat
 from bot.transports.base import Fetched
+from storage import upsert_insert
 
 KEEP_DONE = timedelta(days=1)  # how long handled update ids are kept to drop redeliveries
 
 
 def _insert(session: AsyncSession, table: Any) -> Any:
     """INSERT … ON CONFLICT for the session's dialect."""
-    dialect = session.get_bind().dialect.name
-    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+    return upsert_insert(session.get_bind().dialect.name, table)
 
 
 # --- inbox ---------------------------------------------------------------------------------
@@ -159,11 +157,6 @@ async def set_update(session: AsyncSession, update_id: int, done: bool, attempts
     await conn.execute(_SET_UPDATE, {"u": update_id, "d": done, "a": attempts})
 
 
-async def open_updates(session: AsyncSession) -> int:
-    stmt = select(func.count()).select_from(InboxUpdate).where(col(InboxUpdate.done).is_(False))
-    return int((await session.exec(stmt)).one())
-
-
 async def prune_inbox(session: AsyncSession, now: datetime) -> None:
     """Drop handled updates older than KEEP_DONE (Telegram redelivers only recent ones)."""
     await session.exec(
@@ -274,11 +267,6 @@ async def postpone_action(session: AsyncSession, action_id: int, until: datetime
     row.leased_until = None
     session.add(row)
     return row.attempts
-
-
-async def waiting_actions(session: AsyncSession) -> int:
-    stmt = select(func.count()).select_from(OutboxAction)
-    return int((await session.exec(stmt)).one())
 
 
 # --- remembered messages -------------------------------------------------------------------
