@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import and_, bindparam, insert, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -144,6 +144,37 @@ _ADVANCE = (
     )
 )
 _RECORD = insert(ExamAnswer.__table__)  # type: ignore[attr-defined]
+_MEMBERS = Member.__table__  # type: ignore[attr-defined]
+# Keep a closed attempt on its member if it beats the best so far (score, then less time; on
+# a full tie the earlier attempt stays).
+_PROMOTE = (
+    update(_MEMBERS)
+    .where(
+        _MEMBERS.c.id == bindparam("m_id"),
+        or_(
+            _MEMBERS.c.best_score.is_(None),
+            _MEMBERS.c.best_score < bindparam("score"),
+            and_(
+                _MEMBERS.c.best_score == bindparam("score"),
+                _MEMBERS.c.best_seconds > bindparam("secs"),
+            ),
+        ),
+    )
+    .values(
+        best_score=bindparam("score"),
+        best_seconds=bindparam("secs"),
+        best_correct=bindparam("correct"),
+    )
+)
+
+
+async def _promote_best(
+    session: AsyncSession, member_id: int, score: int, seconds: int, correct: int
+) -> None:
+    """Called in the transaction that closes an attempt."""
+    await (await session.connection()).execute(
+        _PROMOTE, {"m_id": member_id, "score": score, "secs": seconds, "correct": correct}
+    )
 
 
 async def record_exam_answer(
@@ -188,6 +219,9 @@ async def record_exam_answer(
     correct = question.is_correct(chosen)
     points = comp.points.get(question.type, 1) if correct else 0
     finished = position + 1 >= len(attempt.question_ids)
+    seconds = _seconds(attempt, now)
+    # read before the UPDATE expires the ORM object
+    member_id, score, correct_count = attempt.member_id, attempt.score, attempt.correct_count
     conn = await session.connection()
     moved = await conn.execute(
         _ADVANCE,
@@ -201,7 +235,7 @@ async def record_exam_answer(
             "inc": int(correct),
             "new_status": "finished" if finished else "active",
             "fin": now if finished else None,
-            "secs": _seconds(attempt, now) if finished else None,
+            "secs": seconds if finished else None,
         },
     )
     session.expire(attempt)  # the row changed under the ORM object
@@ -221,6 +255,10 @@ async def record_exam_answer(
             "answered_at": now,
         },
     )
+    if finished:
+        await _promote_best(
+            session, member_id, score + points, seconds, correct_count + int(correct)
+        )
     return ExamAnswerOutcome("counted", attempt_closed=finished, position=position + 1)
 
 
@@ -242,6 +280,9 @@ async def finish_attempt(session: AsyncSession, attempt: ExamAttempt, now: datet
     attempt.seconds = _seconds(attempt, now)
     session.add(attempt)
     await session.flush()
+    await _promote_best(
+        session, attempt.member_id, attempt.score, attempt.seconds, attempt.correct_count
+    )
     return True
 
 

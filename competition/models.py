@@ -81,6 +81,12 @@ class Member(SQLModel, table=True):
     team_id: int | None = Field(default=None, foreign_key="competition_team.id", index=True)
     real_name: str | None = Field(default=None, max_length=MAX_NAME_CHARS)
     joined_at: datetime
+    # The member's best closed attempt (score, then less time), kept in the transaction that
+    # closes an attempt, so rankings read one row per member instead of every attempt.
+    # NULL: has not taken part.
+    best_score: int | None = None
+    best_seconds: int | None = None
+    best_correct: int | None = None
 
 
 class ExamAttempt(SQLModel, table=True):
@@ -115,11 +121,15 @@ class ExamAnswer(SQLModel, table=True):
     """An answer that counted. The unique key makes each question answerable once."""
 
     __tablename__ = "exam_answer"
-    __table_args__ = (UniqueConstraint("attempt_id", "position", name="uq_exam_answer_once"),)
+    __table_args__ = (
+        UniqueConstraint("attempt_id", "position", name="uq_exam_answer_once"),
+        # Covers the per-question and per-law statistics: one index-only pass, no table reads.
+        Index("ix_exam_answer_stats", "competition_id", "question_id", "law", "correct", "chosen"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
-    attempt_id: int = Field(foreign_key="exam_attempt.id", index=True)
-    competition_id: int = Field(foreign_key="competition.id", index=True)
+    attempt_id: int = Field(foreign_key="exam_attempt.id")  # the unique key indexes it
+    competition_id: int = Field(foreign_key="competition.id")
     position: int
     question_id: str = Field(max_length=64)
     law: str = Field(max_length=64)

@@ -25,14 +25,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, case, func, literal, or_, select
-from sqlalchemy.sql import Subquery
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from competition.event_file import group_quiz_rule
-from competition.models import Competition, ExamAnswer, ExamAttempt, Member, Team, Unit
+from competition.models import Competition, ExamAnswer, Member, Team, Unit
 from scoring.group_quiz import group_quiz_points_query
 
-_A = ExamAttempt.__table__  # type: ignore[attr-defined]
 _M = Member.__table__  # type: ignore[attr-defined]
 _U = Unit.__table__  # type: ignore[attr-defined]
 _T = Team.__table__  # type: ignore[attr-defined]
@@ -78,31 +76,9 @@ class GroupRow:
         return round(float(getattr(self, rule)) + self.bonus, 4)
 
 
-def _best_attempts(comp_id: int) -> Subquery:
-    """Each member's best closed attempt (rn = 1)."""
-    rn = func.row_number().over(
-        partition_by=_A.c.member_id, order_by=(_A.c.score.desc(), _A.c.seconds, _A.c.id)
-    )
-    return (
-        select(
-            _A.c.member_id,
-            _A.c.score,
-            _A.c.seconds,
-            _A.c.correct_count,
-            rn.label("rn"),
-        )
-        .where(_A.c.competition_id == comp_id, _A.c.status != "active")
-        .subquery("attempts")
-    )
-
-
-def _best(comp_id: int) -> Subquery:
-    ranked = _best_attempts(comp_id)
-    return (
-        select(ranked.c.member_id, ranked.c.score, ranked.c.seconds, ranked.c.correct_count)
-        .where(ranked.c.rn == 1)
-        .subquery("best")
-    )
+def _took_part(comp_id: int) -> Any:
+    """Members of the event with a closed attempt (their best is kept on the member row)."""
+    return and_(_M.c.competition_id == comp_id, _M.c.best_score.is_not(None))
 
 
 async def personal_ranking(
@@ -110,25 +86,24 @@ async def personal_ranking(
 ) -> list[PersonRow]:
     """Participants best first (all, or the top `limit`), with their awards."""
     assert comp.id is not None
-    best = _best(comp.id)
-    rank = func.rank().over(order_by=(best.c.score.desc(), best.c.seconds))
+    rank = func.rank().over(order_by=(_M.c.best_score.desc(), _M.c.best_seconds))
     stmt = (
         select(
             rank.label("rank"),
-            best.c.member_id,
+            _M.c.id.label("member_id"),
             _M.c.user_id,
             func.coalesce(_M.c.real_name, "").label("name"),
             _U.c.name.label("unit"),
             func.coalesce(_T.c.name, "").label("team"),
-            best.c.score,
-            best.c.seconds,
-            best.c.correct_count,
+            _M.c.best_score.label("score"),
+            _M.c.best_seconds.label("seconds"),
+            _M.c.best_correct.label("correct_count"),
         )
-        .select_from(best)
-        .join(_M, _M.c.id == best.c.member_id)
+        .select_from(_M)
         .join(_U, _U.c.id == _M.c.unit_id)
         .outerjoin(_T, _T.c.id == _M.c.team_id)
-        .order_by(best.c.score.desc(), best.c.seconds, best.c.member_id)
+        .where(_took_part(comp.id))
+        .order_by(_M.c.best_score.desc(), _M.c.best_seconds, _M.c.id)
     )
     if limit is not None:
         stmt = stmt.limit(limit)
@@ -155,9 +130,7 @@ async def personal_ranking(
 async def participants(session: AsyncSession, comp: Competition) -> int:
     """How many members closed at least one attempt."""
     assert comp.id is not None
-    stmt = select(func.count(func.distinct(_A.c.member_id))).where(
-        _A.c.competition_id == comp.id, _A.c.status != "active"
-    )
+    stmt = select(func.count()).select_from(_M).where(_took_part(comp.id))
     return int((await (await session.connection()).execute(stmt)).scalar_one())
 
 
@@ -173,28 +146,32 @@ class MyRank:
 async def member_rank(session: AsyncSession, comp: Competition, member_id: int) -> MyRank | None:
     """A member's rank (1 + those strictly better), or None if they have not taken part."""
     assert comp.id is not None
-    best = _best(comp.id)
     conn = await session.connection()
     mine = (
         await conn.execute(
-            select(best.c.score, best.c.seconds).where(best.c.member_id == member_id)
+            select(_M.c.best_score, _M.c.best_seconds).where(
+                _M.c.id == member_id, _took_part(comp.id)
+            )
         )
     ).first()
     if mine is None:
         return None
     better = (
         select(func.count())
-        .select_from(best)
+        .select_from(_M)
         .where(
+            _took_part(comp.id),
             or_(
-                best.c.score > mine.score,
-                and_(best.c.score == mine.score, best.c.seconds < mine.seconds),
-            )
+                _M.c.best_score > mine.best_score,
+                and_(_M.c.best_score == mine.best_score, _M.c.best_seconds < mine.best_seconds),
+            ),
         )
     )
     rank = int((await conn.execute(better)).scalar_one()) + 1
     total = await participants(session, comp)
-    return MyRank(rank, total, mine.score, mine.seconds, award_for(rank, total, comp.awards))
+    return MyRank(
+        rank, total, mine.best_score, mine.best_seconds, award_for(rank, total, comp.awards)
+    )
 
 
 def award_for(rank: int, participants: int, rules: list[dict[str, Any]]) -> str:
@@ -215,34 +192,27 @@ async def group_ranking(session: AsyncSession, comp: Competition, by: str) -> li
     table = _U if by == "unit" else _T
     best_n = int(comp.ranking.get("best_n", 3))
     weight = float(comp.ranking.get("participation_weight", 1.0))
-    best = _best(comp.id)
+    place = func.row_number().over(
+        partition_by=group_col,
+        order_by=(_M.c.best_score.desc().nulls_last(), _M.c.best_seconds),
+    )
     scored = (
-        select(
-            group_col.label("gid"),
-            best.c.score,
-            func.row_number()
-            .over(partition_by=group_col, order_by=(best.c.score.desc(), best.c.seconds))
-            .label("place"),
-        )
-        .select_from(best)
-        .join(_M, _M.c.id == best.c.member_id)
+        select(group_col.label("gid"), _M.c.best_score.label("score"), place.label("place"))
+        .where(_M.c.competition_id == comp.id)
         .subquery("scored")
     )
+    # One pass over the event's members: joined, took part (a best score), average, best N
+    # (members who did not take part are placed last, so best N sums scores that exist).
     took = (
         select(
             scored.c.gid,
-            func.count().label("took_part"),
+            func.count().label("joined"),
+            func.count(scored.c.score).label("took_part"),
             func.avg(scored.c.score).label("average"),
             func.sum(case((scored.c.place <= best_n, scored.c.score), else_=0)).label("best_n"),
         )
         .group_by(scored.c.gid)
         .subquery("took")
-    )
-    joined = (
-        select(group_col.label("gid"), func.count().label("joined"))
-        .where(_M.c.competition_id == comp.id)
-        .group_by(group_col)
-        .subquery("joined")
     )
     gq_rule = group_quiz_rule(comp.ranking)
     gq_points: Any = literal(0)  # the column 群内答题: 0 unless the event counts group quizzes
@@ -263,14 +233,13 @@ async def group_ranking(session: AsyncSession, comp: Competition, by: str) -> li
         select(
             table.c.id,
             table.c.name,
-            func.coalesce(joined.c.joined, 0).label("joined"),
+            func.coalesce(took.c.joined, 0).label("joined"),
             func.coalesce(took.c.took_part, 0).label("took_part"),
             func.coalesce(took.c.average, 0).label("average"),
             func.coalesce(took.c.best_n, 0).label("best_n"),
             gq_points.label("group_quiz"),
         )
         .select_from(table)
-        .outerjoin(joined, joined.c.gid == table.c.id)
         .outerjoin(took, took.c.gid == table.c.id)
         .where(table.c.competition_id == comp.id)
     )
@@ -337,46 +306,52 @@ class QuestionStat:
     wrong_count: int
 
 
+async def _choice_counts(session: AsyncSession, comp: Competition) -> list[Any]:
+    """How often each answer was given to each question: one pass over the covering index
+    ix_exam_answer_stats; both statistics below are sums over these rows."""
+    assert comp.id is not None
+    stmt = (
+        select(
+            _ANS.c.question_id,
+            _ANS.c.law,
+            _ANS.c.correct,
+            _ANS.c.chosen,
+            func.count().label("n"),
+        )
+        .where(_ANS.c.competition_id == comp.id)
+        .group_by(_ANS.c.question_id, _ANS.c.law, _ANS.c.correct, _ANS.c.chosen)
+    )
+    return list((await (await session.connection()).execute(stmt)).all())
+
+
+def _question_stats(counts: list[Any]) -> list[QuestionStat]:
+    answered: dict[tuple[str, str], list[int]] = {}  # (question, law) → [answered, right]
+    top: dict[str, tuple[int, str]] = {}  # question → (count, chosen) of its top wrong answer
+    for c in counts:
+        totals = answered.setdefault((c.question_id, c.law), [0, 0])
+        totals[0] += c.n
+        if c.correct:
+            totals[1] += c.n
+        elif (c.n, c.chosen) > top.get(c.question_id, (0, "")):
+            top[c.question_id] = (c.n, c.chosen)
+    stats = [
+        QuestionStat(
+            question_id,
+            law,
+            total,
+            round(right / total, 4) if total else 0.0,
+            top.get(question_id, (0, ""))[1],
+            top.get(question_id, (0, ""))[0],
+        )
+        for (question_id, law), (total, right) in answered.items()
+    ]
+    return sorted(stats, key=lambda s: (s.right_share, s.question_id))
+
+
 async def question_stats(session: AsyncSession, comp: Competition) -> list[QuestionStat]:
     """Per question: how many answered, the share right, the most chosen wrong answer;
     hardest first."""
-    assert comp.id is not None
-    conn = await session.connection()
-    totals = (
-        await conn.execute(
-            select(
-                _ANS.c.question_id,
-                _ANS.c.law,
-                func.count().label("answered"),
-                func.sum(case((_ANS.c.correct, 1), else_=0)).label("right"),
-            )
-            .where(_ANS.c.competition_id == comp.id)
-            .group_by(_ANS.c.question_id, _ANS.c.law)
-        )
-    ).all()
-    wrong = (
-        await conn.execute(
-            select(_ANS.c.question_id, _ANS.c.chosen, func.count().label("n"))
-            .where(_ANS.c.competition_id == comp.id, _ANS.c.correct.is_(False))
-            .group_by(_ANS.c.question_id, _ANS.c.chosen)
-        )
-    ).all()
-    top: dict[str, tuple[int, str]] = {}
-    for w in wrong:  # one row per (question, wrong answer)
-        if (w.n, w.chosen) > top.get(w.question_id, (0, "")):
-            top[w.question_id] = (w.n, w.chosen)
-    stats = [
-        QuestionStat(
-            r.question_id,
-            r.law,
-            r.answered,
-            round(int(r.right) / r.answered, 4) if r.answered else 0.0,
-            top.get(r.question_id, (0, ""))[1],
-            top.get(r.question_id, (0, ""))[0],
-        )
-        for r in totals
-    ]
-    return sorted(stats, key=lambda s: (s.right_share, s.question_id))
+    return _question_stats(await _choice_counts(session, comp))
 
 
 @dataclass(frozen=True)
@@ -386,22 +361,22 @@ class LawStat:
     right_share: float
 
 
+def _law_stats(counts: list[Any]) -> list[LawStat]:
+    totals: dict[str, list[int]] = {}  # law → [answered, right]
+    for c in counts:
+        law = totals.setdefault(c.law, [0, 0])
+        law[0] += c.n
+        if c.correct:
+            law[1] += c.n
+    return [
+        LawStat(law, total, round(right / total, 4))
+        for law, (total, right) in sorted(totals.items())
+    ]
+
+
 async def law_stats(session: AsyncSession, comp: Competition) -> list[LawStat]:
     """Per law: answers given and the share right."""
-    assert comp.id is not None
-    rows = (
-        await (await session.connection()).execute(
-            select(
-                _ANS.c.law,
-                func.count().label("answered"),
-                func.sum(case((_ANS.c.correct, 1), else_=0)).label("right"),
-            )
-            .where(_ANS.c.competition_id == comp.id)
-            .group_by(_ANS.c.law)
-            .order_by(_ANS.c.law)
-        )
-    ).all()
-    return [LawStat(r.law, r.answered, round(int(r.right) / r.answered, 4)) for r in rows]
+    return _law_stats(await _choice_counts(session, comp))
 
 
 @dataclass(frozen=True)
@@ -424,11 +399,12 @@ async def standings(session: AsyncSession, comp: Competition) -> Standings:
             select(func.count()).where(_M.c.competition_id == comp.id)
         )
     ).scalar_one()
+    counts = await _choice_counts(session, comp)
     return Standings(
         await personal_ranking(session, comp),
         await group_ranking(session, comp, "unit"),
         await group_ranking(session, comp, "team"),
-        await question_stats(session, comp),
-        await law_stats(session, comp),
+        _question_stats(counts),
+        _law_stats(counts),
         int(joined),
     )

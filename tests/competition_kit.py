@@ -10,7 +10,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from competition import Competition, ExamAttempt, Member, import_event, read_event
+from competition import (
+    Competition,
+    ExamAttempt,
+    Member,
+    finish_attempt,
+    import_event,
+    read_event,
+)
 from question_bank import LETTERS, Bank, Question
 from scoring.group_quiz_models import GroupQuiz, GroupQuizAnswer
 from tests.flowkit import ChatDriver
@@ -124,23 +131,21 @@ async def add_member(
     await session.flush()
     if score is not None:
         assert member.id is not None
-        session.add(
-            ExamAttempt(
-                competition_id=comp_id,
-                member_id=member.id,
-                user_id=user_id,
-                number=1,
-                question_ids=["q"],
-                option_orders=[[0]],
-                position=1,
-                score=score,
-                status="finished",
-                started_at=now,
-                deadline=now + timedelta(minutes=10),
-                finished_at=now + timedelta(seconds=seconds),
-                seconds=seconds,
-            )
+        attempt = ExamAttempt(
+            competition_id=comp_id,
+            member_id=member.id,
+            user_id=user_id,
+            number=1,
+            question_ids=["q"],
+            option_orders=[[0]],
+            position=1,
+            score=score,
+            started_at=now,
+            deadline=now + timedelta(minutes=10),
         )
+        session.add(attempt)
+        await session.flush()
+        assert await finish_attempt(session, attempt, now + timedelta(seconds=seconds))
     return member
 
 

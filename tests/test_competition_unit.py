@@ -16,6 +16,7 @@ from competition import (
     Member,
     Unit,
     award_for,
+    finish_attempt,
     group_quiz_rule,
     group_ranking,
     import_event,
@@ -408,3 +409,36 @@ def test_group_quiz_setting_errors_name_file_and_line(small_bank, clock, tmp_pat
     assert [p.split(":", 1)[1] for p in found] == [
         f"{line + 1}: chats: name a group, or leave it out"
     ]
+
+
+async def test_best_attempt_is_kept_on_the_member(sessions, small_bank, clock, tmp_path) -> None:
+    """Each closing attempt replaces the member's best only if it beats it: more points, or
+    the same points in less time; the ranking shows that best."""
+    comp = await make_event(sessions, small_bank, clock.now(), tmp_path)
+    now = clock.now()
+    async with sessions() as s:
+        unit = (await s.exec(select(Unit))).first()
+        assert unit is not None
+        member = await add_member(s, comp.id, 7, unit.id, None, "七号", now, 8, 300)
+        for number, (score, seconds, best) in enumerate(
+            [(6, 100, (8, 300)), (8, 200, (8, 200)), (8, 250, (8, 200)), (9, 500, (9, 500))], 2
+        ):
+            attempt = ExamAttempt(
+                competition_id=comp.id,
+                member_id=member.id,
+                user_id=7,
+                number=number,
+                question_ids=["q"],
+                option_orders=[[0]],
+                position=1,
+                score=score,
+                started_at=now,
+                deadline=now + timedelta(minutes=10),
+            )
+            s.add(attempt)
+            await s.flush()
+            assert await finish_attempt(s, attempt, now + timedelta(seconds=seconds))
+            await s.refresh(member)
+            assert (member.best_score, member.best_seconds) == best
+            [me] = await personal_ranking(s, comp)
+            assert (me.score, me.seconds) == best
