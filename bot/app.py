@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -64,21 +64,50 @@ async def build_app(
     return App(settings, engine, conversation)
 
 
+def webhook_problem(settings: Settings) -> str | None:
+    """Why `pufa run --webhook` cannot start with these settings (None: it can)."""
+    if not settings.webhook_url or not settings.webhook_url.startswith("https://"):
+        return "PUFA_WEBHOOK_URL must be the public https:// address Telegram posts to"
+    if not settings.webhook_secret:
+        return "PUFA_WEBHOOK_SECRET is not set (1-256 characters A-Z a-z 0-9 _ -)"
+    return None
+
+
 async def run_bot(
     settings: Settings,
     stop: asyncio.Event | None = None,
     handle_signals: bool = True,
     clock: Callable[[], datetime] = system_now,
+    webhook: bool = False,
 ) -> None:
-    """`pufa run`: the bot on Telegram (long polling) until SIGTERM / SIGINT or `stop`, through
-    the delivery core (inbox, outbox, scheduler) and the runtime PUFA_RUNTIME names."""
+    """`pufa run`: the bot on Telegram until SIGTERM / SIGINT or `stop`, through the delivery
+    core (inbox, outbox, scheduler) and the runtime PUFA_RUNTIME names: long polling, or with
+    `webhook` Telegram posting to PUFA_WEBHOOK_URL (served on PUFA_HTTP_HOST:PUFA_HTTP_PORT)."""
+    from urllib.parse import urlsplit
+
     from bot.delivery.runner import Delivery
+    from bot.transports.base import Webhook
     from bot.transports.telegram import make_api
 
     assert settings.bot_token, "PUFA_BOT_TOKEN is not set"
+    hook = None
+    if webhook:
+        problem = webhook_problem(settings)
+        assert problem is None, problem
+        assert settings.webhook_url and settings.webhook_secret
+        hook = Webhook(settings.webhook_url, settings.webhook_secret)
+    port = settings.http_port if settings.http_port is not None else (8080 if webhook else None)
+    listen = (settings.http_host, port) if port is not None else None
+    path = settings.webhook_path or (urlsplit(hook.url).path or "/") if hook else None
     app = await build_app(settings, clock)
     api = make_api(settings.runtime, settings.bot_token, settings.telegram_api_base)
+    delivery = Delivery(
+        app.conversation,
+        api,
+        workers=settings.workers,
+        lease=timedelta(seconds=settings.send_lease_seconds),
+    )
     try:
-        await Delivery(app.conversation, api, workers=settings.workers).run(stop, handle_signals)
+        await delivery.run(stop, handle_signals, webhook=hook, listen=listen, webhook_path=path)
     finally:
         await app.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from pydantic import field_validator
@@ -19,8 +20,11 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///./var/pufa.sqlite3"
     runtime: str = "aiogram"
     telegram_api_base: str | None = None
-    webhook_url: str | None = None
-    webhook_secret: str | None = None
+    webhook_url: str | None = None  # the public https address Telegram posts updates to
+    webhook_secret: str | None = None  # Telegram sends it in X-Telegram-Bot-Api-Secret-Token
+    webhook_path: str | None = None  # the path served locally (default: the URL's path)
+    http_host: str = "127.0.0.1"  # the bot's HTTP server (webhook, /healthz, /metrics)
+    http_port: int | None = None  # off unless set; 8080 under --webhook
     quizmasters: list[int] = []
     admins: list[int] = []
     tz: str = "Asia/Shanghai"
@@ -29,6 +33,9 @@ class Settings(BaseSettings):
     practice_size: int = 10
     log_level: str = "INFO"
     workers: int = 4  # concurrent update handlers per process (PostgreSQL; SQLite uses one)
+    # how long an instance may hold outgoing actions it took to send: if it dies, another
+    # instance sends them after this long
+    send_lease_seconds: float = 30
     # Limits on a roster import, which operators may raise for a large campaign; the whole
     # table of input limits, with the ones tied to the schema, is `input_limits`.
     roster_max_bytes: int = MAX_YAML_BYTES
@@ -42,6 +49,14 @@ class Settings(BaseSettings):
             return [int(v) for v in value.replace(" ", "").split(",") if v]
         if isinstance(value, int):
             return [value]
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _telegram_secret(cls, value: str | None) -> str | None:
+        """Telegram accepts 1-256 characters A-Z, a-z, 0-9, _ and -."""
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
+            raise ValueError("PUFA_WEBHOOK_SECRET: 1-256 characters A-Z a-z 0-9 _ -")
         return value
 
     @field_validator("runtime")

@@ -4,14 +4,26 @@ delivery core and the runtime a test's settings name."""
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import func
+from sqlmodel import select
 
 from bot.app import App, build_app, system_now
 from bot.config import Settings
+from bot.db import make_engine, session_factory
 from bot.delivery.runner import Delivery
+from bot.transports.base import Webhook
 from bot.transports.telegram import make_api
+from scoring.models import AttemptAnswer
+from tests.conftest import SMALL_BANK
 from tests.fake_telegram import FakeTelegram
+
+WEBHOOK_SECRET = "pufa-test-secret_0123456789"
 
 
 class Running:
@@ -22,10 +34,12 @@ class Running:
         settings: Settings,
         telegram: FakeTelegram,
         clock: Callable[[], datetime] = system_now,
+        webhook: bool = False,
     ) -> None:
         self.settings = settings
         self.telegram = telegram
         self.clock = clock  # a test's own clock moves the scheduler and the speed of answers
+        self.webhook = webhook  # updates posted to the bot's HTTP server instead of polled
 
     async def start(self) -> None:
         self.telegram.commands = []
@@ -33,10 +47,90 @@ class Running:
         api = make_api(self.settings.runtime, self.telegram.token, self.telegram.api_base)
         self.delivery = Delivery(self.app.conversation, api, poll_timeout=1, idle_wait=0.2)
         self.stopping = asyncio.Event()
-        self.task = asyncio.create_task(self.delivery.run(self.stopping, handle_signals=False))
+        hook = Webhook("https://bot.example.org/tg", WEBHOOK_SECRET) if self.webhook else None
+        self.task = asyncio.create_task(
+            self.delivery.run(
+                self.stopping,
+                handle_signals=False,
+                webhook=hook,
+                listen=("127.0.0.1", 0) if hook else None,
+                webhook_path="/tg",
+            )
+        )
         await self.telegram.wait_for(lambda: bool(self.telegram.commands))
+        if hook is not None:
+            assert self.delivery.http is not None
+            self.telegram.webhook_targets = [self.url("/tg")]
+
+    def url(self, path: str) -> str:
+        """An address on the bot's HTTP server (webhook mode)."""
+        assert self.delivery.http is not None
+        return f"http://127.0.0.1:{self.delivery.http.port}{path}"
 
     async def stop(self) -> None:
         self.stopping.set()
         await asyncio.wait_for(self.task, 15)
         await self.app.close()
+
+
+class BotProcess:
+    """`python -m bot.cli run` pointed at the fake Bot API through PUFA_TELEGRAM_API_BASE."""
+
+    def __init__(
+        self,
+        telegram: FakeTelegram,
+        tmp_path: Path,
+        runtime: str,
+        database_url: str | None = None,
+        args: tuple[str, ...] = (),
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.telegram = telegram
+        self.database_url = database_url or f"sqlite+aiosqlite:///{tmp_path / 'run.sqlite3'}"
+        self.args = args
+        self.env = {
+            **os.environ,
+            "PUFA_RUNTIME": runtime,
+            "PUFA_BOT_TOKEN": telegram.token,
+            "PUFA_TELEGRAM_API_BASE": telegram.api_base,
+            "PUFA_DATABASE_URL": self.database_url,
+            "PUFA_BANK_DIR": str(SMALL_BANK),
+            "PUFA_PRACTICE_SIZE": "3",
+            **(env or {}),
+        }
+        self.cwd = tmp_path
+        self.proc: asyncio.subprocess.Process | None = None
+        self.output = b""
+
+    async def start(self, wait: bool = True) -> None:
+        """Start the process; with `wait`, until it has set the bot's menu (is up)."""
+        self.telegram.commands = []
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "run",
+            *self.args,
+            env=self.env,
+            cwd=self.cwd,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        if wait:
+            await self.telegram.wait_for(lambda: bool(self.telegram.commands), timeout=60)
+
+    async def stop(self, sig: int) -> int:
+        assert self.proc is not None
+        self.proc.send_signal(sig)
+        raw, _ = await asyncio.wait_for(self.proc.communicate(), 60)
+        self.output += raw
+        return int(self.proc.returncode or 0)
+
+    async def answers_recorded(self) -> int:
+        engine = make_engine(self.database_url)
+        try:
+            async with session_factory(engine)() as session:
+                stmt = select(func.count()).select_from(AttemptAnswer)
+                return int((await session.exec(stmt)).one())
+        finally:
+            await engine.dispose()

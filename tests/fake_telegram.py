@@ -16,6 +16,7 @@ fields with JSON-encoded nested values (aiogram uploads files as `attach://<fiel
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import re
@@ -189,6 +190,13 @@ class FakeTelegram:
         self._calls_since_push = 1  # answering calls since the last update (none pushed yet)
         self._runner: web.AppRunner | None = None
         self.port = 0
+        # webhook mode (setWebhook): updates are posted, one at a time in order, to the
+        # targets in turn (a load balancer in front of the bot's instances); a post that is
+        # not answered 200 is tried again at the next target
+        self.webhook: dict[str, Any] | None = None
+        self.webhook_targets: list[str] = []
+        self.webhook_posts: list[tuple[str, int, int]] = []  # (target, update id, status)
+        self._webhook_task: asyncio.Task[None] | None = None
 
     # ---- server ----
     async def start(self) -> None:
@@ -201,6 +209,10 @@ class FakeTelegram:
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     async def stop(self) -> None:
+        if self._webhook_task is not None:
+            self._webhook_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._webhook_task
         if self._runner:
             await self._runner.cleanup()
 
@@ -299,7 +311,53 @@ class FakeTelegram:
         return self.bot_user
 
     async def api_deletewebhook(self, p: dict[str, Any]) -> bool:
+        self.webhook = None
         return True
+
+    async def api_setwebhook(self, p: dict[str, Any]) -> bool:
+        url = str(p.get("url") or "")
+        if not url.startswith("https://"):
+            raise ApiError("Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+        secret = p.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            raise ApiError("Bad Request: secret token contains unallowed characters")
+        self.webhook = {"url": url, "secret_token": secret}
+        if "allowed_updates" in p:
+            self.allowed_updates = list(p["allowed_updates"]) if p["allowed_updates"] else None
+        if self._webhook_task is None:
+            self._webhook_task = asyncio.create_task(self._post_updates())
+        return True
+
+    async def _post_updates(self) -> None:
+        """Telegram's side of a webhook: post each pending update until one target says 200."""
+        import aiohttp
+
+        turn = 0
+        async with aiohttp.ClientSession() as http:
+            while True:
+                self.updates = [u for u in self.updates if u["update_id"] >= self.confirmed_offset]
+                pending = [u for u in self.updates if self._allowed(u)]
+                if self.webhook is None or not pending or not self.webhook_targets:
+                    self._new_update.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._new_update.wait(), 0.2)
+                    continue
+                update = pending[0]
+                target = self.webhook_targets[turn % len(self.webhook_targets)]
+                turn += 1
+                headers = {}
+                if self.webhook.get("secret_token"):
+                    headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook["secret_token"]
+                try:
+                    async with http.post(target, json=update, headers=headers) as response:
+                        status = response.status
+                except (aiohttp.ClientError, OSError):
+                    status = 0
+                self.webhook_posts.append((target, update["update_id"], status))
+                if status == 200:
+                    self.confirmed_offset = max(self.confirmed_offset, update["update_id"] + 1)
+                else:
+                    await asyncio.sleep(0.05)
 
     async def api_close(self, p: dict[str, Any]) -> bool:
         return True
@@ -322,6 +380,12 @@ class FakeTelegram:
         return any(kind in update for kind in self.allowed_updates)
 
     async def api_getupdates(self, p: dict[str, Any]) -> list[dict[str, Any]]:
+        if self.webhook is not None:
+            raise ApiError(
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+                409,
+            )
         offset = int(p.get("offset") or 0)
         timeout = float(p.get("timeout") or 0)
         limit = int(p.get("limit") or 100)

@@ -8,72 +8,14 @@ and each worker sent their feedback and next question once.
 
 from __future__ import annotations
 
-import asyncio
-import os
 import signal
-import sys
 from pathlib import Path
 
-from sqlalchemy import func
-from sqlmodel import select
-
-from bot.db import make_engine, session_factory
 from question_bank import LETTERS, Bank
-from scoring.models import AttemptAnswer
-from tests.conftest import SMALL_BANK
+from tests.e2e_kit import BotProcess
 from tests.fake_telegram import FakeTelegram, Phone
 
 TAPS = 20
-
-
-class BotProcess:
-    """`python -m bot.cli run` pointed at the fake Bot API through PUFA_TELEGRAM_API_BASE."""
-
-    def __init__(self, telegram: FakeTelegram, tmp_path: Path, runtime: str) -> None:
-        self.telegram = telegram
-        self.database_url = f"sqlite+aiosqlite:///{tmp_path / 'run.sqlite3'}"
-        self.env = {
-            **os.environ,
-            "PUFA_RUNTIME": runtime,
-            "PUFA_BOT_TOKEN": telegram.token,
-            "PUFA_TELEGRAM_API_BASE": telegram.api_base,
-            "PUFA_DATABASE_URL": self.database_url,
-            "PUFA_BANK_DIR": str(SMALL_BANK),
-            "PUFA_PRACTICE_SIZE": "3",
-        }
-        self.cwd = tmp_path
-        self.proc: asyncio.subprocess.Process | None = None
-        self.output = b""
-
-    async def start(self) -> None:
-        self.telegram.commands = []
-        self.proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "run",
-            env=self.env,
-            cwd=self.cwd,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-        )
-        await self.telegram.wait_for(lambda: bool(self.telegram.commands), timeout=60)
-
-    async def stop(self, sig: int) -> int:
-        assert self.proc is not None
-        self.proc.send_signal(sig)
-        raw, _ = await asyncio.wait_for(self.proc.communicate(), 60)
-        self.output += raw
-        return int(self.proc.returncode or 0)
-
-    async def answers_recorded(self) -> int:
-        engine = make_engine(self.database_url)
-        try:
-            async with session_factory(engine)() as session:
-                stmt = select(func.count()).select_from(AttemptAnswer)
-                return int((await session.exec(stmt)).one())
-        finally:
-            await engine.dispose()
 
 
 async def open_questions(telegram: FakeTelegram, phones: list[Phone]) -> None:

@@ -27,6 +27,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -48,7 +49,17 @@ from bot.conversation.actions import (
 from bot.conversation.events import Event
 from bot.conversation.router import Conversation
 from bot.delivery import store
-from bot.transports.base import BotApi, Fetched, Rejected, RetryLater, Sent, Unreachable
+from bot.delivery.http import BotHttp
+from bot.delivery.metrics import Metrics
+from bot.transports.base import (
+    BotApi,
+    Fetched,
+    Rejected,
+    RetryLater,
+    Sent,
+    Unreachable,
+    Webhook,
+)
 
 log = logging.getLogger("pufa.delivery")
 
@@ -70,6 +81,7 @@ class Delivery:
         poll_timeout: float = 10,
         drain_timeout: float = 20,
         idle_wait: float = 1.0,
+        lease: timedelta = LEASE,
     ) -> None:
         self.conversation = conversation
         self.api = api
@@ -81,6 +93,7 @@ class Delivery:
         self.poll_timeout = poll_timeout
         self.drain_timeout = drain_timeout
         self.idle_wait = idle_wait
+        self.lease = lease
         self.username = ""
         # each loop waits on an event of its own (one clearing a shared event could eat
         # another's wake-up)
@@ -90,24 +103,53 @@ class Delivery:
         self._draining = False
         self._workers_done = False
         self._pruned_at: datetime | None = None
+        self.metrics = Metrics()
+        self.http: BotHttp | None = None
 
     # --- the whole run ---------------------------------------------------------------------
 
-    async def run(self, stop: asyncio.Event | None = None, handle_signals: bool = True) -> None:
-        """Until `stop` is set (or SIGTERM / SIGINT), then a graceful stop."""
+    async def run(
+        self,
+        stop: asyncio.Event | None = None,
+        handle_signals: bool = True,
+        *,
+        webhook: Webhook | None = None,
+        listen: tuple[str, int] | None = None,
+        webhook_path: str | None = None,
+    ) -> None:
+        """Until `stop` is set (or SIGTERM / SIGINT), then a graceful stop.
+
+        Long polling by default; with `webhook`, Telegram posts updates to `webhook_path` of
+        the HTTP server on `listen` (which also serves /healthz and /metrics, and is started
+        for those alone when `listen` is given without a webhook)."""
         stop = stop or asyncio.Event()
         if handle_signals:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(sig, stop.set)
-        self.username = await self.api.prepare(self.conversation.menu())
+        if webhook is not None and listen is None:
+            raise ValueError("a webhook needs an address to listen on")
+        if listen is not None:
+            if webhook is None:
+                self.http = BotHttp(self, None, None)
+            else:
+                self.http = BotHttp(self, webhook_path or "/telegram", webhook.secret)
+            await self.http.start(*listen)  # before setWebhook, so no post finds it closed
+        self.username = await self.api.prepare(self.conversation.menu(), webhook)
         self.conversation.services = replace(self.conversation.services, bot_username=self.username)
         if self.single_process:
             async with self.sessions() as session:
                 await store.release_leases(session)
                 await session.commit()
-        log.info("delivery started: runtime=%s workers=%d", self.api.name, self.workers)
-        poller = asyncio.create_task(self._poll(), name="poll")
+        log.info(
+            "delivery started: runtime=%s workers=%d updates=%s",
+            self.api.name,
+            self.workers,
+            "webhook" if webhook else "polling",
+        )
+        poller = asyncio.create_task(
+            self._poll() if webhook is None else asyncio.Event().wait(), name="poll"
+        )
         workers = [
             asyncio.create_task(self._work_loop(), name=f"work{i}") for i in range(self.workers)
         ]
@@ -117,6 +159,8 @@ class Delivery:
             await stop.wait()
         finally:
             log.info("stopping: fetching stopped, finishing stored updates")
+            if self.http is not None:  # Telegram retries what it cannot post, to other instances
+                await self.http.stop()
             poller.cancel()
             timers.cancel()
             await asyncio.gather(poller, timers, return_exceptions=True)
@@ -184,6 +228,7 @@ class Delivery:
             if row is None:
                 return False
             event, now = row.event, self.clock()
+            started = time.perf_counter()
             try:
                 await store.note_reachability(session, event, now)
                 actions = await self.conversation.handle(session, event, now, row.received_at)
@@ -200,6 +245,8 @@ class Delivery:
             await store.set_update(session, row.update_id, done=True, attempts=row.attempts)
             await store.enqueue(session, actions, event, now)
             await session.commit()
+        self.metrics.handler_seconds.observe(time.perf_counter() - started)
+        self.metrics.updates.labels(event.kind).inc()
         if actions:
             self._outgoing.set()
         return True
@@ -259,6 +306,7 @@ class Delivery:
                 return True
             await store.enqueue(session, actions, event, now)
             await session.commit()
+        self.metrics.updates.labels(event.kind).inc()
         if actions:
             self._outgoing.set()
         return True
@@ -293,7 +341,7 @@ class Delivery:
         by side); returns how many actions were taken."""
         now = self.clock()
         async with self.sessions() as session:
-            queues = await store.claim_outbox(session, now, limit, LEASE)
+            queues = await store.claim_outbox(session, now, limit, self.lease)
             await session.commit()
         if queues:
             await asyncio.gather(*(self._send_chat(queue) for queue in queues.values()))
@@ -323,10 +371,12 @@ class Delivery:
         try:
             sent = await self.api.perform(action)
         except RetryLater as exc:
+            self.metrics.sends.labels("retry_after").inc()
             log.warning("%s: flood control, retry in %ss", name, exc.seconds)
             await self._postpone(row.id, exc.seconds, give_up=False)
             return False
         except Unreachable:
+            self.metrics.sends.labels("unreachable").inc()
             log.info("%s: chat unreachable, further messages dropped", name)
             async with self.sessions() as session:
                 if chat is not None:
@@ -335,13 +385,16 @@ class Delivery:
                 await session.commit()
             return False
         except Rejected as exc:
+            self.metrics.sends.labels("rejected").inc()
             log.warning("%s rejected: %s", name, str(exc)[:120])
             await self._finish(row.id)
             return True
         except Exception as exc:  # TransientError, or anything the network threw
+            self.metrics.sends.labels("failed").inc()
             log.warning("%s failed: %s", name, type(exc).__name__)
             await self._postpone(row.id, 2 ** min(row.attempts, 4), give_up=True)
             return False
+        self.metrics.sends.labels("sent").inc()
         await self._finish(row.id, action, sent)
         return True
 

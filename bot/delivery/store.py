@@ -14,14 +14,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, exists, insert, update
+from sqlalchemy import bindparam, delete, exists, func, insert, update
 from sqlalchemy import select as core_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.conversation.actions import Action, action_chat, action_to_json
 from bot.conversation.events import Event
-from bot.delivery.models import InboxUpdate, OutboxAction, SentMessageRef, UnreachableChat
+from bot.delivery.models import (
+    InboxUpdate,
+    OutboxAction,
+    ScheduledJob,
+    SentMessageRef,
+    UnreachableChat,
+)
 from bot.transports.base import Fetched
 from storage import upsert_insert
 
@@ -70,6 +76,7 @@ class ClaimedUpdate:
 _INBOX = InboxUpdate.__table__  # type: ignore[attr-defined]
 _OUTBOX = OutboxAction.__table__  # type: ignore[attr-defined]
 _UNREACHABLE = UnreachableChat.__table__  # type: ignore[attr-defined]
+_JOBS = ScheduledJob.__table__  # type: ignore[attr-defined]
 _EARLIER_UPDATE = _INBOX.alias("earlier")
 _EARLIER_ACTION = _OUTBOX.alias("earlier")
 
@@ -335,3 +342,37 @@ async def note_reachability(session: AsyncSession, event: Event, now: datetime) 
     elif event.private and event.kind != "timer" and event.kind != "poll_answer":
         if await session.get(UnreachableChat, event.chat_id) is not None:
             await mark_reachable(session, event.chat_id)
+
+
+# --- health --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Health:
+    """What /healthz and /metrics report about the shared queues."""
+
+    inbox_backlog: int  # stored updates not handled yet
+    outbox_backlog: int  # actions waiting to be sent
+    scheduler_lag: float  # seconds the oldest due job is overdue (0: none due)
+
+
+async def health(session: AsyncSession, now: datetime) -> Health:
+    """Three small aggregates over the delivery tables (indexed: pending inbox rows, due jobs)."""
+    conn = await session.connection()
+    inbox = (
+        await conn.execute(core_select(func.count()).where(_INBOX.c.done.is_(False)))
+    ).scalar_one()
+    outbox = (await conn.execute(core_select(func.count()).select_from(_OUTBOX))).scalar_one()
+    oldest = (
+        await conn.execute(
+            core_select(func.min(_JOBS.c.due_at)).where(
+                _JOBS.c.due_at <= bindparam("now", type_=_JOBS.c.due_at.type)
+            ),
+            {"now": now},
+        )
+    ).scalar_one()
+    lag = 0.0
+    if oldest is not None:
+        due = oldest if oldest.tzinfo else oldest.replace(tzinfo=now.tzinfo)
+        lag = max(0.0, (now - due).total_seconds())
+    return Health(int(inbox), int(outbox), lag)

@@ -81,15 +81,28 @@ class TransientError(SendError):
     """A network error or a 5xx: try again a little later."""
 
 
+@dataclass(frozen=True)
+class Webhook:
+    """Where Telegram should post updates, and the secret it must send with each
+    (the X-Telegram-Bot-Api-Secret-Token header)."""
+
+    url: str
+    secret: str
+
+
 class BotApi(Protocol):
     """One Telegram runtime (aiogram or python-telegram-bot), reduced to what the core needs."""
 
     name: str
 
-    async def prepare(self, menu: tuple[tuple[str, str], ...]) -> str:
-        """Start-up calls: getMe, deleteWebhook (keeping pending updates), setMyCommands with
-        the (command, description) menu. Returns the bot's username (for deep links).
-        Raises a SendError kind when Telegram cannot be reached or refuses."""
+    async def prepare(
+        self, menu: tuple[tuple[str, str], ...], webhook: Webhook | None = None
+    ) -> str:
+        """Start-up calls: getMe; deleteWebhook (keeping pending updates) for long polling,
+        or setWebhook (url, secret token, ALLOWED_UPDATES, keeping pending updates) when
+        `webhook` is given; setMyCommands with the (command, description) menu. Returns the
+        bot's username (for deep links). Raises a SendError kind when Telegram cannot be
+        reached or refuses."""
         ...
 
     def parse(self, payload: dict[str, Any]) -> Fetched:

@@ -62,6 +62,7 @@ from bot.transports.base import (
     Sent,
     TransientError,
     Unreachable,
+    Webhook,
 )
 from bot.transports.mapping import (
     button_event,
@@ -168,10 +169,20 @@ class AiogramApi:
         self.bot = make_bot(token, api_base)
         self.username = ""  # ours, once prepared: commands for other bots are ignored
 
-    async def prepare(self, menu: tuple[tuple[str, str], ...]) -> str:
+    async def prepare(
+        self, menu: tuple[tuple[str, str], ...], webhook: Webhook | None = None
+    ) -> str:
         try:
             me = await self.bot.get_me()
-            await self.bot.delete_webhook(drop_pending_updates=False)
+            if webhook is None:
+                await self.bot.delete_webhook(drop_pending_updates=False)
+            else:
+                await self.bot.set_webhook(
+                    webhook.url,
+                    secret_token=webhook.secret,
+                    allowed_updates=list(ALLOWED_UPDATES),
+                    drop_pending_updates=False,
+                )
             await self.bot.set_my_commands([BotCommand(command=c, description=d) for c, d in menu])
         except (AiogramError, ClientError, TimeoutError) as exc:
             raise _translate(exc) or TransientError(type(exc).__name__) from exc

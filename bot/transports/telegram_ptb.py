@@ -60,6 +60,7 @@ from bot.transports.base import (
     Sent,
     TransientError,
     Unreachable,
+    Webhook,
 )
 from bot.transports.mapping import (
     button_event,
@@ -190,10 +191,20 @@ class PtbApi:
         self.username = ""  # ours, once prepared: commands for other bots are ignored
         self._ready = False
 
-    async def prepare(self, menu: tuple[tuple[str, str], ...]) -> str:
+    async def prepare(
+        self, menu: tuple[tuple[str, str], ...], webhook: Webhook | None = None
+    ) -> str:
         try:
             await self._initialize()
-            await self.bot.delete_webhook(drop_pending_updates=False)
+            if webhook is None:
+                await self.bot.delete_webhook(drop_pending_updates=False)
+            else:
+                await self.bot.set_webhook(
+                    webhook.url,
+                    secret_token=webhook.secret,
+                    allowed_updates=list(ALLOWED_UPDATES),
+                    drop_pending_updates=False,
+                )
             await self.bot.set_my_commands([BotCommand(c, d) for c, d in menu])
         except (TelegramError, httpx.HTTPError, OSError) as exc:
             raise _translate(exc) or TransientError(type(exc).__name__) from exc
