@@ -63,6 +63,7 @@ class Law:
     id: str
     title: str
     sources: tuple[Source, ...]
+    taught: bool = True  # the bank has questions on it (a quiz scope); False: only cited
 
     def source(self, name: str | None) -> Source | None:
         """The source called `name` (full or short); the only one when `name` is None."""
@@ -89,7 +90,7 @@ def load_laws(path: Path | None = None) -> dict[str, Law]:
             )
             for s in entry["sources"]
         )
-        laws[law_id] = Law(law_id, entry["title"], sources)
+        laws[law_id] = Law(law_id, entry["title"], sources, bool(entry.get("taught", True)))
     return laws
 
 
