@@ -378,3 +378,22 @@ def test_the_mention_check_reads_law_names_and_catches_a_missing_ref() -> None:
     ]
     found_own = mentioned_articles("见第七条", "women_protection")
     assert [s.short for s in found_own[0][0]] == ["女职工劳动保护特别规定", "妇女权益保障法"]
+
+
+async def test_an_answer_citing_a_law_outside_the_four_opens_its_article(faq_conversation) -> None:
+    """民法典 is cited beside the Constitution (a cited-only law in the registry): the citation
+    line names it and 📖 shows the article from the statute database."""
+    chat = ChatDriver(faq_conversation, 37)
+    await chat.send("公司把我的照片发到群里示众")
+    reply = chat.last()
+    assert "《中华人民共和国民法典》第一千零二十四条" in reply.text
+    await chat.press("原文2", reply)  # the second cited article: 民法典 第一千零二十四条
+    assert "名誉是对民事主体的品德、声望、才能、信用等的社会评价" in chat.last("📖").text
+
+
+async def test_the_quiz_offers_only_laws_it_has_questions_on(faq_conversation) -> None:
+    chat = ChatDriver(faq_conversation, 38)
+    await chat.send("/quiz")
+    labels = [b.text for b in chat.last_with_buttons().buttons]
+    assert "民法典" not in labels and "劳动法" not in labels
+    assert any("宪法" in label for label in labels)
