@@ -217,9 +217,12 @@ def test_laws_that_are_only_cited_are_no_quiz_scope(tmp_path: Path) -> None:
     assert not laws["civil_code"].taught and laws["constitution"].taught
     bank = load_bank()
     assert "civil_code" in bank.laws and "civil_code" not in bank.quiz_laws
-    cited_only = GOOD.replace("    law: labour_contract_law\n    type", "    law: civil_code\n    type")
+    cited_only = GOOD.replace(
+        "    law: labour_contract_law\n    type", "    law: civil_code\n    type"
+    )
     assert any(
-        "unknown law id 'civil_code'" in p for p in problems_of(write(tmp_path, "q.yaml", cited_only))
+        "unknown law id 'civil_code'" in p
+        for p in problems_of(write(tmp_path, "q.yaml", cited_only))
     )
 
 

@@ -369,8 +369,12 @@ def test_every_article_an_answer_names_is_cited_with_evidence() -> None:
 def test_the_mention_check_reads_law_names_and_catches_a_missing_ref() -> None:
     """The check above, on a hand-made answer: 第八十二条 after 劳动合同法 is that law's, the
     bare 第七条 falls back to the entry's own law's sources, 民法典 gets its own article."""
-    answer = "《劳动合同法》第八十二条规定二倍工资；另见第七条；《民法典》第一千零二十四条保护名誉权。"
-    found = [(tuple(s.short for s in c), n) for c, n, _ in mentioned_articles(answer, "women_protection")]
+    answer = (
+        "《劳动合同法》第八十二条规定二倍工资；另见第七条；《民法典》第一千零二十四条保护名誉权。"
+    )
+    found = [
+        (tuple(s.short for s in c), n) for c, n, _ in mentioned_articles(answer, "women_protection")
+    ]
     assert found == [
         (("劳动合同法",), 82),
         (("劳动合同法",), 7),
