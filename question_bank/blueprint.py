@@ -130,7 +130,7 @@ def check_blueprint(
     sections = []
     for i, sec in enumerate(exam.sections):
         where = (*base, "sections", i)
-        if sec.law not in bank.laws:
+        if sec.law not in bank.quiz_laws:
             problems.append(doc.problem((*where, "law"), f"unknown law id '{sec.law}'"))
             continue
         counts = tuple((k, getattr(sec, k)) for k in KINDS)

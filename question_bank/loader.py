@@ -169,9 +169,9 @@ def validated_items(
             )
         else:
             seen[item_id] = f"{doc.file}:{doc.line_of((*base, 'id'))}"
-        law = item.law
-        if law not in laws:
-            problems.append(doc.problem((*base, "law"), f"unknown law id '{law}'"))
+        law = laws.get(item.law)
+        if law is None or not law.taught:  # a law that is only cited has no items of its own
+            problems.append(doc.problem((*base, "law"), f"unknown law id '{item.law}'"))
         yield base, item
 
 

@@ -46,6 +46,11 @@ class Bank:
     questions: dict[str, Question]
     files: tuple[str, ...] = field(default=())
 
+    @property
+    def quiz_laws(self) -> dict[str, Law]:
+        """The laws a quiz can be about (the registry also holds laws that are only cited)."""
+        return {law_id: law for law_id, law in self.laws.items() if law.taught}
+
     def by_law(self, law: str | None = None) -> list[Question]:
         return [q for q in self.questions.values() if law is None or q.law == law]
 

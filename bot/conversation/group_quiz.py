@@ -168,7 +168,7 @@ async def on_quiz_in_group(ctx: Ctx) -> None:
 
 
 async def _start(ctx: Ctx, args: str) -> None:
-    options = parse_options(args, set(ctx.bank.laws))
+    options = parse_options(args, set(ctx.bank.quiz_laws))
     if options is None:
         ctx.reply(
             t(
@@ -178,7 +178,7 @@ async def _start(ctx: Ctx, args: str) -> None:
                 min_seconds=MIN_SECONDS,
                 max_seconds=MAX_SECONDS,
                 seconds=DEFAULT_SECONDS,
-                laws="、".join(ctx.bank.laws),
+                laws="、".join(ctx.bank.quiz_laws),
             )
         )
         return

@@ -101,7 +101,7 @@ class QuizArticle(ButtonData, prefix="qlaw"):
 
 def law_picker(ctx: Ctx) -> Keyboard:
     rows = [[QuizScope(ALL).button(t("law_all"))]]
-    rows += [[QuizScope(law.id).button(law.title)] for law in ctx.bank.laws.values()]
+    rows += [[QuizScope(law.id).button(law.title)] for law in ctx.bank.quiz_laws.values()]
     return keyboard(*rows)
 
 
@@ -145,7 +145,7 @@ async def start_wrong_review(ctx: Ctx) -> None:
 async def on_scope_picked(ctx: Ctx, press: QuizScope) -> None:
     """Triggered when the worker taps a scope button (all laws or one law)."""
     scope = press.scope
-    if scope != ALL and scope not in ctx.bank.laws:
+    if scope != ALL and scope not in ctx.bank.quiz_laws:
         ctx.toast(t("expired"))
         return
     law = None if scope == ALL else scope
