@@ -85,6 +85,7 @@ async def run_bot(
     `webhook` Telegram posting to PUFA_WEBHOOK_URL (served on PUFA_HTTP_HOST:PUFA_HTTP_PORT)."""
     from urllib.parse import urlsplit
 
+    from bot.delivery.limiter import SendLimiter
     from bot.delivery.runner import Delivery
     from bot.transports.base import Webhook
     from bot.transports.telegram import make_api
@@ -106,6 +107,9 @@ async def run_bot(
         api,
         workers=settings.workers,
         lease=timedelta(seconds=settings.send_lease_seconds),
+        limiter=SendLimiter(
+            rate=settings.send_rate, group_per_minute=settings.group_messages_per_minute
+        ),
     )
     try:
         await delivery.run(stop, handle_signals, webhook=hook, listen=listen, webhook_path=path)

@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     # how long an instance may hold outgoing actions it took to send: if it dies, another
     # instance sends them after this long
     send_lease_seconds: float = 30
+    # messages a second this instance sends (Telegram allows about 30 for a bot: split it
+    # between instances) and to one group a minute (Telegram: 20)
+    send_rate: float = 28
+    group_messages_per_minute: float = 20
     # Limits on a roster import, which operators may raise for a large campaign; the whole
     # table of input limits, with the ones tied to the schema, is `input_limits`.
     roster_max_bytes: int = MAX_YAML_BYTES

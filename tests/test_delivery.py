@@ -50,7 +50,7 @@ class MemoryApi:
         self.closed_after = -1
         self._ids = itertools.count(100)
 
-    async def prepare(self, menu: tuple[tuple[str, str], ...]) -> str:
+    async def prepare(self, menu: tuple[tuple[str, str], ...], webhook: Any = None) -> str:
         return "pufa_test_bot"
 
     def parse(self, payload: dict[str, Any]) -> Fetched:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from bot.cli import bank, chat, db, event, export, faq, roster, run
+from bot.cli import bank, broadcast, chat, db, event, export, faq, roster, run
 from bot.cli.common import setup_logging
 from bot.config import Settings
 
@@ -17,6 +17,7 @@ COMMAND_GROUPS = (
     roster,
     event,
     export,
+    broadcast,
     db,
 )  # in the order `pufa --help` lists them
 

@@ -53,6 +53,7 @@ class OutboxAction(SQLModel, table=True):
     due_at: datetime
     leased_until: datetime | None = None
     attempts: int = 0
+    broadcast_id: int | None = None  # a broadcast's message: its recipient row is updated
 
 
 class SentMessageRef(SQLModel, table=True):
@@ -90,3 +91,29 @@ class ScheduledJob(SQLModel, table=True):
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     due_at: datetime
     attempts: int = 0
+
+
+class Broadcast(SQLModel, table=True):
+    """An announcement to many users (exam opening, reminders, results), sent through the
+    outbox at Telegram's pace behind interactive replies; survives restarts."""
+
+    __tablename__ = "broadcast"
+
+    id: int | None = Field(default=None, primary_key=True)
+    text: str = Field(max_length=4096)
+    audience: str = Field(max_length=100)  # what it was sent to, for `pufa broadcast status`
+    total: int
+    created_at: datetime
+    finished_at: datetime | None = None
+
+
+class BroadcastRecipient(SQLModel, table=True):
+    """One user of a broadcast: pending → queued (in the outbox) → sent, or blocked (the
+    user blocked the bot: skipped and counted) or failed (Telegram refused it)."""
+
+    __tablename__ = "broadcast_recipient"
+    __table_args__ = (Index("ix_recipient_state", "broadcast_id", "state", "chat_id"),)
+
+    broadcast_id: int = Field(foreign_key="broadcast.id", primary_key=True)
+    chat_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    state: str = Field(default="pending", max_length=8)

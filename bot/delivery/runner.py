@@ -48,8 +48,9 @@ from bot.conversation.actions import (
 )
 from bot.conversation.events import Event
 from bot.conversation.router import Conversation
-from bot.delivery import store
+from bot.delivery import broadcast, store
 from bot.delivery.http import BotHttp
+from bot.delivery.limiter import SendLimiter
 from bot.delivery.metrics import Metrics
 from bot.transports.base import (
     BotApi,
@@ -82,6 +83,7 @@ class Delivery:
         drain_timeout: float = 20,
         idle_wait: float = 1.0,
         lease: timedelta = LEASE,
+        limiter: SendLimiter | None = None,
     ) -> None:
         self.conversation = conversation
         self.api = api
@@ -94,6 +96,7 @@ class Delivery:
         self.drain_timeout = drain_timeout
         self.idle_wait = idle_wait
         self.lease = lease
+        self.limiter = limiter or SendLimiter()
         self.username = ""
         # each loop waits on an event of its own (one clearing a shared event could eat
         # another's wake-up)
@@ -274,6 +277,7 @@ class Delivery:
             self._timers.clear()
             while await self.run_due_job():
                 pass
+            await self.feed_broadcasts()
             async with self.sessions() as session:
                 if self._pruned_at is None or self.clock() - self._pruned_at >= PRUNE_EVERY:
                     self._pruned_at = self.clock()
@@ -284,6 +288,22 @@ class Delivery:
             if due is not None:
                 wait = min(wait, max(0.0, (due - self.clock()).total_seconds()))
             await self._wait(self._timers, wait)
+
+    async def feed_broadcasts(self) -> int:
+        """Move broadcast recipients into the outbox while it is nearly empty (about two
+        seconds of sending), so replies to users never queue behind an announcement."""
+        async with self.sessions() as session:
+            now = self.clock()
+            health = await store.health(session, now)
+            room = int(2 * self.limiter.overall.rate) - health.outbox_backlog
+            fed = await broadcast.feed(session, now, room)
+            finished = await broadcast.close_finished(session, now) if not fed else []
+            await session.commit()
+        for broadcast_id in finished:
+            log.info("broadcast %d finished", broadcast_id)
+        if fed:
+            self._outgoing.set()
+        return fed
 
     async def run_due_job(self) -> bool:
         """Run one due job as a timer event, in one transaction with its deletion."""
@@ -366,14 +386,16 @@ class Delivery:
             async with self.sessions() as session:
                 action = await self._resolve(session, action)
             if action is None:  # addressed by a key that was never sent
-                await self._finish(row.id)
+                await self._finish(row, outcome="failed")
                 return True
+        if chat is not None:  # a message (callback answers are not): Telegram's limits
+            await self.limiter.acquire(chat)
         try:
             sent = await self.api.perform(action)
         except RetryLater as exc:
             self.metrics.sends.labels("retry_after").inc()
             log.warning("%s: flood control, retry in %ss", name, exc.seconds)
-            await self._postpone(row.id, exc.seconds, give_up=False)
+            await self._postpone(row, exc.seconds, give_up=False)
             return False
         except Unreachable:
             self.metrics.sends.labels("unreachable").inc()
@@ -382,20 +404,21 @@ class Delivery:
                 if chat is not None:
                     await store.mark_unreachable(session, chat, self.clock())
                 await store.finish_actions(session, [row.id])
+                await self._record(session, row, "blocked")
                 await session.commit()
             return False
         except Rejected as exc:
             self.metrics.sends.labels("rejected").inc()
             log.warning("%s rejected: %s", name, str(exc)[:120])
-            await self._finish(row.id)
+            await self._finish(row, outcome="failed")
             return True
         except Exception as exc:  # TransientError, or anything the network threw
             self.metrics.sends.labels("failed").inc()
             log.warning("%s failed: %s", name, type(exc).__name__)
-            await self._postpone(row.id, 2 ** min(row.attempts, 4), give_up=True)
+            await self._postpone(row, 2 ** min(row.attempts, 4), give_up=True)
             return False
         self.metrics.sends.labels("sent").inc()
-        await self._finish(row.id, action, sent)
+        await self._finish(row, action, sent)
         return True
 
     async def _resolve(self, session: AsyncSession, action: Action) -> Action | None:
@@ -409,8 +432,17 @@ class Delivery:
             return StopPoll(ref.chat_id, ref.message_id)
         return action
 
+    @staticmethod
+    async def _record(session: AsyncSession, row: store.QueuedAction, outcome: str) -> None:
+        if row.broadcast_id is not None:
+            await broadcast.record(session, [(row.broadcast_id, row.chat_key, outcome)])
+
     async def _finish(
-        self, action_id: int, action: Action | None = None, sent: Sent | None = None
+        self,
+        row: store.QueuedAction,
+        action: Action | None = None,
+        sent: Sent | None = None,
+        outcome: str = "sent",
     ) -> None:
         async with self.sessions() as session:
             key = getattr(action, "key", "")
@@ -423,17 +455,19 @@ class Delivery:
                 await store.remember_message(
                     session, key, action.chat_id, sent.message_id, sent.poll_id, self.clock()
                 )
-            await store.finish_actions(session, [action_id])
+            await store.finish_actions(session, [row.id])
+            await self._record(session, row, outcome)
             await session.commit()
 
-    async def _postpone(self, action_id: int, seconds: float, give_up: bool) -> None:
+    async def _postpone(self, row: store.QueuedAction, seconds: float, give_up: bool) -> None:
         async with self.sessions() as session:
             attempts = await store.postpone_action(
-                session, action_id, self.clock() + timedelta(seconds=seconds)
+                session, row.id, self.clock() + timedelta(seconds=seconds)
             )
             if give_up and attempts >= MAX_SEND_ATTEMPTS:
                 log.error("action dropped after %d attempts", attempts)
-                await store.finish_actions(session, [action_id])
+                await store.finish_actions(session, [row.id])
+                await self._record(session, row, "failed")
             await session.commit()
 
     # --- helpers ---------------------------------------------------------------------------

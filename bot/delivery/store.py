@@ -21,6 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.conversation.actions import Action, action_chat, action_to_json
 from bot.conversation.events import Event
+from bot.delivery import broadcast
 from bot.delivery.models import (
     InboxUpdate,
     OutboxAction,
@@ -122,7 +123,12 @@ _OUTBOX_HEADS = (
 )
 _OUTBOX_OF_CHATS = (
     core_select(
-        _OUTBOX.c.id, _OUTBOX.c.chat_key, _OUTBOX.c.action, _OUTBOX.c.attempts, _OUTBOX.c.due_at
+        _OUTBOX.c.id,
+        _OUTBOX.c.chat_key,
+        _OUTBOX.c.action,
+        _OUTBOX.c.attempts,
+        _OUTBOX.c.due_at,
+        _OUTBOX.c.broadcast_id,
     )
     .where(_OUTBOX.c.chat_key.in_(bindparam("chats", expanding=True)))
     .order_by(_OUTBOX.c.id)
@@ -209,6 +215,7 @@ class QueuedAction:
     chat_key: int
     action: dict[str, Any]
     attempts: int
+    broadcast_id: int | None = None
 
 
 async def claim_outbox(
@@ -228,20 +235,24 @@ async def claim_outbox(
     gone = {r.chat_id for r in await conn.execute(_UNREACHABLE_OF, {"chats": chats})}
     claimed: dict[int, list[QueuedAction]] = {}
     dropped: list[int] = []
+    blocked: list[tuple[int, int, str]] = []  # broadcast messages to chats that blocked the bot
     stopped: set[int] = set()  # chats whose run ended at an action not due yet
     for row in await conn.execute(_OUTBOX_OF_CHATS, {"chats": chats}):
         if row.chat_key in gone:
             dropped.append(row.id)
+            if row.broadcast_id is not None:
+                blocked.append((row.broadcast_id, row.chat_key, "blocked"))
         elif row.chat_key in stopped or row.due_at > now:
             stopped.add(row.chat_key)
         else:
-            action = QueuedAction(row.id, row.chat_key, row.action, row.attempts)
+            action = QueuedAction(row.id, row.chat_key, row.action, row.attempts, row.broadcast_id)
             claimed.setdefault(row.chat_key, []).append(action)
     ids = [a.id for queue in claimed.values() for a in queue]
     if ids:
         await conn.execute(_LEASE, {"ids": ids, "until": now + lease})
     if dropped:
         await conn.execute(_DROP_ACTIONS, {"ids": dropped})
+        await broadcast.record(session, blocked)
     return {chat: queue for chat, queue in claimed.items() if queue}
 
 

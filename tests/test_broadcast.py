@@ -1,0 +1,120 @@
+"""Broadcasts through the real runtimes and the fake Bot API: each recipient gets the
+announcement once, users who blocked the bot are skipped and counted, a user's reply is not
+held up behind the announcement, and a restart in the middle loses and repeats nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from bot.delivery import broadcast, store
+from tests.conftest import SMALL_BANK
+from tests.e2e_kit import Running
+from tests.fake_telegram import FakeTelegram, Phone
+
+TEXT = "【通知】“尊法守法·携手筑梦”网上答题明天 9:00 开始，发送 /exam 参加。"
+
+
+@pytest.fixture
+def settings(tmp_path: Path, runtime: str) -> Settings:
+    return Settings(
+        runtime=runtime,
+        bot_token="123456:TEST-TOKEN",
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}",
+        bank_dir=SMALL_BANK,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+
+
+async def start_broadcast(bot: Running, chats: list[int]) -> int:
+    async with bot.app.conversation.sessions() as session:
+        b = await broadcast.create(session, TEXT, "test", chats, datetime.now(UTC))
+        await session.commit()
+        assert b.id is not None
+        return b.id
+
+
+async def progress(bot: Running, broadcast_id: int) -> broadcast.Progress:
+    async with bot.app.conversation.sessions() as session:
+        [p] = await broadcast.progress(session, broadcast_id)
+        return p
+
+
+def received(telegram: FakeTelegram, chat: int) -> int:
+    return len([m for m in telegram.messages.values() if m.chat_id == chat and m.text == TEXT])
+
+
+async def test_everyone_once_blocked_users_counted_replies_go_first(
+    telegram: FakeTelegram, settings: Settings
+) -> None:
+    people = [9100 + i for i in range(300)]
+    telegram.started.update(people)
+    bot = Running(settings, telegram)
+    await bot.start()
+    try:
+        async with bot.app.conversation.sessions() as session:  # known to have blocked the bot
+            for chat in people[:3]:
+                await store.mark_unreachable(session, chat, datetime.now(UTC))
+            await session.commit()
+        telegram.blocked.update(people[3:5])  # blocked since: Telegram answers 403
+        broadcast_id = await start_broadcast(bot, people)
+        # a worker writes while the announcement goes out: the answer does not wait for it
+        worker = Phone(9999, "小赵")
+        await telegram.wait_for(lambda: sum(received(telegram, c) for c in people) >= 5)
+        telegram.send_text(worker, "/start")
+        await telegram.wait_for(lambda: bool(telegram.chat(worker)), timeout=10)
+        # at 28 a second the announcement takes 10 s; the reply did not queue behind it
+        assert sum(received(telegram, c) for c in people) < 295 - 50
+        await telegram.wait_for(
+            lambda: sum(received(telegram, c) for c in people) == 295, timeout=60
+        )
+        for _ in range(50):
+            p = await progress(bot, broadcast_id)
+            if p.finished_at is not None:
+                break
+            await telegram.settle(quiet=0.2, answered=False)
+        assert (p.total, p.sent, p.blocked, p.failed, p.waiting) == (300, 295, 5, 0, 0)
+        assert p.finished_at is not None
+        assert all(received(telegram, c) == 1 for c in people[5:])
+        assert all(received(telegram, c) == 0 for c in people[:5])
+    finally:
+        await bot.stop()
+
+
+async def test_a_restart_in_the_middle_loses_and_repeats_nothing(
+    telegram: FakeTelegram, settings: Settings
+) -> None:
+    people = [9300 + i for i in range(80)]
+    telegram.started.update(people)
+    bot = Running(settings, telegram)
+    await bot.start()
+    broadcast_id = await start_broadcast(bot, people)
+    await telegram.wait_for(lambda: sum(received(telegram, c) for c in people) >= 10)
+    await bot.stop()  # SIGTERM: what is in the outbox is sent, the rest waits in the database
+    stopped_at = sum(received(telegram, c) for c in people)
+    assert stopped_at < 80
+    bot = Running(settings, telegram)
+    await bot.start()
+    try:
+        await telegram.wait_for(
+            lambda: sum(received(telegram, c) for c in people) == 80, timeout=30
+        )
+        await telegram.settle(quiet=0.5, answered=False)
+        assert all(received(telegram, c) == 1 for c in people)
+        p = await progress(bot, broadcast_id)
+        assert (p.sent, p.waiting) == (80, 0)
+    finally:
+        await bot.stop()
+
+
+async def test_bad_broadcasts_are_refused(sessions) -> None:
+    async with sessions() as session:
+        with pytest.raises(broadcast.BroadcastInvalid):
+            await broadcast.create(session, "  ", "x", [1], datetime.now(UTC))
+        with pytest.raises(broadcast.BroadcastInvalid):
+            await broadcast.create(session, "x" * 4097, "x", [1], datetime.now(UTC))
+        with pytest.raises(broadcast.BroadcastInvalid):
+            await broadcast.create(session, "hi", "x", [], datetime.now(UTC))
