@@ -129,8 +129,10 @@ async def main(args: argparse.Namespace) -> None:
     url = args.db or f"sqlite+aiosqlite:///{folder / 'bench.sqlite3'}"
     engine = make_engine(url)
     if args.rankings_only:
-        await time_rankings(engine)
-        await engine.dispose()
+        try:
+            await time_rankings(engine)
+        finally:
+            await engine.dispose()
         return
     if engine.dialect.name == "postgresql":
         async with engine.begin() as conn:
@@ -201,8 +203,10 @@ async def main(args: argparse.Namespace) -> None:
     )
     assert answers == expected == counted and duplicates == 0 and finished == args.workers
     engine = make_engine(url)
-    await time_rankings(engine)
-    await engine.dispose()
+    try:
+        await time_rankings(engine)
+    finally:
+        await engine.dispose()
 
 
 async def time_rankings(engine: AsyncEngine) -> None:

@@ -47,6 +47,8 @@ ANSWERING = {
     "senddocument",
     "sendphoto",
 }
+# calls that count against Telegram's message limits
+MESSAGES = {"sendmessage", "editmessagetext", "sendpoll", "senddocument", "sendphoto"}
 # form fields whose value is JSON (everything else is a string, as Telegram reads it)
 JSON_FIELDS = {
     "reply_markup",
@@ -197,6 +199,12 @@ class FakeTelegram:
         self.webhook_targets: list[str] = []
         self.webhook_posts: list[tuple[str, int, int]] = []  # (target, update id, status)
         self._webhook_task: asyncio.Task[None] | None = None
+        # Telegram's flood limits, enforced when set: more than 30 messages in any second, or
+        # 20 in any minute to one group, is answered 429 with retry_after (nothing is sent)
+        self.enforce_limits = False
+        self.sent_times: list[float] = []  # when each message was accepted (monotonic)
+        self._group_times: dict[int, list[float]] = {}
+        self.flood_refusals = 0
 
     # ---- server ----
     async def start(self) -> None:
@@ -288,6 +296,10 @@ class FakeTelegram:
         injected = self._injected(method)
         if injected is not None:  # a failed call is no answer
             return injected
+        if self.enforce_limits and method.lower() in MESSAGES:
+            flooded = self._flooded(params)
+            if flooded is not None:
+                return flooded
         if method.lower() in ANSWERING:
             self._calls_since_push += 1
         handler = getattr(self, f"api_{method.lower()}", None)
@@ -305,6 +317,26 @@ class FakeTelegram:
                 status=exc.code,
             )
         return web.json_response({"ok": True, "result": result})
+
+    def _flooded(self, params: dict[str, Any]) -> web.Response | None:
+        now = time.monotonic()
+        recent = [t for t in self.sent_times[-40:] if now - t < 1.0]
+        chat = int(params.get("chat_id") or 0)
+        group = [t for t in self._group_times.get(chat, []) if now - t < 60.0]
+        if len(recent) >= 30 or (chat < 0 and len(group) >= 20):
+            self.flood_refusals += 1
+            wait = 1 if len(recent) >= 30 else max(1, int(60 - (now - group[0])) + 1)
+            body = {
+                "ok": False,
+                "error_code": 429,
+                "description": f"Too Many Requests: retry after {wait}",
+                "parameters": {"retry_after": wait},
+            }
+            return web.json_response(body, status=429)
+        self.sent_times.append(now)
+        if chat < 0:
+            self._group_times[chat] = [*group, now]
+        return None
 
     # ---- Bot API methods ----
     async def api_getme(self, p: dict[str, Any]) -> dict[str, Any]:

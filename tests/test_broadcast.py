@@ -118,3 +118,23 @@ async def test_bad_broadcasts_are_refused(sessions) -> None:
             await broadcast.create(session, "x" * 4097, "x", [1], datetime.now(UTC))
         with pytest.raises(broadcast.BroadcastInvalid):
             await broadcast.create(session, "hi", "x", [], datetime.now(UTC))
+
+
+def test_the_command_line_queues_and_reports(tmp_path: Path, monkeypatch, capsys) -> None:
+    from bot.cli import main
+
+    monkeypatch.setenv("PUFA_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite3'}")
+    ids = tmp_path / "ids.txt"
+    ids.write_text("# 报名职工\n101\n102\n\n101\n", encoding="utf-8")
+    assert main(["broadcast", "send", "--ids-file", str(ids), "--text", TEXT]) == 0
+    assert "broadcast 1: 2 recipients, 0 blocked" in capsys.readouterr().out
+    assert main(["broadcast", "status"]) == 0
+    assert "#1 ids:ids.txt sending: sent 0, blocked 0, failed 0, waiting 2 of 2" in (
+        capsys.readouterr().out
+    )
+    bad = tmp_path / "bad.txt"
+    bad.write_text("101\n张三\n", encoding="utf-8")
+    assert main(["broadcast", "send", "--ids-file", str(bad), "--text", TEXT]) == 2
+    assert "bad.txt:2: not a Telegram user id" in capsys.readouterr().err
+    assert main(["broadcast", "send", "--event", "nope", "--text", TEXT]) == 2
+    assert "no event with the code 'nope'" in capsys.readouterr().err
