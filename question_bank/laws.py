@@ -129,19 +129,30 @@ class StatuteLibrary:
         return self._files[path]
 
 
-@cache
 def _db_article(db_path: str, law_name: str, number: int) -> str | None:
+    return _db_law(db_path, law_name).get(number)
+
+
+@cache
+def _db_law(db_path: str, law_name: str) -> dict[int, str]:
+    """Every article of the law's current version, read once (one query per law instead of
+    one connection per article: loading the bank checks hundreds of citations)."""
     con = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
-        row = con.execute(
-            "SELECT a.article_text FROM articles a JOIN laws l ON a.law_id = l.law_id "
-            "WHERE l.law_name = ? AND l.status = '现行有效' AND a.article_no_arabic = ? "
-            "ORDER BY l.version_date DESC LIMIT 1",
-            (law_name, number),
-        ).fetchone()
+        rows = con.execute(
+            "SELECT a.article_no_arabic, a.article_text FROM articles a "
+            "JOIN laws l ON a.law_id = l.law_id "
+            "WHERE l.law_name = ? AND l.status = '现行有效' "
+            "ORDER BY l.version_date DESC",
+            (law_name,),
+        ).fetchall()
     finally:
         con.close()
-    return str(row[0]) if row else None
+    articles: dict[int, str] = {}
+    for number, text in rows:  # the latest version first: keep the first text of each number
+        if number is not None:
+            articles.setdefault(int(number), str(text))
+    return articles
 
 
 @dataclass(frozen=True)
