@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 
-@dataclass
+@dataclass(slots=True)
 class _Bucket:
     rate: float  # tokens per second
     capacity: float
@@ -60,7 +60,7 @@ class SendLimiter:
     def _chat(self, chat_id: int, now: float) -> _Bucket:
         bucket = self.chats.get(chat_id)
         if bucket is None:
-            if len(self.chats) >= 100_000:  # forget chats whose buckets have refilled
+            if len(self.chats) >= 10_000:  # forget chats whose buckets have refilled
                 for chat, b in list(self.chats.items()):
                     b.refill(now)
                     if b.tokens >= b.capacity:
