@@ -464,6 +464,8 @@ async def answer(
         return _refused("not_up", final)
     spec = current_rules(final)
     assert spec is not None and final.question is not None
+    if not 0 <= option < len(final.question["options"]):
+        return _refused("stale", final)  # a forged button: the question has no such option
     if spec.get("answer") == "judge" and spec["kind"] in rules.BUZZ_KINDS:
         return _refused("aloud", final)
     if final.deadline is not None and aware(arrived) > aware(final.deadline):
