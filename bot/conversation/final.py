@@ -325,8 +325,8 @@ async def _announce_close(
         if q is not None:
             text += "\n\n" + t("final_explain", text=q.explanation, citation=citation_line(q.refs))
     await _edit_for(ctx, final, final.teams_up, text)
-    if final.buzz_team_id is not None:
-        await _edit_for(ctx, final, [final.buzz_team_id], text, what="a")
+    # the answer buttons a buzz winner or a 风险 team got in a second message
+    await _edit_for(ctx, final, answering_teams_at_close(final), text, what="a")
     _tell_host(ctx, final, f"{text}\n\n{await _board_text(ctx, comp, final)}", _host_buttons(final))
 
 
@@ -501,11 +501,7 @@ async def on_open(ctx: Ctx) -> None:
     text = f"{_question_text(final)}\n\n{t('final_open_now', seconds=spec['buzz_seconds'])}"
     for team, uid in await _players(ctx, final, final.teams_up):
         key = _key(comp.id, final.question_no, uid)
-        if team in final.locked_out:
-            ctx.actions.append(
-                EditMessage(uid, None, f"{_question_text(final)}\n\n{t('final_locked')}", key=key)
-            )
-        else:
+        if team not in final.locked_out:  # a locked-out team's phone already says so
             ctx.actions.append(EditMessage(uid, None, text, buzz, key=key))
     ctx.reply(t("final_opened", seconds=spec["buzz_seconds"]), _host_buttons(final))
 
@@ -749,9 +745,10 @@ async def on_pick(ctx: Ctx, press: FinalPick) -> None:
     final = outcome.final
     label = (final.question or {})["options"][press.option]["label"] if final.question else ""
     ctx.toast(t("final_answered", label=label))
-    await _edit_for(
-        ctx, final, [team], f"{_question_text(final)}\n\n{t('final_team_answered', label=label)}"
-    )
+    if not outcome.closed:  # teammates' buttons go; a closed question shows its result
+        answered = f"{_question_text(final)}\n\n{t('final_team_answered', label=label)}"
+        await _edit_for(ctx, final, [team], answered)
+        await _edit_for(ctx, final, [team], answered, what="a")
     await _after(ctx, comp, outcome)
 
 
