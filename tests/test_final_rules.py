@@ -557,3 +557,40 @@ async def test_tiebreak_without_a_tie_is_passed_over(
         await _act(sessions, live.adjust, cid, team, i, "", QUIZMASTER, clock())
     out = await _act(sessions, live.start_round, cid, QUIZMASTER, clock(), small_bank, RNG)
     assert out.status == "finished"
+
+
+async def test_a_teammates_earlier_press_handled_later_still_counts(
+    sessions: Any, small_bank: Bank, clock: FakeClock, tmp_path: Path
+) -> None:
+    """Several workers: team 1's second press reached the server before team 2's, though
+    it is handled after both; team 1 leads, and a later teammate press changes nothing."""
+    cid = await _setup(sessions, small_bank, clock, tmp_path, BUZZ)
+    teams = await _ids(sessions, cid)
+    now = clock()
+    await _act(sessions, live.start_round, cid, QUIZMASTER, now, small_bank, RNG)
+    shown = await _act(sessions, live.next_question, cid, QUIZMASTER, now, small_bank, RNG)
+    assert shown.final is not None
+    qno = shown.final.question_no
+    await _act(sessions, live.open_buzzer, cid, QUIZMASTER, now)
+    ms = timedelta(milliseconds=1)
+    first = await _act(
+        sessions, live.press_buzzer, cid, qno, teams[0], contestant(0, 2), now + 40 * ms, 4, now
+    )
+    assert first.status == "won"
+    second = await _act(
+        sessions, live.press_buzzer, cid, qno, teams[1], contestant(1, 0), now + 20 * ms, 2, now
+    )
+    assert (second.status, second.replaced) == ("won", teams[0])
+    third = await _act(
+        sessions, live.press_buzzer, cid, qno, teams[0], contestant(0, 0), now + 10 * ms, 1, now
+    )
+    assert (third.status, third.replaced) == ("won", teams[1])
+    again = await _act(
+        sessions, live.press_buzzer, cid, qno, teams[0], contestant(0, 1), now + 5 * ms, 0, now
+    )
+    assert again.status == "twice" and again.final is not None
+    assert again.final.buzz_team_id == teams[0] and again.final.buzz_user_id == contestant(0, 1)
+    late_mate = await _act(
+        sessions, live.press_buzzer, cid, qno, teams[1], contestant(1, 1), now + 30 * ms, 3, now
+    )
+    assert late_mate.status == "twice"
