@@ -29,7 +29,10 @@ MESSAGES: dict[str, str] = {
         "值班律师：发送 /duty 查看和处理咨询预约。\n"
         "比赛组织者：/rank 查看全部排名，/export 导出成绩册；\n"
         "在工会群里发送 /groupquiz [题数] [每题秒数] [法律] 开始群答题（投票作答，越快分越高），"
-        "/stopquiz 提前结束。"
+        "/stopquiz 提前结束。\n"
+        "决赛主持人和评委：/round 下一轮，/next 出题，/open 开放抢答，/reveal 公布答案，"
+        "/judge ok|wrong 判定口头作答，/tier 分值 代选风险分，/adjust 队伍 ±分 理由，/undo 撤销，"
+        "/board 比分，/event 选择决赛。"
     ),
     "menu_quiz": "📝 开始练习",
     "menu_wrong": "📕 错题复习",
