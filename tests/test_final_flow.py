@@ -269,3 +269,14 @@ async def test_console_commands_need_no_message(hall: FinalRun, sessions: Any) -
     async with sessions() as session:
         snap = await live.snapshot(session, hall.comp_id, hall.clock())
     assert snap["phase"] == "answering" and snap["question"]["text"]
+
+
+async def test_a_quiz_master_without_any_final_is_told_how_to_get_one(
+    sessions: Any, small_bank: Bank, clock: FakeClock
+) -> None:
+    services = Services(bank=small_bank, library=StatuteLibrary(), quizmasters=frozenset({42}))
+    conversation = Conversation(sessions, services, clock)
+    for user, expected in ((42, "还没有决赛"), (43, "只供本场决赛的主持人和评委")):
+        actions = await conversation.process(Event.message(User(user), user, "/next"))
+        texts = [a.text for a in actions if isinstance(a, SendMessage)]
+        assert len(texts) == 1 and expected in texts[0]

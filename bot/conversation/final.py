@@ -118,7 +118,7 @@ async def _controlled(ctx: Ctx) -> tuple[Competition, LiveFinal] | None:
     newest unfinished one (else the newest). None (and a polite answer) for anyone else."""
     mine = await _runnable(ctx)
     if not mine:
-        ctx.reply(t("final_not_host"))
+        ctx.reply(t("final_none" if ctx.user_id in ctx.services.quizmasters else "final_not_host"))
         return None
     picked = (await ctx.state()).data.get(PICKED)
     for comp, final in mine:
@@ -367,7 +367,7 @@ async def on_event(ctx: Ctx) -> None:
     """/event [CODE]: which final this quiz master or judge runs (pick one by its code)."""
     mine = await _runnable(ctx)
     if not mine:
-        ctx.reply(t("final_not_host"))
+        ctx.reply(t("final_none" if ctx.user_id in ctx.services.quizmasters else "final_not_host"))
         return
     code = ctx.event.args.split()[0] if ctx.event.args else ""
     if code:
