@@ -400,8 +400,8 @@ async def on_round(ctx: Ctx) -> None:
     outcome = await live.start_round(
         ctx.session, comp.id, ctx.user_id, ctx.now, ctx.bank, random.Random()
     )
-    if outcome.status == "busy":
-        ctx.reply(t("final_busy"), _host_buttons(final))
+    if outcome.status in ("busy", "over"):
+        ctx.reply(t("final_busy" if outcome.status == "busy" else "final_finished"))
         return
     final = outcome.final or final
     if outcome.status == "finished":
@@ -694,6 +694,7 @@ async def on_buzz(ctx: Ctx, press: FinalBuzz) -> None:
             ctx, final, [team], t("final_won_aloud", seconds=spec["seconds"]), (), what="a"
         )
         _ask_judges(ctx, comp, final, names[team])
+        _tell_host(ctx, final, t("final_host_buzzed", team=names[team]), _host_buttons(final))
     else:
         await _send_to(
             ctx,

@@ -192,7 +192,7 @@ async def start_round(
     round, the final is finished. Not while a question is open."""
     final = await load(session, comp_id, lock=True)
     if final is None or final.finished:
-        return _refused("finished" if final else "no_final", final)
+        return _refused("over" if final else "no_final", final)
     if final.phase in BUSY:
         return _refused("busy", final)
     final.host_id = by
