@@ -187,7 +187,7 @@ class Delivery:
             try:
                 await store.note_reachability(session, event, now)
                 actions = await self.conversation.handle(
-                    session, event, now, row.received_at, row.update_id
+                    session, event, now, row.received_at, arrival=row.update_id
                 )
             except (IntegrityError, OperationalError) as exc:
                 await session.rollback()

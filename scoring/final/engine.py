@@ -51,7 +51,9 @@ class Outcome:
 async def load(session: AsyncSession, comp_id: int, lock: bool = False) -> LiveFinal | None:
     stmt = select(LiveFinal).where(col(LiveFinal.competition_id) == comp_id)
     if lock:
-        stmt = stmt.with_for_update()
+        # fresh values once the lock is ours: the row may be in the session already, read
+        # before a concurrent writer committed (PostgreSQL; SQLite has one writer)
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
     return (await session.exec(stmt)).first()
 
 
