@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlmodel import select
 
 from bot.conversation.actions import AnswerCallback, Button, EditMessage, SendMessage
 from bot.conversation.context import Services
@@ -24,38 +23,29 @@ from scoring import final as live
 from scoring.final.models import LedgerEntry, LiveFinal
 from tests.conftest import FakeClock
 from tests.final_kit import JUDGE, QUIZMASTER, contestant, make_final
-from tests.test_delivery import MemoryApi
+from tests.test_group_quiz_flow import GroupRun
 
 
-class FinalRun:
-    """The hall: a quiz master, a judge, 24 contestants and the bot process (restartable)."""
+class FinalRun(GroupRun):
+    """The hall: a quiz master, a judge, 24 contestants and the bot process (restartable;
+    draining, ticking and reading rows as in the group quiz's tests)."""
 
     def __init__(self, sessions: Any, bank: Bank, clock: FakeClock) -> None:
-        self.sessions, self.bank, self.clock = sessions, bank, clock
-        self.api = MemoryApi()
-        self.update_ids = itertools.count(1)
         self.callbacks = itertools.count(1)
         self.comp_id = 0
-        self.restart()
+        super().__init__(sessions, bank, clock)
 
     def restart(self) -> None:
-        """A new process over the same database (nothing kept in memory)."""
+        """A new process over the same database (nothing kept in memory); the quiz master
+        and the judge are named by the event file only."""
         services = Services(bank=self.bank, library=StatuteLibrary())
         self.delivery = Delivery(Conversation(self.sessions, services, self.clock), self.api)
 
-    async def drain(self) -> None:
-        while await self.delivery.run_due_job():
-            pass
-        while await self.delivery.handle_next():
-            pass
-        while await self.delivery.send_round():
-            pass
-
-    async def deliver(self, *events: Event) -> None:
+    async def deliver(self, *events: Event) -> None:  # several: one batch of updates
         await self.delivery.accept([Fetched(next(self.update_ids), e) for e in events])
         await self.drain()
 
-    async def say(self, user: int, text: str) -> str:
+    async def send(self, user: int, text: str) -> str:
         """A command; returns what the bot answered in that chat."""
         before = len(self.api.performed)
         await self.deliver(Event.message(User(user), user, text))
@@ -95,10 +85,6 @@ class FinalRun:
                 return a.text
         raise AssertionError("button not answered")
 
-    async def tick(self, seconds: float) -> None:
-        self.clock.advance(seconds)
-        await self.drain()
-
     async def scores(self) -> dict[str, int]:
         async with self.sessions() as session:
             final = await session.get(LiveFinal, self.comp_id)
@@ -108,10 +94,6 @@ class FinalRun:
     async def version(self) -> int:
         async with self.sessions() as session:
             return await live.version(session, self.comp_id)
-
-    async def rows(self, table: Any) -> list[Any]:
-        async with self.sessions() as session:
-            return list((await session.exec(select(table))).all())
 
 
 @pytest.fixture
@@ -125,10 +107,10 @@ async def hall(sessions, small_bank, clock, tmp_path) -> FinalRun:  # type: igno
 
 async def test_a_whole_final_round_by_round(hall: FinalRun) -> None:
     # 必答, all teams at once: t-lcl-probation (B is right)
-    started = await hall.say(QUIZMASTER, "/round")
+    started = await hall.send(QUIZMASTER, "/round")
     assert "第1轮 必答 开始" in started
     assert any("第1轮 必答 开始" in x for x in hall.api.texts(contestant(7, 2)))
-    asked = await hall.say(QUIZMASTER, "/next")
+    asked = await hall.send(QUIZMASTER, "/next")
     assert "正确答案：B" in asked  # the host sees the answer, the phones do not
     assert "正确答案" not in hall.api.texts(contestant(0, 0))[-1]
     for team in range(8):
@@ -140,20 +122,20 @@ async def test_a_whole_final_round_by_round(hall: FinalRun) -> None:
     host = hall.api.texts(QUIZMASTER)[-1]
     assert "✅ 第1队：答对" in host and "❌ 第2队：答错" in host and "⏱ 第8队" in host
     assert "劳动合同期限" in hall.api.texts(contestant(1, 2))[-1]  # the explanation on the phone
-    await hall.say(QUIZMASTER, "/next")
-    await hall.say(QUIZMASTER, "/reveal")  # nobody answered: all out of time
+    await hall.send(QUIZMASTER, "/next")
+    await hall.send(QUIZMASTER, "/reveal")  # nobody answered: all out of time
     scores = await hall.scores()
     assert [scores[f"f{i}"] for i in range(1, 9)] == [110, 100, 110, 100, 110, 100, 100, 100]
-    assert "请先等它结束" not in await hall.say(QUIZMASTER, "/next")
+    assert "请先等它结束" not in await hall.send(QUIZMASTER, "/next")
     assert "本轮题目已经全部完成" in hall.api.texts(QUIZMASTER)[-1]
 
     # 抢答: t-lcl-double-wage (对 is right)
-    await hall.say(QUIZMASTER, "/round")
-    await hall.say(QUIZMASTER, "/next")
+    await hall.send(QUIZMASTER, "/round")
+    await hall.send(QUIZMASTER, "/next")
     early = await hall.press(contestant(3, 0), "抢答")
     assert "提前抢按扣 10 分" in early
     assert "提前抢按" in hall.api.texts(QUIZMASTER)[-1]
-    await hall.say(QUIZMASTER, "/open")
+    await hall.send(QUIZMASTER, "/open")
     assert "本题贵队已被取消" in await hall.press(contestant(3, 1), "抢答")
     # three presses reach the server in one batch: the first received wins
     await hall.deliver(
@@ -171,34 +153,34 @@ async def test_a_whole_final_round_by_round(hall: FinalRun) -> None:
     scores = await hall.scores()
     assert (scores["f4"], scores["f6"]) == (90, 110)
     # the next one: nobody buzzes in time, the question is void
-    await hall.say(QUIZMASTER, "/next")
-    await hall.say(QUIZMASTER, "/open")
+    await hall.send(QUIZMASTER, "/next")
+    await hall.send(QUIZMASTER, "/open")
     await hall.tick(11)
     assert "无人抢答，本题作废" in hall.api.texts(QUIZMASTER)[-1]
     assert await hall.scores() == scores
 
     # 风险: the last placed team chooses first (f4, 90)
-    await hall.say(QUIZMASTER, "/round")
-    await hall.say(QUIZMASTER, "/next")
+    await hall.send(QUIZMASTER, "/round")
+    await hall.send(QUIZMASTER, "/next")
     assert "风险题" in hall.api.texts(contestant(3, 0))[-1]
     await hall.press(contestant(3, 0), "30 分")
     assert "选择了 30 分" in hall.api.texts(QUIZMASTER)[-1]
     await hall.press(contestant(3, 1), "错")  # t-wp-pregnancy-dismissal: 错 is right
     assert (await hall.scores())["f4"] == 120
-    await hall.say(QUIZMASTER, "/next")  # the next team up declines
+    await hall.send(QUIZMASTER, "/next")  # the next team up declines
     await hall.press(contestant(1, 0), "放弃")
     assert "放弃了本题" in hall.api.texts(QUIZMASTER)[-1]
-    await hall.say(QUIZMASTER, "/next")
+    await hall.send(QUIZMASTER, "/next")
     assert "/tier" in hall.api.texts(QUIZMASTER)[-1]
-    await hall.say(QUIZMASTER, "/tier 10")  # the host chooses for a team whose phone died
+    await hall.send(QUIZMASTER, "/tier 10")  # the host chooses for a team whose phone died
     await hall.tick(21)  # and its time runs out: −10
-    await hall.say(QUIZMASTER, "/adjust f2 +5 评委复核")
+    await hall.send(QUIZMASTER, "/adjust f2 +5 评委复核")
     assert "已调整：第2队 +5 分（理由：评委复核）" in hall.api.texts(QUIZMASTER)[-1]
-    await hall.say(JUDGE, "/undo")
+    await hall.send(JUDGE, "/undo")
     assert "已撤销上一次改分：第2队 -5 分" in hall.api.texts(JUDGE)[-1]
     entries = await hall.rows(LedgerEntry)
     assert [e.kind for e in entries[-2:]] == ["adjust", "undo"]
-    board = await hall.say(JUDGE, "/board")
+    board = await hall.send(JUDGE, "/board")
     assert "1. 第4队  120 分（+30）" in board
 
 
@@ -207,12 +189,12 @@ async def test_only_quiz_masters_and_judges_run_it_and_bad_buttons_change_nothin
 ) -> None:
     before = await hall.version()
     for text in ("/round", "/next", "/adjust f1 +100 作弊", "/undo", "/board", "/event"):
-        assert "只供本场决赛的主持人和评委使用" in await hall.say(contestant(0, 0), text)
+        assert "只供本场决赛的主持人和评委使用" in await hall.send(contestant(0, 0), text)
     assert await hall.version() == before and not await hall.rows(LedgerEntry)
-    await hall.say(QUIZMASTER, "/round")
-    await hall.say(QUIZMASTER, "/next")
-    assert "用法" in await hall.say(QUIZMASTER, "/adjust nobody +5 x")
-    assert "用法" in await hall.say(QUIZMASTER, "/adjust f1 lots")
+    await hall.send(QUIZMASTER, "/round")
+    await hall.send(QUIZMASTER, "/next")
+    assert "用法" in await hall.send(QUIZMASTER, "/adjust nobody +5 x")
+    assert "用法" in await hall.send(QUIZMASTER, "/adjust f1 lots")
     button = hall.buttons(contestant(2, 0))[1]
     # a forged option, another question's number, and an outsider pressing a real button
     for user, data in (
@@ -225,7 +207,7 @@ async def test_only_quiz_masters_and_judges_run_it_and_bad_buttons_change_nothin
         await hall.deliver(event)
         assert "过期" in hall.toast(event)
     assert not await hall.rows(live.FinalAnswer)
-    await hall.say(QUIZMASTER, "/reveal")
+    await hall.send(QUIZMASTER, "/reveal")
     event = hall.data_event(contestant(2, 0), button.data)  # after the question closed
     await hall.deliver(event)
     assert "过期" in hall.toast(event)
@@ -235,10 +217,10 @@ async def test_only_quiz_masters_and_judges_run_it_and_bad_buttons_change_nothin
 async def test_a_restart_in_the_middle_keeps_round_question_deadline_and_ledger(
     hall: FinalRun,
 ) -> None:
-    await hall.say(QUIZMASTER, "/round")
-    await hall.say(QUIZMASTER, "/next")
+    await hall.send(QUIZMASTER, "/round")
+    await hall.send(QUIZMASTER, "/next")
     await hall.press(contestant(0, 0), "B")
-    await hall.say(QUIZMASTER, "/adjust 3 -5 提示")
+    await hall.send(QUIZMASTER, "/adjust 3 -5 提示")
     async with hall.sessions() as session:
         snap_before = await live.snapshot(session, hall.comp_id, hall.clock())
     hall.restart()  # the process dies and starts again: nothing in memory survives
@@ -252,7 +234,7 @@ async def test_a_restart_in_the_middle_keeps_round_question_deadline_and_ledger(
     host = hall.api.texts(QUIZMASTER)[-1]
     assert "✅ 第1队：答对" in host and "✅ 第2队：答对" in host and "⏱ 第3队" in host
     assert (await hall.scores())["f3"] == 95
-    await hall.say(QUIZMASTER, "/next")  # the host continues where they were
+    await hall.send(QUIZMASTER, "/next")  # the host continues where they were
     async with hall.sessions() as session:
         snap = await live.snapshot(session, hall.comp_id, hall.clock())
     assert snap["round"]["index"] == 0 and snap["phase"] == "answering"
@@ -290,10 +272,10 @@ async def test_presses_handled_at_once_go_to_the_first_received(
 ) -> None:
     """24 presses within 50 ms handled concurrently, each in its own transaction, in an
     order unlike their receipt (several workers on PostgreSQL): the first received wins."""
-    await hall.say(QUIZMASTER, "/round")
-    await hall.say(QUIZMASTER, "/round")  # the 抢答 round
-    await hall.say(QUIZMASTER, "/next")
-    await hall.say(QUIZMASTER, "/open")
+    await hall.send(QUIZMASTER, "/round")
+    await hall.send(QUIZMASTER, "/round")  # the 抢答 round
+    await hall.send(QUIZMASTER, "/next")
+    await hall.send(QUIZMASTER, "/open")
     services = Services(bank=hall.bank, library=StatuteLibrary())
     conversation = Conversation(sessions, services, hall.clock)
     rng = random.Random(5)
