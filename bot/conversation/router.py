@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.conversation import booking, contest, core, desk, exam, faq, group_quiz, quiz
+from bot.conversation import booking, contest, core, desk, exam, faq, final, group_quiz, quiz
 from bot.conversation.actions import Action, AnswerCallback, SendMessage
 from bot.conversation.context import Ctx, Services
 from bot.conversation.events import Event
@@ -37,6 +37,7 @@ ROUTERS: tuple[FeatureRouter, ...] = (
     contest.router,
     exam.router,
     group_quiz.router,
+    final.router,
 )
 
 
@@ -95,10 +96,12 @@ class Conversation:
         event: Event,
         now: datetime,
         received_at: datetime | None = None,
+        arrival: int = 0,
     ) -> list[Action]:
         """Handle one event inside the caller's transaction (no commit) and return the actions
-        to send once it commits. Raises what the flow raised; the caller rolls back."""
-        ctx = Ctx(event, session, now, self.services, received_at=received_at)
+        to send once it commits; `received_at` and `arrival` (the inbox's update id) say when
+        and in which order it reached us. Raises what the flow raised; the caller rolls back."""
+        ctx = Ctx(event, session, now, self.services, received_at=received_at, arrival=arrival)
         await self.route(ctx)
         ctx.toast()  # a button press is always acknowledged
         return ctx.actions

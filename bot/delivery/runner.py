@@ -234,7 +234,9 @@ class Delivery:
             started = time.perf_counter()
             try:
                 await store.note_reachability(session, event, now)
-                actions = await self.conversation.handle(session, event, now, row.received_at)
+                actions = await self.conversation.handle(
+                    session, event, now, row.received_at, arrival=row.update_id
+                )
             except (IntegrityError, OperationalError) as exc:
                 await session.rollback()
                 log.warning("update %d: %s, will retry", row.update_id, type(exc).__name__)
