@@ -59,6 +59,7 @@ async def build_app(
         tz=ZoneInfo(settings.tz),
         quizmasters=frozenset(settings.quizmasters),
         admins=frozenset(settings.admins),
+        web_base_url=settings.web_public_url if settings.web_enabled or settings.web_base_url else "",
     )
     conversation = Conversation(session_factory(engine), services, clock)
     return App(settings, engine, conversation)

@@ -58,6 +58,21 @@ LEASE = timedelta(seconds=30)  # a sending process that died frees its rows afte
 PRUNE_EVERY = timedelta(hours=1)  # how often handled inbox rows past store.KEEP_DONE go
 
 
+async def handle_into_outbox(
+    conversation: Conversation,
+    session: AsyncSession,
+    event: Event,
+    now: datetime,
+    received_at: datetime | None = None,
+) -> list[Action]:
+    """Handle one event in the caller's transaction and queue its actions in the outbox, to
+    be sent by whichever process's send loop claims them once the caller commits. The one
+    path for Telegram updates, due jobs and the web console's commands."""
+    actions = await conversation.handle(session, event, now, received_at)
+    await store.enqueue(session, actions, event, now)
+    return actions
+
+
 class Delivery:
     """Runs the loops of one bot process around a conversation and a Telegram adapter."""
 
@@ -186,7 +201,9 @@ class Delivery:
             event, now = row.event, self.clock()
             try:
                 await store.note_reachability(session, event, now)
-                actions = await self.conversation.handle(session, event, now, row.received_at)
+                actions = await handle_into_outbox(
+                    self.conversation, session, event, now, row.received_at
+                )
             except (IntegrityError, OperationalError) as exc:
                 await session.rollback()
                 log.warning("update %d: %s, will retry", row.update_id, type(exc).__name__)
@@ -198,7 +215,6 @@ class Delivery:
                 await self._handle_failed(row.update_id, retry=False)
                 return True
             await store.set_update(session, row.update_id, done=True, attempts=row.attempts)
-            await store.enqueue(session, actions, event, now)
             await session.commit()
         if actions:
             self._outgoing.set()
@@ -251,13 +267,12 @@ class Delivery:
             await session.delete(job)
             await session.flush()
             try:
-                actions = await self.conversation.handle(session, event, now)
+                actions = await handle_into_outbox(self.conversation, session, event, now)
             except Exception as exc:
                 await session.rollback()
                 log.warning("job %s (%s) failed: %s", job_id, event.timer, type(exc).__name__)
                 await self._job_failed(job_id)
                 return True
-            await store.enqueue(session, actions, event, now)
             await session.commit()
         if actions:
             self._outgoing.set()
@@ -278,6 +293,10 @@ class Delivery:
             await session.commit()
 
     # --- sending ---------------------------------------------------------------------------
+
+    def wake_sender(self) -> None:
+        """Actions were queued outside this object (the web console in this process)."""
+        self._outgoing.set()
 
     async def _send_loop(self) -> None:
         while True:

@@ -1,0 +1,111 @@
+"""The quiz master's console: a button press becomes the command the quiz master would type.
+
+A press arrives as `{"command": NAME, ...}` from a host or judge link. `console_text` checks it
+against `COMMANDS` (which names exist, which role may press them, the fields of 调整分数) and
+builds the command text; `run_console_command` hands it to the conversation layer as a
+private-chat command event from the link's Telegram user, in one transaction with its outbox
+rows (`handle_into_outbox`, the same path as a Telegram update), so the contestants' phones get
+its effects through the bot's send loop. What the conversation layer answered the quiz master
+is returned for the console to show (and also reaches their Telegram chat, as if typed there).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from bot.conversation.actions import Action, EditMessage, SendMessage
+from bot.conversation.events import Event, User, clean_text
+from bot.conversation.router import Conversation
+from bot.delivery.runner import MAX_HANDLE_ATTEMPTS, handle_into_outbox
+
+log = logging.getLogger("pufa.web")
+
+HOST_ONLY = frozenset({"host"})
+STAFF = frozenset({"host", "judge"})
+TEAM_CODE = re.compile(r"[A-Za-z0-9_-]{1,32}")
+MAX_DELTA = 1000  # points one correction may move
+MAX_REASON_CHARS = 100
+
+
+@dataclass(frozen=True)
+class ConsoleCommand:
+    """A console button: the command it types and the link roles that may press it."""
+
+    text: str
+    roles: frozenset[str]
+
+
+COMMANDS: dict[str, ConsoleCommand] = {
+    "next": ConsoleCommand("/next", HOST_ONLY),  # 下一题
+    "reveal": ConsoleCommand("/reveal", HOST_ONLY),  # 揭晓答案
+    "open": ConsoleCommand("/open", HOST_ONLY),  # 开放抢答
+    "round": ConsoleCommand("/round", HOST_ONLY),  # 下一轮
+    "board": ConsoleCommand("/board", HOST_ONLY),  # 比分 (to the quiz master's chat)
+    "judge_ok": ConsoleCommand("/judge ok", STAFF),  # ✓
+    "judge_wrong": ConsoleCommand("/judge wrong", STAFF),  # ✗
+    "undo": ConsoleCommand("/undo", STAFF),  # 撤销
+    "adjust": ConsoleCommand("/adjust", STAFF),  # 调整分数 TEAM ±N 理由
+}
+
+
+class BadCommand(ValueError):
+    """A press that names no command, is not for this role, or has bad fields."""
+
+
+def console_text(press: Mapping[str, Any], role: str) -> str:
+    """The command text for a press from a link of `role`; BadCommand if it is not one."""
+    name = press.get("command")
+    command = COMMANDS.get(name) if isinstance(name, str) else None
+    if command is None or role not in command.roles:
+        raise BadCommand("command")
+    if name != "adjust":
+        return command.text
+    team, delta, reason = press.get("team"), press.get("delta"), press.get("reason")
+    if not isinstance(team, str) or not TEAM_CODE.fullmatch(team):
+        raise BadCommand("team")
+    if isinstance(delta, str) and re.fullmatch(r"[+-]?\d{1,4}", delta.strip()):
+        delta = int(delta)
+    if isinstance(delta, bool) or not isinstance(delta, int) or not 0 < abs(delta) <= MAX_DELTA:
+        raise BadCommand("delta")
+    if not isinstance(reason, str):
+        raise BadCommand("reason")
+    reason = " ".join(clean_text(reason).split())
+    if not reason or len(reason) > MAX_REASON_CHARS:
+        raise BadCommand("reason")
+    return f"{command.text} {team} {delta:+d} {reason}"
+
+
+def replies_to(user_id: int, actions: list[Action]) -> list[str]:
+    """The texts the conversation layer sent (or edited) in the user's own chat."""
+    return [
+        a.text for a in actions if isinstance(a, SendMessage | EditMessage) and a.chat_id == user_id
+    ]
+
+
+async def run_console_command(
+    conversation: Conversation, user_id: int, text: str, now: datetime
+) -> list[str]:
+    """Handle `text` as a command the user typed in their private chat with the bot; the
+    effects and the outgoing messages are committed together. Returns the replies to them."""
+    event = Event.message(User(user_id), user_id, text)
+    for attempt in range(MAX_HANDLE_ATTEMPTS):
+        async with conversation.sessions() as session:
+            try:
+                actions = await handle_into_outbox(conversation, session, event, now, now)
+                await session.commit()
+                return replies_to(user_id, actions)
+            except (IntegrityError, OperationalError) as exc:
+                await session.rollback()
+                log.warning("console command: %s (attempt %d)", type(exc).__name__, attempt)
+            except Exception:
+                await session.rollback()
+                log.exception("console command failed (command=%s)", event.command)
+                break
+    return replies_to(user_id, conversation.failure(event))
