@@ -79,7 +79,17 @@ async def run_bot(
     assert settings.bot_token, "PUFA_BOT_TOKEN is not set"
     app = await build_app(settings, clock)
     api = make_api(settings.runtime, settings.bot_token, settings.telegram_api_base)
+    delivery = Delivery(app.conversation, api, workers=settings.workers)
+    pages = None
     try:
-        await Delivery(app.conversation, api, workers=settings.workers).run(stop, handle_signals)
+        if settings.web_enabled:  # the scoreboard and console in this process (PUFA_WEB_ENABLED)
+            from bot.web.run import start_web
+
+            pages = await start_web(
+                app, settings.web_host, settings.web_port, on_queued=delivery.wake_sender
+            )
+        await delivery.run(stop, handle_signals)
     finally:
+        if pages is not None:
+            await pages.cleanup()
         await app.close()
