@@ -18,6 +18,10 @@ group_quizzes:                  # optional: members' group-quiz points count for
   chats: [-1001234567890]       # only these groups (negative ids); every group if left out
   weight: 0.001                 # bonus = weight × the members' points ÷ joined (rankings.py)
 quizmasters: [100000001]        # Telegram ids, besides PUFA_QUIZMASTERS
+final:                          # optional: the live final (scoring/final/rules.py)
+  teams: [sf-riders, …]         # finalist team codes; contestants join them with /join CODE
+  judges: [100000002]
+  rounds: [{kind: 必答, mode: together, questions: 3}, {kind: 抢答}, {kind: 风险}, {kind: 加赛}]
 units:
   - code: sf-union
     name: 顺丰速运基层工会
@@ -52,6 +56,8 @@ from question_bank import Bank, Problem
 from question_bank.blueprint import KINDS, Blueprint, check_blueprint
 from question_bank.laws import DATA_DIR
 from question_bank.yamlsource import SourceDoc, load_yaml, pydantic_problems
+from scoring.final.rules import FinalIn
+from scoring.final.setup import check_final, install_final
 
 CODE = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_-]{{0,{MAX_CODE_CHARS - 1}}}")
 RELATIVE = re.compile(r"\+(\d{1,4})([dhm])")
@@ -108,6 +114,7 @@ class EventIn(BaseModel):
     group_quizzes: GroupQuizzesIn | None = None
     awards: list[AwardIn] = Field(default_factory=list)
     quizmasters: list[int] = Field(default_factory=list)
+    final: FinalIn | None = None
     units: list[UnitIn] = Field(min_length=1)
 
 
@@ -121,6 +128,7 @@ class EventPlan:
     blueprint: Blueprint
     lines: dict[str, int]  # join code → its line, to locate clashes found in the database
     file: str
+    now: datetime  # when the file was read (the import's time)
 
 
 class EventInvalid(Exception):
@@ -213,13 +221,16 @@ def read_event(
     for i, qm in enumerate(event.quizmasters):
         if not 0 < qm < 2**52:
             problems.append(doc.problem(("quizmasters", i), "not a Telegram user id"))
+    if event.final is not None:
+        codes = {team.code for u in event.units for team in u.teams}
+        problems += check_final(event.final, codes, bank, doc.problem)
     if problems or blueprint is None or opens_at is None or closes_at is None:
         raise EventInvalid(problems)
     lines = {u.code: doc.line_of(("units", i, "code")) for i, u in enumerate(event.units)}
     for i, u in enumerate(event.units):
         for j, team in enumerate(u.teams):
             lines[team.code] = doc.line_of(("units", i, "teams", j, "code"))
-    return EventPlan(event, opens_at, closes_at, blueprint, lines, doc.file)
+    return EventPlan(event, opens_at, closes_at, blueprint, lines, doc.file, now)
 
 
 def _check_group_quizzes(doc: SourceDoc, gq: GroupQuizzesIn | None) -> list[Problem]:
@@ -342,6 +353,10 @@ async def import_event(session: AsyncSession, plan: EventPlan) -> Competition:
     await session.flush()
     assert comp.id is not None
     await _sync_groups(session, comp.id, plan)
+    if event.final is not None:
+        rows = await session.exec(select(Team).where(col(Team.competition_id) == comp.id))
+        teams = {t.code: (t.id, t.name) for t in rows if t.id is not None}
+        await install_final(session, comp.id, event.final, teams, plan.now)
     return comp
 
 
