@@ -99,7 +99,7 @@ class FakeFinal:
             ctx.reply(f"已调整 {team} {int(delta):+d}")
             ctx.notify(-100, f"比分变化：{team} {int(delta):+d}")  # e.g. the teams' group
 
-        for name in ("next", "reveal", "open", "round", "board", "judge", "undo"):
+        for name in ("next", "reveal", "open", "round", "board", "judge", "undo", "tier"):
 
             @router.command(name)
             async def other(ctx: Ctx) -> None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -27,59 +26,62 @@ from bot.delivery.runner import MAX_HANDLE_ATTEMPTS, handle_into_outbox
 
 log = logging.getLogger("pufa.web")
 
-HOST_ONLY = frozenset({"host"})
-STAFF = frozenset({"host", "judge"})
 TEAM_CODE = re.compile(r"[A-Za-z0-9_-]{1,32}")
-MAX_DELTA = 1000  # points one correction may move
+MAX_DELTA = 1000  # points one correction (or a 风险 tier) may move
 MAX_REASON_CHARS = 100
 
-
-@dataclass(frozen=True)
-class ConsoleCommand:
-    """A console button: the command it types and the link roles that may press it."""
-
-    text: str
-    roles: frozenset[str]
-
-
-COMMANDS: dict[str, ConsoleCommand] = {
-    "next": ConsoleCommand("/next", HOST_ONLY),  # 下一题
-    "reveal": ConsoleCommand("/reveal", HOST_ONLY),  # 揭晓答案
-    "open": ConsoleCommand("/open", HOST_ONLY),  # 开放抢答
-    "round": ConsoleCommand("/round", HOST_ONLY),  # 下一轮
-    "board": ConsoleCommand("/board", HOST_ONLY),  # 比分 (to the quiz master's chat)
-    "judge_ok": ConsoleCommand("/judge ok", STAFF),  # ✓
-    "judge_wrong": ConsoleCommand("/judge wrong", STAFF),  # ✗
-    "undo": ConsoleCommand("/undo", STAFF),  # 撤销
-    "adjust": ConsoleCommand("/adjust", STAFF),  # 调整分数 TEAM ±N 理由
+# The console's buttons and the commands they type. Host and judge links have the same
+# controls (the final's rule: judges have the quiz master's controls, plus ✓ / ✗).
+COMMANDS: dict[str, str] = {
+    "next": "/next",  # 下一题 (风险: the next team)
+    "reveal": "/reveal",  # 揭晓答案
+    "open": "/open",  # 开放抢答
+    "round": "/round",  # 下一轮
+    "board": "/board",  # 比分 (to the presser's Telegram chat)
+    "judge_ok": "/judge ok",  # ✓
+    "judge_wrong": "/judge wrong",  # ✗
+    "undo": "/undo",  # 撤销
+    "tier": "/tier",  # 风险: the tier the team up chose (0: declined)
+    "adjust": "/adjust",  # 调整分数 TEAM ±N 理由
 }
 
 
 class BadCommand(ValueError):
-    """A press that names no command, is not for this role, or has bad fields."""
+    """A press that names no command or has bad fields; the message names the field."""
 
 
-def console_text(press: Mapping[str, Any], role: str) -> str:
-    """The command text for a press from a link of `role`; BadCommand if it is not one."""
+def console_text(press: Mapping[str, Any]) -> str:
+    """The command text for a console press; BadCommand if it is not one."""
     name = press.get("command")
     command = COMMANDS.get(name) if isinstance(name, str) else None
-    if command is None or role not in command.roles:
+    if command is None:
         raise BadCommand("command")
+    if name == "tier":
+        points = _points(press.get("points"), 0, "points")
+        if points < 0:
+            raise BadCommand("points")
+        return f"{command} {points}"
     if name != "adjust":
-        return command.text
+        return command
     team, delta, reason = press.get("team"), press.get("delta"), press.get("reason")
     if not isinstance(team, str) or not TEAM_CODE.fullmatch(team):
         raise BadCommand("team")
-    if isinstance(delta, str) and re.fullmatch(r"[+-]?\d{1,4}", delta.strip()):
-        delta = int(delta)
-    if isinstance(delta, bool) or not isinstance(delta, int) or not 0 < abs(delta) <= MAX_DELTA:
-        raise BadCommand("delta")
+    delta = _points(delta, 1, "delta")
     if not isinstance(reason, str):
         raise BadCommand("reason")
     reason = " ".join(clean_text(reason).split())
     if not reason or len(reason) > MAX_REASON_CHARS:
         raise BadCommand("reason")
-    return f"{command.text} {team} {delta:+d} {reason}"
+    return f"{command} {team} {delta:+d} {reason}"
+
+
+def _points(value: object, least: int, field: str) -> int:
+    """A whole number of points, `least` <= |value| <= MAX_DELTA, given as a number or text."""
+    if isinstance(value, str) and re.fullmatch(r"[+-]?\d{1,4}", value.strip()):
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not least <= abs(value) <= MAX_DELTA:
+        raise BadCommand(field)
+    return value
 
 
 def replies_to(user_id: int, actions: list[Action]) -> list[str]:

@@ -32,6 +32,8 @@ CONSOLE_LABELS = (
     "web_judge_ok",
     "web_judge_wrong",
     "web_adjust",
+    "web_tier",
+    "web_tier_points",
     "web_undo",
     "web_round",
     "web_board",
@@ -110,6 +112,9 @@ def console_page(event_name: str, role: str) -> str:
         '<input name="delta" id="adjust-delta" inputmode="numeric" autocomplete="off">'
         '<input name="reason" id="adjust-reason" maxlength="100" autocomplete="off">'
         '<button type="submit" id="adjust-submit"></button></form>'
+        '<form id="tier" class="adjust"><input name="points" id="tier-points" '
+        'inputmode="numeric" autocomplete="off"><button type="submit" id="tier-submit"></button>'
+        "</form>"
         '<h3 id="result-title"></h3><ol id="results" class="results"></ol></section>'
         f'<section class="live">{BOARD.format(event=escape(event_name))}</section></div>'
     )

@@ -71,6 +71,7 @@ BAD_COMMAND_TEXT = {
     "team": "web_bad_team",
     "delta": "web_bad_delta",
     "reason": "web_bad_reason",
+    "points": "web_bad_points",
 }
 
 
@@ -240,7 +241,7 @@ class WebApp:
             press = json.loads(await request.text())
             if not isinstance(press, dict):
                 raise BadCommand("command")
-            text = console_text(press, access.link.role)
+            text = console_text(press)
         except (ValueError, UnicodeDecodeError) as exc:
             key = BAD_COMMAND_TEXT.get(str(exc), "web_bad_command")
             return _answer(400, error=t(key))

@@ -1,10 +1,10 @@
 """web links: the secret links to an event's scoreboard and consoles (stored hashed)
 
 Revision ID: 0008_web_links
-Revises: 0006
+Revises: 0007_live_final
 Create Date: 2026-11-30
 
-Follows 0006 (group quizzes); the final's tables come in a migration of their own.
+Follows 0007_live_final (the live final's tables).
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0008_web_links"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007_live_final"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -113,7 +113,8 @@
     drawQuestion(s.question);
     const buzz = $("buzz");
     if (s.buzz && s.buzz.team) {
-      text(buzz, L.buzz.replace("{team}", s.buzz.team));
+      const team = (s.teams || []).find((t) => t.code === s.buzz.team);
+      text(buzz, L.buzz.replace("{team}", team ? team.name : s.buzz.team));
       buzz.hidden = false;
     } else {
       buzz.hidden = true;

@@ -4,17 +4,17 @@
 (function () {
   const L = JSON.parse(document.getElementById("labels").textContent);
   const token = location.pathname.split("/")[2];
-  const role = document.querySelector(".console").dataset.role;
   const $ = (id) => document.getElementById(id);
+  // host and judge links have the same controls (judges: the quiz master's, plus ✓ / ✗)
   const BUTTONS = [
-    ["next", L.next, "", ["host"]],
-    ["reveal", L.reveal, "", ["host"]],
-    ["open", L.open, "", ["host"]],
-    ["round", L.round, "", ["host"]],
-    ["judge_ok", L.judge_ok, "ok", ["host", "judge"]],
-    ["judge_wrong", L.judge_wrong, "wrong", ["host", "judge"]],
-    ["undo", L.undo, "", ["host", "judge"]],
-    ["board", L.board, "", ["host"]],
+    ["next", L.next, ""],
+    ["reveal", L.reveal, ""],
+    ["open", L.open, ""],
+    ["round", L.round, ""],
+    ["judge_ok", L.judge_ok, "ok"],
+    ["judge_wrong", L.judge_wrong, "wrong"],
+    ["undo", L.undo, ""],
+    ["board", L.board, ""],
   ];
 
   function log(lines, error) {
@@ -54,8 +54,7 @@
   }
 
   const box = $("buttons");
-  for (const [command, label, cls, roles] of BUTTONS) {
-    if (!roles.includes(role)) continue;
+  for (const [command, label, cls] of BUTTONS) {
     const b = document.createElement("button");
     b.type = "button";
     b.dataset.command = command;
@@ -81,6 +80,14 @@
       $("adjust-delta").value = "";
       $("adjust-reason").value = "";
     }
+  });
+
+  $("tier-points").placeholder = L.tier_points;
+  $("tier-submit").textContent = L.tier;
+  $("tier").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const press = { command: "tier", points: $("tier-points").value.trim() };
+    if (await send(press, $("tier-submit"))) $("tier-points").value = "";
   });
 
   // the team list follows the live snapshot
