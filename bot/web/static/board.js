@@ -90,13 +90,16 @@
       return;
     }
     text(box.querySelector("h2"), L.podium);
-    const medals = ["🥇", "🥈", "🥉"];
+    // medals drawn in CSS: a projector PC may have no emoji font
     const list = box.querySelector("ol");
     list.replaceChildren(
       ...s.podium.map((p, i) => {
         const li = document.createElement("li");
         const rank = p.rank || i + 1;
-        li.append(document.createTextNode((medals[rank - 1] || rank + ".") + " " + (p.name || p.team || "")));
+        const medal = document.createElement("b");
+        medal.className = "medal m" + rank;
+        text(medal, rank);
+        li.append(medal, document.createTextNode(p.name || p.code || ""));
         const score = document.createElement("span");
         text(score, p.score);
         li.append(score);
