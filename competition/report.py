@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from competition.event_file import group_quiz_rule
 from competition.models import Competition
@@ -166,19 +168,7 @@ def workbook_bytes(comp: Competition, data: Standings, bank: Bank) -> bytes:
     wb.remove(wb.active)
     titles = headers(comp)
     for title, rows in sheet_rows(comp, data, bank).items():
-        ws = wb.create_sheet(title)
-        header = titles[title]
-        ws.append(header)
-        for row in rows:
-            ws.append(row)
-        ws.freeze_panes = "A2"
-        for i, name in enumerate(header, 1):
-            letter = get_column_letter(i)
-            if name in PERCENT_COLUMNS:
-                for cell in ws[letter][1:]:
-                    cell.number_format = "0.0%"
-            widest = max([_width(name)] + [_width(r[i - 1]) for r in rows[:2000]])
-            ws.column_dimensions[letter].width = min(60, widest + 2)
+        add_sheet(wb, title, titles[title], rows)
     chart_sheet = wb.create_sheet(CHART_SHEET)
     chart_sheet.append(CHART_HEADER)
     for g in data.units:
@@ -199,6 +189,25 @@ def workbook_bytes(comp: Competition, data: Standings, bank: Bank) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def add_sheet(
+    wb: Workbook, title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> Worksheet:
+    """A sheet with a frozen header row, percent columns formatted, columns fitted."""
+    ws = wb.create_sheet(title)
+    ws.append(tuple(header))
+    for row in rows:
+        ws.append(tuple(row))
+    ws.freeze_panes = "A2"
+    for i, name in enumerate(header, 1):
+        letter = get_column_letter(i)
+        if name in PERCENT_COLUMNS:
+            for cell in ws[letter][1:]:
+                cell.number_format = "0.0%"
+        widest = max([_width(name)] + [_width(r[i - 1]) for r in rows[:2000]])
+        ws.column_dimensions[letter].width = min(60, widest + 2)
+    return ws
 
 
 def _width(value: Any) -> int:

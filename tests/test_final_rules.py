@@ -4,7 +4,7 @@ buzz, lock-out, timeouts, decline, ties, undo, the snapshot and its version coun
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -139,10 +139,11 @@ async def test_snapshot_and_version_follow_every_change(
     }
 
 
-async def _setup(sessions: Any, bank: Bank, clock: FakeClock, folder: Path, rounds: str) -> int:
+async def _stage(sessions: Any, bank: Bank, clock: FakeClock, folder: Path, rounds: str) -> Stage:
+    """An event with the given rounds, 8 teams × 3 contestants joined."""
     comp = await make_final(sessions, bank, clock(), folder, rounds=rounds)
     assert comp.id is not None
-    return comp.id
+    return Stage(sessions, comp.id, bank, await _ids(sessions, comp.id))
 
 
 async def _act(sessions: Any, fn: Any, *args: Any) -> live.Outcome:
@@ -150,6 +151,42 @@ async def _act(sessions: Any, fn: Any, *args: Any) -> live.Outcome:
         out: live.Outcome = await fn(session, *args)
         await session.commit()
         return out
+
+
+class Stage:
+    """The final's actions on one event, by team index (0–7) and seat (0–2)."""
+
+    def __init__(self, sessions: Any, cid: int, bank: Bank, teams: list[int]) -> None:
+        self.sessions, self.cid, self.bank, self.teams = sessions, cid, bank, teams
+
+    async def round(self, now: datetime) -> live.Outcome:
+        return await _act(
+            self.sessions, live.start_round, self.cid, QUIZMASTER, now, self.bank, RNG
+        )
+
+    async def next(self, now: datetime) -> live.Outcome:
+        return await _act(
+            self.sessions, live.next_question, self.cid, QUIZMASTER, now, self.bank, RNG
+        )
+
+    async def open(self, now: datetime) -> live.Outcome:
+        return await _act(self.sessions, live.open_buzzer, self.cid, QUIZMASTER, now)
+
+    async def press(
+        self, qno: int, team: int, seat: int, at: datetime, seq: int, now: datetime
+    ) -> live.Outcome:
+        user = contestant(team, seat)
+        return await _act(
+            self.sessions, live.press_buzzer, self.cid, qno, self.teams[team], user, at, seq, now
+        )
+
+    async def answer(
+        self, qno: int, team: int, seat: int, option: int, now: datetime, arrived: datetime
+    ) -> live.Outcome:
+        user = contestant(team, seat)
+        return await _act(
+            self.sessions, live.answer, self.cid, qno, self.teams[team], user, option, now, arrived
+        )
 
 
 async def _scores(sessions: Any, comp_id: int) -> dict[str, int]:
@@ -162,27 +199,27 @@ async def _scores(sessions: Any, comp_id: int) -> dict[str, int]:
 async def test_compulsory_together_scores_answers_and_timeouts(
     sessions: Any, small_bank: Bank, clock: FakeClock, tmp_path: Path
 ) -> None:
-    cid = await _setup(
+    stage = await _stage(
         sessions,
         small_bank,
         clock,
         tmp_path,
         "    - {kind: 必答, questions: 1, seconds: 20, wrong: 5, ids: [t-lcl-probation]}\n",
     )
-    teams = await _ids(sessions, cid)
+    cid = stage.cid
     now = clock()
-    await _act(sessions, live.start_round, cid, QUIZMASTER, now, small_bank, RNG)
-    asked = await _act(sessions, live.next_question, cid, QUIZMASTER, now, small_bank, RNG)
+    await stage.round(now)
+    asked = await stage.next(now)
     assert asked.final is not None
     qno = asked.final.question_no
-    right = await _act(sessions, live.answer, cid, qno, teams[0], contestant(0, 0), 1, now, now)
+    right = await stage.answer(qno, 0, 0, 1, now, now)
     assert (right.status, right.correct, right.delta) == ("answered", True, 10)
-    twice = await _act(sessions, live.answer, cid, qno, teams[0], contestant(0, 1), 1, now, now)
+    twice = await stage.answer(qno, 0, 1, 1, now, now)
     assert twice.status == "twice"
-    wrong = await _act(sessions, live.answer, cid, qno, teams[1], contestant(1, 0), 0, now, now)
+    wrong = await stage.answer(qno, 1, 0, 0, now, now)
     assert (wrong.correct, wrong.delta, wrong.closed) == (False, -5, False)
     late = now + timedelta(seconds=21)
-    refused = await _act(sessions, live.answer, cid, qno, teams[2], contestant(2, 0), 1, late, late)
+    refused = await stage.answer(qno, 2, 0, 1, late, late)
     assert refused.status == "late"
     stale = await _act(sessions, live.expire, cid, asked.final.step - 1, late)
     assert stale.status == "stale"
@@ -198,18 +235,18 @@ async def test_compulsory_together_scores_answers_and_timeouts(
 async def test_compulsory_in_turn_asks_each_team_its_own_question(
     sessions: Any, small_bank: Bank, clock: FakeClock, tmp_path: Path
 ) -> None:
-    cid = await _setup(
+    stage = await _stage(
         sessions,
         small_bank,
         clock,
         tmp_path,
         "    - {kind: 必答, mode: in_turn, questions: 1, ids: [t-lcl-probation]}\n",
     )
-    teams = await _ids(sessions, cid)
+    cid, teams = stage.cid, stage.teams
     now = clock()
-    await _act(sessions, live.start_round, cid, QUIZMASTER, now, small_bank, RNG)
+    await stage.round(now)
     for i, team in enumerate(teams):
-        asked = await _act(sessions, live.next_question, cid, QUIZMASTER, now, small_bank, RNG)
+        asked = await stage.next(now)
         assert asked.final is not None and asked.final.teams_up == [team]
         other = teams[(i + 1) % len(teams)]
         qno = asked.final.question_no
@@ -217,7 +254,7 @@ async def test_compulsory_in_turn_asks_each_team_its_own_question(
         assert refused.status == "not_up"
         done = await _act(sessions, live.answer, cid, qno, team, contestant(i, 0), i % 2, now, now)
         assert done.closed
-    over = await _act(sessions, live.next_question, cid, QUIZMASTER, now, small_bank, RNG)
+    over = await stage.next(now)
     assert over.status == "round_over"
     scores = await _scores(sessions, cid)
     assert [scores[f"f{i}"] for i in range(1, 9)] == [100, 110] * 4
@@ -229,63 +266,29 @@ BUZZ = "    - {kind: 抢答, questions: 3, seconds: 15, buzz_seconds: 10, ids: [
 async def test_buzzer_early_press_locks_out_and_first_received_wins(
     sessions: Any, small_bank: Bank, clock: FakeClock, tmp_path: Path
 ) -> None:
-    cid = await _setup(sessions, small_bank, clock, tmp_path, BUZZ)
-    teams = await _ids(sessions, cid)
+    stage = await _stage(sessions, small_bank, clock, tmp_path, BUZZ)
+    cid, teams = stage.cid, stage.teams
     now = clock()
-    await _act(sessions, live.start_round, cid, QUIZMASTER, now, small_bank, RNG)
-    shown = await _act(sessions, live.next_question, cid, QUIZMASTER, now, small_bank, RNG)
+    await stage.round(now)
+    shown = await stage.next(now)
     assert shown.final is not None and shown.final.phase == "showing"
     qno = shown.final.question_no
-    early = await _act(
-        sessions, live.press_buzzer, cid, qno, teams[0], contestant(0, 0), now, 1, now
-    )
+    early = await stage.press(qno, 0, 0, now, 1, now)
     assert (early.status, early.delta) == ("early", -10)
-    await _act(sessions, live.open_buzzer, cid, QUIZMASTER, now)
-    locked = await _act(
-        sessions, live.press_buzzer, cid, qno, teams[0], contestant(0, 1), now, 2, now
-    )
+    await stage.open(now)
+    locked = await stage.press(qno, 0, 1, now, 2, now)
     assert locked.status == "locked"
     t0 = now + timedelta(seconds=1)
     # team 3's press was received first but handled second (another worker was slower)
-    second = await _act(
-        sessions,
-        live.press_buzzer,
-        cid,
-        qno,
-        teams[1],
-        contestant(1, 0),
-        t0 + timedelta(milliseconds=30),
-        11,
-        t0,
-    )
+    second = await stage.press(qno, 1, 0, t0 + timedelta(milliseconds=30), 11, t0)
     assert second.status == "won"
-    first = await _act(
-        sessions,
-        live.press_buzzer,
-        cid,
-        qno,
-        teams[2],
-        contestant(2, 0),
-        t0 + timedelta(milliseconds=10),
-        10,
-        t0,
-    )
+    first = await stage.press(qno, 2, 0, t0 + timedelta(milliseconds=10), 10, t0)
     assert (first.status, first.replaced) == ("won", teams[1])
-    slower = await _act(
-        sessions,
-        live.press_buzzer,
-        cid,
-        qno,
-        teams[3],
-        contestant(3, 0),
-        t0 + timedelta(milliseconds=20),
-        12,
-        t0,
-    )
+    slower = await stage.press(qno, 3, 0, t0 + timedelta(milliseconds=20), 12, t0)
     assert slower.status == "slower"
-    not_winner = await _act(sessions, live.answer, cid, qno, teams[1], contestant(1, 0), 0, t0, t0)
+    not_winner = await stage.answer(qno, 1, 0, 0, t0, t0)
     assert not_winner.status == "not_up"
-    won = await _act(sessions, live.answer, cid, qno, teams[2], contestant(2, 0), 0, t0, t0)
+    won = await stage.answer(qno, 2, 0, 0, t0, t0)
     assert (won.correct, won.delta, won.closed) == (True, 10, True)
     async with sessions() as session:
         snap = await live.snapshot(session, cid, t0)
@@ -298,65 +301,33 @@ async def test_buzzer_early_press_locks_out_and_first_received_wins(
 async def test_buzzer_wrong_timeout_and_void(
     sessions: Any, small_bank: Bank, clock: FakeClock, tmp_path: Path
 ) -> None:
-    cid = await _setup(sessions, small_bank, clock, tmp_path, BUZZ)
-    teams = await _ids(sessions, cid)
+    stage = await _stage(sessions, small_bank, clock, tmp_path, BUZZ)
+    cid, teams = stage.cid, stage.teams
     now = clock()
-    await _act(sessions, live.start_round, cid, QUIZMASTER, now, small_bank, RNG)
+    await stage.round(now)
     # wrong: −10
-    shown = await _act(sessions, live.next_question, cid, QUIZMASTER, now, small_bank, RNG)
+    shown = await stage.next(now)
     assert shown.final is not None
-    await _act(sessions, live.open_buzzer, cid, QUIZMASTER, now)
-    await _act(
-        sessions,
-        live.press_buzzer,
-        cid,
-        shown.final.question_no,
-        teams[4],
-        contestant(4, 0),
-        now,
-        1,
-        now,
-    )
-    wrong = await _act(
-        sessions, live.answer, cid, shown.final.question_no, teams[4], contestant(4, 0), 1, now, now
-    )
+    await stage.open(now)
+    await stage.press(shown.final.question_no, 4, 0, now, 1, now)
+    wrong = await stage.answer(shown.final.question_no, 4, 0, 1, now, now)
     assert (wrong.correct, wrong.delta) == (False, -10)
     # the winner lets the time run out: −10 by the timer
-    shown = await _act(sessions, live.next_question, cid, QUIZMASTER, now, small_bank, RNG)
+    shown = await stage.next(now)
     assert shown.final is not None
-    await _act(sessions, live.open_buzzer, cid, QUIZMASTER, now)
-    won = await _act(
-        sessions,
-        live.press_buzzer,
-        cid,
-        shown.final.question_no,
-        teams[5],
-        contestant(5, 0),
-        now,
-        2,
-        now,
-    )
+    await stage.open(now)
+    won = await stage.press(shown.final.question_no, 5, 0, now, 2, now)
     assert won.final is not None
     later = now + timedelta(seconds=16)
     timeout = await _act(sessions, live.expire, cid, won.final.step, later)
     assert timeout.status == "timeout" and [a.team_id for a in timeout.answers] == [teams[5]]
     # nobody buzzes in time: void, nothing changes; a press after the deadline is refused
-    shown = await _act(sessions, live.next_question, cid, QUIZMASTER, later, small_bank, RNG)
+    shown = await stage.next(later)
     assert shown.final is not None
-    opened = await _act(sessions, live.open_buzzer, cid, QUIZMASTER, later)
+    opened = await stage.open(later)
     assert opened.final is not None
     after = later + timedelta(seconds=11)
-    late = await _act(
-        sessions,
-        live.press_buzzer,
-        cid,
-        shown.final.question_no,
-        teams[6],
-        contestant(6, 0),
-        after,
-        3,
-        after,
-    )
+    late = await stage.press(shown.final.question_no, 6, 0, after, 3, after)
     assert late.status == "late"
     void = await _act(sessions, live.expire, cid, opened.final.step, after)
     assert void.status == "void"
@@ -367,24 +338,24 @@ async def test_buzzer_wrong_timeout_and_void(
 async def test_judge_marks_an_answer_given_aloud(
     sessions: Any, small_bank: Bank, clock: FakeClock, tmp_path: Path
 ) -> None:
-    cid = await _setup(
+    stage = await _stage(
         sessions,
         small_bank,
         clock,
         tmp_path,
         "    - {kind: 抢答, answer: judge, questions: 1, ids: [t-wp-maternity]}\n",
     )
-    teams = await _ids(sessions, cid)
+    cid = stage.cid
     now = clock()
-    await _act(sessions, live.start_round, cid, QUIZMASTER, now, small_bank, RNG)
-    shown = await _act(sessions, live.next_question, cid, QUIZMASTER, now, small_bank, RNG)
+    await stage.round(now)
+    shown = await stage.next(now)
     assert shown.final is not None
     nothing = await _act(sessions, live.judge, cid, JUDGE, True, now)
     assert nothing.status == "not_answering"
-    await _act(sessions, live.open_buzzer, cid, QUIZMASTER, now)
+    await stage.open(now)
     qno = shown.final.question_no
-    await _act(sessions, live.press_buzzer, cid, qno, teams[7], contestant(7, 0), now, 1, now)
-    aloud = await _act(sessions, live.answer, cid, qno, teams[7], contestant(7, 0), 1, now, now)
+    await stage.press(qno, 7, 0, now, 1, now)
+    aloud = await stage.answer(qno, 7, 0, 1, now, now)
     assert aloud.status == "aloud"
     judged = await _act(sessions, live.judge, cid, JUDGE, False, now)
     assert (judged.status, judged.delta, judged.closed) == ("judged", -10, True)
@@ -401,13 +372,13 @@ RISK = (
 async def test_risk_tiers_in_standing_order_with_decline(
     sessions: Any, small_bank: Bank, clock: FakeClock, tmp_path: Path
 ) -> None:
-    cid = await _setup(sessions, small_bank, clock, tmp_path, RISK)
-    teams = await _ids(sessions, cid)
+    stage = await _stage(sessions, small_bank, clock, tmp_path, RISK)
+    cid, teams = stage.cid, stage.teams
     now = clock()
     await _act(sessions, live.adjust, cid, teams[0], -20, "测试", QUIZMASTER, now)
     await _act(sessions, live.adjust, cid, teams[1], -10, "测试", QUIZMASTER, now)
-    await _act(sessions, live.start_round, cid, QUIZMASTER, now, small_bank, RNG)
-    first = await _act(sessions, live.next_question, cid, QUIZMASTER, now, small_bank, RNG)
+    await stage.round(now)
+    first = await stage.next(now)
     assert first.final is not None and first.final.teams_up == [teams[0]]  # the last placed
     assert first.final.phase == "choosing"
     qno = first.final.question_no
@@ -417,9 +388,9 @@ async def test_risk_tiers_in_standing_order_with_decline(
     assert other.status == "not_up"
     chosen = await _act(sessions, live.choose_tier, cid, qno, teams[0], 30, now, small_bank, RNG)
     assert chosen.status == "chosen" and chosen.final is not None
-    right = await _act(sessions, live.answer, cid, qno, teams[0], contestant(0, 0), 1, now, now)
+    right = await stage.answer(qno, 0, 0, 1, now, now)
     assert (right.correct, right.delta) == (True, 30)
-    second = await _act(sessions, live.next_question, cid, QUIZMASTER, now, small_bank, RNG)
+    second = await stage.next(now)
     assert second.final is not None and second.final.teams_up == [teams[1]]
     declined = await _act(
         sessions,
@@ -433,12 +404,12 @@ async def test_risk_tiers_in_standing_order_with_decline(
         RNG,
     )
     assert declined.status == "declined"
-    third = await _act(sessions, live.next_question, cid, QUIZMASTER, now, small_bank, RNG)
+    third = await stage.next(now)
     assert third.final is not None
     later = now + timedelta(seconds=31)
     timeout = await _act(sessions, live.expire, cid, third.final.step, later)
     assert timeout.status == "declined"  # no tier chosen in time
-    fourth = await _act(sessions, live.next_question, cid, QUIZMASTER, later, small_bank, RNG)
+    fourth = await stage.next(later)
     assert fourth.final is not None
     chosen = await _act(
         sessions,
@@ -464,69 +435,35 @@ async def test_risk_tiers_in_standing_order_with_decline(
 async def test_tiebreak_among_tied_teams_until_one_is_right_then_undo(
     sessions: Any, small_bank: Bank, clock: FakeClock, tmp_path: Path
 ) -> None:
-    cid = await _setup(
+    stage = await _stage(
         sessions,
         small_bank,
         clock,
         tmp_path,
         "    - {kind: 加赛, points: 10, ids: [t-lcl-probation]}\n",
     )
-    teams = await _ids(sessions, cid)
+    cid, teams = stage.cid, stage.teams
     now = clock()
     for i, team in enumerate(teams):
         if i not in (2, 5):
             await _act(sessions, live.adjust, cid, team, -10 - i, "初赛", QUIZMASTER, now)
-    started = await _act(sessions, live.start_round, cid, QUIZMASTER, now, small_bank, RNG)
+    started = await stage.round(now)
     assert started.final is not None and started.final.contenders == [teams[2], teams[5]]
-    shown = await _act(sessions, live.next_question, cid, QUIZMASTER, now, small_bank, RNG)
+    shown = await stage.next(now)
     assert shown.final is not None and shown.final.teams_up == [teams[2], teams[5]]
-    await _act(sessions, live.open_buzzer, cid, QUIZMASTER, now)
-    outsider = await _act(
-        sessions,
-        live.press_buzzer,
-        cid,
-        shown.final.question_no,
-        teams[0],
-        contestant(0, 0),
-        now,
-        1,
-        now,
-    )
+    await stage.open(now)
+    outsider = await stage.press(shown.final.question_no, 0, 0, now, 1, now)
     assert outsider.status == "not_up"
-    await _act(
-        sessions,
-        live.press_buzzer,
-        cid,
-        shown.final.question_no,
-        teams[2],
-        contestant(2, 0),
-        now,
-        2,
-        now,
-    )
-    wrong = await _act(
-        sessions, live.answer, cid, shown.final.question_no, teams[2], contestant(2, 0), 0, now, now
-    )
+    await stage.press(shown.final.question_no, 2, 0, now, 2, now)
+    wrong = await stage.answer(shown.final.question_no, 2, 0, 0, now, now)
     assert wrong.delta == 0 and wrong.final is not None and wrong.final.contenders
-    shown = await _act(sessions, live.next_question, cid, QUIZMASTER, now, small_bank, RNG)
+    shown = await stage.next(now)
     assert shown.final is not None
-    await _act(sessions, live.open_buzzer, cid, QUIZMASTER, now)
-    await _act(
-        sessions,
-        live.press_buzzer,
-        cid,
-        shown.final.question_no,
-        teams[5],
-        contestant(5, 0),
-        now,
-        3,
-        now,
-    )
-    right = await _act(
-        sessions, live.answer, cid, shown.final.question_no, teams[5], contestant(5, 0), 1, now, now
-    )
+    await stage.open(now)
+    await stage.press(shown.final.question_no, 5, 0, now, 3, now)
+    right = await stage.answer(shown.final.question_no, 5, 0, 1, now, now)
     assert right.delta == 10
-    over = await _act(sessions, live.next_question, cid, QUIZMASTER, now, small_bank, RNG)
+    over = await stage.next(now)
     assert over.status == "round_over"
     assert (await _scores(sessions, cid))["f6"] == 110
     # undo takes back the latest change by a new entry; a second undo the one before it
@@ -539,7 +476,7 @@ async def test_tiebreak_among_tied_teams_until_one_is_right_then_undo(
         entries = await live.engine.ledger(session, cid)
     assert [e.kind for e in entries[-2:]] == ["undo", "undo"]
     assert entries[-2].undoes_id == entries[-3].id  # never edited: the entry is still there
-    finished = await _act(sessions, live.start_round, cid, QUIZMASTER, now, small_bank, RNG)
+    finished = await stage.round(now)
     assert finished.status == "finished"
     async with sessions() as session:
         snap = await live.snapshot(session, cid, now)
@@ -549,11 +486,38 @@ async def test_tiebreak_among_tied_teams_until_one_is_right_then_undo(
 async def test_tiebreak_without_a_tie_is_passed_over(
     sessions: Any, small_bank: Bank, clock: FakeClock, tmp_path: Path
 ) -> None:
-    cid = await _setup(
+    stage = await _stage(
         sessions, small_bank, clock, tmp_path, "    - {kind: 加赛, ids: [t-lcl-probation]}\n"
     )
-    teams = await _ids(sessions, cid)
+    cid, teams = stage.cid, stage.teams
     for i, team in enumerate(teams):
         await _act(sessions, live.adjust, cid, team, i, "", QUIZMASTER, clock())
-    out = await _act(sessions, live.start_round, cid, QUIZMASTER, clock(), small_bank, RNG)
+    out = await stage.round(clock())
     assert out.status == "finished"
+
+
+async def test_a_teammates_earlier_press_handled_later_still_counts(
+    sessions: Any, small_bank: Bank, clock: FakeClock, tmp_path: Path
+) -> None:
+    """Several workers: team 1's second press reached the server before team 2's, though
+    it is handled after both; team 1 leads, and a later teammate press changes nothing."""
+    stage = await _stage(sessions, small_bank, clock, tmp_path, BUZZ)
+    teams = stage.teams
+    now = clock()
+    await stage.round(now)
+    shown = await stage.next(now)
+    assert shown.final is not None
+    qno = shown.final.question_no
+    await stage.open(now)
+    ms = timedelta(milliseconds=1)
+    first = await stage.press(qno, 0, 2, now + 40 * ms, 4, now)
+    assert first.status == "won"
+    second = await stage.press(qno, 1, 0, now + 20 * ms, 2, now)
+    assert (second.status, second.replaced) == ("won", teams[0])
+    third = await stage.press(qno, 0, 0, now + 10 * ms, 1, now)
+    assert (third.status, third.replaced) == ("won", teams[1])
+    again = await stage.press(qno, 0, 1, now + 5 * ms, 0, now)
+    assert again.status == "twice" and again.final is not None
+    assert again.final.buzz_team_id == teams[0] and again.final.buzz_user_id == contestant(0, 1)
+    late_mate = await stage.press(qno, 1, 1, now + 30 * ms, 3, now)
+    assert late_mate.status == "twice"

@@ -42,6 +42,7 @@ class FakeFinal:
     snapshot_reads: int = 0
     version_reads: int = 0
     commands: list[tuple[int, str]] = field(default_factory=list)
+    picked: list[tuple[int, str]] = field(default_factory=list)
 
     # --- BoardSource ---------------------------------------------------------------------
 
@@ -92,12 +93,17 @@ class FakeFinal:
         router = FeatureRouter("fake_final")
 
         @router.command("adjust")
-        async def adjust(ctx: Ctx) -> None:
+        async def adjust(ctx: Ctx) -> None:  # /adjust TEAM ±N 理由
             self.commands.append((ctx.user_id, ctx.event.text))
             team, delta, _reason = ctx.event.args.split(" ", 2)
             self.adjust(team, int(delta))
             ctx.reply(f"已调整 {team} {int(delta):+d}")
             ctx.notify(-100, f"比分变化：{team} {int(delta):+d}")  # e.g. the teams' group
+
+        @router.command("event")
+        async def pick(ctx: Ctx) -> None:  # /event CODE: which final this person runs
+            self.picked.append((ctx.user_id, ctx.event.args))
+            ctx.reply(f"正在主持：{ctx.event.args}")
 
         for name in ("next", "reveal", "open", "round", "board", "judge", "undo", "tier"):
 
@@ -111,7 +117,8 @@ class FakeFinal:
 
     def install(self, conversation: Conversation) -> None:
         """Let the conversation route the final's commands to this stand-in."""
-        conversation.routes = compose(*ROUTERS, self.router())
+        routers = (r for r in ROUTERS if r.name != "final")
+        conversation.routes = compose(*routers, self.router())
 
 
 def free_port() -> int:

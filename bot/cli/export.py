@@ -1,4 +1,5 @@
-"""`pufa export exam EVENT [--csv] [--out PATH]`: the quiz master's workbook."""
+"""`pufa export exam EVENT [--csv] [--out PATH]`: the quiz master's workbook;
+`pufa export final EVENT [--out PATH]`: the live final's workbook for the judges to sign."""
 
 from __future__ import annotations
 
@@ -52,8 +53,37 @@ def cmd_export_exam(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_final(args: argparse.Namespace) -> int:
+    from zoneinfo import ZoneInfo
+
+    from competition import competition_by_code
+    from scoring.final.report import final_workbook
+
+    settings = Settings()
+    bank = configured_bank(settings)
+
+    async def read(session: AsyncSession) -> tuple[str, bytes | None] | None:
+        comp = await competition_by_code(session, args.event)
+        if comp is None:
+            return None
+        return comp.code, await final_workbook(session, comp, bank, ZoneInfo(settings.tz))
+
+    found = in_database(read)
+    if found is None:
+        print(f"no event {args.event!r}")
+        return 1
+    code, content = found
+    if content is None:
+        print(f"event {code!r} has no final (add a final: section to its file)")
+        return 1
+    path = Path(args.out or f"{code}-final.xlsx")
+    path.write_bytes(content)
+    print(path)
+    return 0
+
+
 def add_commands(sub: Commands) -> None:
-    """Register `pufa export exam`."""
+    """Register `pufa export exam` and `pufa export final`."""
     export = sub.add_parser("export", help="results out").add_subparsers(
         dest="export_command", required=True
     )
@@ -64,3 +94,9 @@ def add_commands(sub: Commands) -> None:
         "--out", help="the .xlsx file (default EVENT-results.xlsx) or, with --csv, the folder"
     )
     exam.set_defaults(func=cmd_export_exam)
+    final = export.add_parser(
+        "final", help="the live final: standing, ledger and answers, for the judges to sign"
+    )
+    final.add_argument("event", help="the event's code")
+    final.add_argument("--out", help="the .xlsx file (default EVENT-final.xlsx)")
+    final.set_defaults(func=cmd_export_final)

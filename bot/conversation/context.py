@@ -53,6 +53,7 @@ class Ctx:
     actions: list[Action] = field(default_factory=list)
     _state: ConversationState | None = None
     received_at: datetime | None = None  # when the update reached us (None: same as now)
+    arrival: int = 0  # the update's place in the order of receipt (Telegram's update id)
 
     @property
     def arrived(self) -> datetime:

@@ -25,6 +25,7 @@ from bot.conversation import (
     desk,
     exam,
     faq,
+    final,
     group_quiz,
     quiz,
     weblinks,
@@ -47,6 +48,7 @@ ROUTERS: tuple[FeatureRouter, ...] = (
     contest.router,
     exam.router,
     group_quiz.router,
+    final.router,
     weblinks.router,
 )
 
@@ -106,10 +108,12 @@ class Conversation:
         event: Event,
         now: datetime,
         received_at: datetime | None = None,
+        arrival: int = 0,
     ) -> list[Action]:
         """Handle one event inside the caller's transaction (no commit) and return the actions
-        to send once it commits. Raises what the flow raised; the caller rolls back."""
-        ctx = Ctx(event, session, now, self.services, received_at=received_at)
+        to send once it commits; `received_at` and `arrival` (the inbox's update id) say when
+        and in which order it reached us. Raises what the flow raised; the caller rolls back."""
+        ctx = Ctx(event, session, now, self.services, received_at=received_at, arrival=arrival)
         await self.route(ctx)
         ctx.toast()  # a button press is always acknowledged
         return ctx.actions

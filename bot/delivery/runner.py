@@ -64,11 +64,12 @@ async def handle_into_outbox(
     event: Event,
     now: datetime,
     received_at: datetime | None = None,
+    arrival: int = 0,
 ) -> list[Action]:
     """Handle one event in the caller's transaction and queue its actions in the outbox, to
     be sent by whichever process's send loop claims them once the caller commits. The one
     path for Telegram updates, due jobs and the web console's commands."""
-    actions = await conversation.handle(session, event, now, received_at)
+    actions = await conversation.handle(session, event, now, received_at, arrival)
     await store.enqueue(session, actions, event, now)
     return actions
 
@@ -202,7 +203,7 @@ class Delivery:
             try:
                 await store.note_reachability(session, event, now)
                 actions = await handle_into_outbox(
-                    self.conversation, session, event, now, row.received_at
+                    self.conversation, session, event, now, row.received_at, row.update_id
                 )
             except (IntegrityError, OperationalError) as exc:
                 await session.rollback()

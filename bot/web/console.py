@@ -1,8 +1,8 @@
 """The quiz master's console: a button press becomes the command the quiz master would type.
 
 A press arrives as `{"command": NAME, ...}` from a host or judge link. `console_text` checks it
-against `COMMANDS` (which names exist, which role may press them, the fields of 调整分数) and
-builds the command text; `run_console_command` hands it to the conversation layer as a
+against `COMMANDS` (which names exist, the fields of 调整分数 and of a 风险 tier) and builds the
+command text; `run_console_command` hands it to the conversation layer as a
 private-chat command event from the link's Telegram user, in one transaction with its outbox
 rows (`handle_into_outbox`, the same path as a Telegram update), so the contestants' phones get
 its effects through the bot's send loop. What the conversation layer answered the quiz master
@@ -92,14 +92,18 @@ def replies_to(user_id: int, actions: list[Action]) -> list[str]:
 
 
 async def run_console_command(
-    conversation: Conversation, user_id: int, text: str, now: datetime
+    conversation: Conversation, user_id: int, event_code: str, text: str, now: datetime
 ) -> list[str]:
-    """Handle `text` as a command the user typed in their private chat with the bot; the
-    effects and the outgoing messages are committed together. Returns the replies to them."""
+    """Handle `text` as a command the user typed in their private chat with the bot, on the
+    link's event: "/event CODE" goes first in the same transaction (what a quiz master of
+    several finals types to pick one; its answer is not sent). The effects and the outgoing
+    messages are committed together. Returns the replies to the user."""
+    pick = Event.message(User(user_id), user_id, f"/event {event_code}")
     event = Event.message(User(user_id), user_id, text)
     for attempt in range(MAX_HANDLE_ATTEMPTS):
         async with conversation.sessions() as session:
             try:
+                await conversation.handle(session, pick, now, now)
                 actions = await handle_into_outbox(conversation, session, event, now, now)
                 await session.commit()
                 return replies_to(user_id, actions)

@@ -245,8 +245,12 @@ class WebApp:
         except (ValueError, UnicodeDecodeError) as exc:
             key = BAD_COMMAND_TEXT.get(str(exc), "web_bad_command")
             return _answer(400, error=t(key))
+        async with self.sessions() as session:
+            has_final = await self.source.version(session, access.competition.id) > 0
+        if not has_final:
+            return _answer(409, error=t("web_no_final"))
         replies = await run_console_command(
-            self.conversation, access.link.user_id, text, self.clock()
+            self.conversation, access.link.user_id, access.competition.code, text, self.clock()
         )
         log.info("console command=%s role=%s", text.split()[0], access.link.role)
         if self.on_queued is not None:

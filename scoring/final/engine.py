@@ -365,50 +365,77 @@ async def press_buzzer(
         return _refused("not_up", final)
     if team in final.locked_out:
         return _refused("locked", final)
-    earlier = select(BuzzPress.id).where(
-        col(BuzzPress.competition_id) == comp_id,
-        col(BuzzPress.question_no) == question_no,
-        col(BuzzPress.team_id) == team,
-    )
-    if (await session.exec(earlier)).first() is not None:
-        return _refused("twice", final)
-    press = BuzzPress(
-        competition_id=comp_id,
-        question_no=question_no,
-        team_id=team,
-        user_id=user_id,
-        received_at=aware(received_at),
-        seq=seq,
-        early=final.phase == "showing",
-    )
-    if press.early:
-        session.add(press)
-        delta = rules.early_penalty(spec)
-        if delta:
-            session.add(_entry(final, team, delta, "early", user_id, now))
-        final.locked_out = [*final.locked_out, team]
-        _touch(final, now)
-        session.add(final)
-        return Outcome("early", final, team, delta)
+    if final.phase == "showing":
+        return await _early_press(session, final, spec, team, user_id, received_at, seq, now)
     if final.phase == "buzz_open" and final.deadline and aware(received_at) > aware(final.deadline):
         return _refused("late", final)
-    session.add(press)
-    if final.phase == "answering":
-        leader = await _winning_press(session, final)
-        answered = await _answered(session, final)
-        if (
-            leader is None
-            or answered
-            or not _earlier((press.received_at, press.seq), (leader.received_at, leader.seq))
-        ):
-            _touch(final, now)
-            session.add(final)
-            return Outcome("slower", final, team)
-        replaced = final.buzz_team_id
-        _give_lead(final, press, spec, now)
-        return Outcome("won", final, team, replaced=replaced)
-    _give_lead(final, press, spec, now)
-    return Outcome("won", final, team)
+    mine = await _press_of(session, final, team)
+    arrived = (aware(received_at), seq)
+    if mine is not None and not _earlier(arrived, (mine.received_at, mine.seq)):
+        return _refused("twice", final)
+    if mine is None:
+        mine = BuzzPress(
+            competition_id=comp_id,
+            question_no=question_no,
+            team_id=team,
+            user_id=user_id,
+            received_at=arrived[0],
+            seq=seq,
+        )
+    else:  # a teammate's press received earlier, handled later: the team's press is that one
+        mine.user_id, mine.received_at, mine.seq = user_id, arrived[0], seq
+    session.add(mine)
+    if final.phase == "buzz_open":
+        _give_lead(final, mine, spec, now)
+        return Outcome("won", final, team)
+    leader = await _press_of(session, final, final.buzz_team_id)
+    if leader is None or await _answered(session, final):
+        _touch(final, now)
+        session.add(final)
+        return Outcome("slower", final, team)
+    if leader.team_id == team:  # the leading team's own earlier press: it keeps the lead
+        final.buzz_user_id, final.buzz_at = mine.user_id, mine.received_at
+        _touch(final, now)
+        session.add(final)
+        return Outcome("twice", final, team)
+    if not _earlier(arrived, (leader.received_at, leader.seq)):
+        _touch(final, now)
+        session.add(final)
+        return Outcome("slower", final, team)
+    replaced = final.buzz_team_id
+    _give_lead(final, mine, spec, now)
+    return Outcome("won", final, team, replaced=replaced)
+
+
+async def _early_press(
+    session: AsyncSession,
+    final: LiveFinal,
+    spec: dict[str, Any],
+    team: int,
+    user_id: int,
+    received_at: datetime,
+    seq: int,
+    now: datetime,
+) -> Outcome:
+    """A press before /open: the penalty, and the team is out of this question."""
+    session.add(
+        BuzzPress(
+            competition_id=final.competition_id,
+            question_no=final.question_no,
+            team_id=team,
+            user_id=user_id,
+            received_at=aware(received_at),
+            seq=seq,
+            early=True,
+        )
+    )
+    delta = rules.early_penalty(spec)
+    if delta:
+        session.add(_entry(final, team, delta, "early", user_id, now))
+    final.locked_out = [*final.locked_out, team]
+    _touch(final, now)
+    session.add(final)
+    return Outcome("early", final, team, delta)
 
 
 def _give_lead(final: LiveFinal, press: BuzzPress, spec: dict[str, Any], now: datetime) -> None:
@@ -419,11 +446,12 @@ def _give_lead(final: LiveFinal, press: BuzzPress, spec: dict[str, Any], now: da
     _touch(final, now, "answering")
 
 
-async def _winning_press(session: AsyncSession, final: LiveFinal) -> BuzzPress | None:
+async def _press_of(session: AsyncSession, final: LiveFinal, team: int | None) -> BuzzPress | None:
+    """The team's press on the current question (its earliest received, once all are in)."""
     stmt = select(BuzzPress).where(
         col(BuzzPress.competition_id) == final.competition_id,
         col(BuzzPress.question_no) == final.question_no,
-        col(BuzzPress.team_id) == final.buzz_team_id,
+        col(BuzzPress.team_id) == team,
     )
     return (await session.exec(stmt)).first()
 
@@ -464,6 +492,8 @@ async def answer(
         return _refused("not_up", final)
     spec = current_rules(final)
     assert spec is not None and final.question is not None
+    if not 0 <= option < len(final.question["options"]):
+        return _refused("stale", final)  # a forged button: the question has no such option
     if spec.get("answer") == "judge" and spec["kind"] in rules.BUZZ_KINDS:
         return _refused("aloud", final)
     if final.deadline is not None and aware(arrived) > aware(final.deadline):
