@@ -49,6 +49,8 @@ from competition import import_event, read_event
 from question_bank import load_bank
 from scoring import final
 
+SCRIPT = Path(__file__).resolve()
+ROOT = SCRIPT.parents[1]
 QUIZMASTER = 1
 TEAMS = [f"b{i}" for i in range(1, 9)]
 EVENT = """\
@@ -165,10 +167,9 @@ async def run(args: argparse.Namespace) -> None:
     port = free_port()
     env = {**os.environ, "PUFA_DATABASE_URL": url, "PUFA_QUIZMASTERS": str(QUIZMASTER)}
     env["PUFA_LOG_LEVEL"] = "WARNING"
-    root = Path(__file__).resolve().parents[1]
     server = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.cli", "web", "--host", "127.0.0.1", "--port", str(port),
-        env=env, cwd=root, stdout=asyncio.subprocess.DEVNULL,
+        env=env, cwd=ROOT, stdout=asyncio.subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     connector = aiohttp.TCPConnector(limit=0)
@@ -188,9 +189,9 @@ async def run(args: argparse.Namespace) -> None:
             ]
             await asyncio.wait_for(asyncio.gather(*(r.wait() for r in ready)), 60)
             bot = await asyncio.create_subprocess_exec(
-                sys.executable, str(Path(__file__).resolve()), "--play", "--db", url,
+                sys.executable, str(SCRIPT), "--play", "--db", url,
                 "--changes", str(args.changes), "--gap", str(args.gap), "--seed", str(args.seed),
-                env={**env, "BENCH_COMPETITION": str(comp_id)}, cwd=root,
+                env={**env, "BENCH_COMPETITION": str(comp_id)}, cwd=ROOT,
                 stdout=asyncio.subprocess.PIPE,
             )
             out, _ = await bot.communicate()

@@ -149,3 +149,36 @@ async def test_the_podium_at_the_end(
         png = await page.screenshot()
         artifact("scoreboard_podium.png").write_bytes(png)
         assert png_distinct_rows(png) > 50
+
+
+async def test_the_console_in_a_browser_sends_presses_and_shows_the_replies(
+    conversation: Conversation,
+    event: Competition,
+    final: FakeFinal,
+    clock: FakeClock,
+    pages: Pages,
+    tmp_path: Path,
+    artifact: Callable[[str], Path],
+) -> None:
+    """The page's own requests (Origin, Sec-Fetch-Site, JSON) pass the server's checks."""
+    assert event.id is not None
+    host = await new_link(conversation, event.id, "host", clock(), user_id=QUIZMASTER)
+    async with Browser.launch(tmp_path / "profile") as browser:
+        page = await browser.page()
+        await page.set_viewport(1600, 900)
+        await page.navigate(pages.url(host))
+        await page.wait_for("document.querySelectorAll('#adjust-team option').length === 2", 20)
+        await page.evaluate("document.querySelector('button[data-command=\"next\"]').click()")
+        await page.wait_for("document.querySelectorAll('#results li').length === 1", 5)
+        await page.evaluate(
+            "document.getElementById('adjust-team').value = 't-blue';"
+            "document.getElementById('adjust-delta').value = '-5';"
+            "document.getElementById('adjust-reason').value = '提示答案';"
+            "document.getElementById('adjust-submit').click();"
+        )
+        await page.wait_for("document.querySelectorAll('#results li').length === 2", 5)
+        newest = await page.evaluate("document.querySelector('#results li').textContent")
+        assert newest.endswith("已调整 t-blue -5")
+        await page.wait_for(f"{score_of('t-blue')} === 95", 5)  # the live board follows
+        artifact("console.png").write_bytes(await page.screenshot())
+    assert final.commands == [(QUIZMASTER, "/next"), (QUIZMASTER, "/adjust t-blue -5 提示答案")]

@@ -115,7 +115,7 @@ def console_page(event_name: str, role: str) -> str:
         '<form id="tier" class="adjust"><input name="points" id="tier-points" '
         'inputmode="numeric" autocomplete="off"><button type="submit" id="tier-submit"></button>'
         "</form>"
-        '<h3 id="result-title"></h3><ol id="results" class="results"></ol></section>'
+        '<h3 id="result-title"></h3><ul id="results" class="results"></ul></section>'
         f'<section class="live">{BOARD.format(event=escape(event_name))}</section></div>'
     )
     return _page(

@@ -20,7 +20,7 @@
   function log(lines, error) {
     const li = document.createElement("li");
     if (error) li.className = "error";
-    li.textContent = new Date().toLocaleTimeString() + "  " + lines.join("\n");
+    li.textContent = new Date().toLocaleTimeString("zh-CN", { hour12: false }) + "  " + lines.join("\n");
     $("results").prepend(li);
   }
 
