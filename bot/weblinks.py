@@ -24,6 +24,8 @@ from sqlalchemy import BigInteger, CheckConstraint, Column, Index
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from scoring.final.models import LiveFinal
+
 if TYPE_CHECKING:
     from competition import Competition
 
@@ -146,6 +148,12 @@ async def revoke_links(
         session.add(link)
     await session.flush()
     return links
+
+
+async def event_judges(session: AsyncSession, competition_id: int) -> frozenset[int]:
+    """The judges of the event's live final (its file's `final.judges`; none without one)."""
+    final = await session.get(LiveFinal, competition_id)
+    return frozenset(int(j) for j in final.config.get("judges", [])) if final else frozenset()
 
 
 def holds_role(

@@ -170,6 +170,13 @@ class Browser:
         self.pages.append(page)
         return page
 
+    async def open(self, url: str, width: int = 1920, height: int = 1080) -> Page:
+        """The first tab at `url`, its viewport `width` × `height` (a projector by default)."""
+        page = await self.page()
+        await page.set_viewport(width, height)
+        await page.navigate(url)
+        return page
+
     async def close(self) -> None:
         for page in self.pages:
             await page.close()

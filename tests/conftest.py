@@ -135,3 +135,25 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.section("test artefacts")
         for kept in written:
             terminalreporter.write_line(f"kept: {kept.resolve()}")
+
+
+@pytest.fixture
+async def hall(conversation: Conversation, clock: FakeClock, tmp_path: Path) -> AsyncIterator[Any]:
+    """The test event with a stand-in live final and its pages served (tests/web_kit.py)."""
+    import aiohttp
+
+    from bot.web.server import WebApp
+    from tests.competition_kit import make_event
+    from tests.web_kit import FakeFinal, Hall, serve_pages
+
+    comp = await make_event(conversation.sessions, conversation.services.bank, clock(), tmp_path)
+    assert comp.id is not None
+    final = FakeFinal(competition_id=comp.id)
+    final.install(conversation)
+    webapp = WebApp(conversation, final, clock, poll_interval=0.05, tick_seconds=0.3)
+    served = await serve_pages(webapp)
+    try:
+        async with aiohttp.ClientSession() as http:
+            yield Hall(conversation, comp.id, final, clock, served, http)
+    finally:
+        await served.runner.cleanup()

@@ -19,8 +19,7 @@ from question_bank import Bank
 from tests.conftest import SMALL_BANK
 from tests.fake_telegram import FakeTelegram, Phone
 from tests.final_kit import QUIZMASTER, TZ, event_text
-from tests.test_web import Stream
-from tests.web_kit import free_port
+from tests.web_kit import Stream, free_port
 
 HOST = Phone(QUIZMASTER, "主持人")
 

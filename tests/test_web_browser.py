@@ -11,7 +11,7 @@ skips; CI installs it (.ci/run).
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -20,37 +20,16 @@ from bot.conversation.events import Event, User
 from bot.conversation.router import Conversation
 from bot.web.final_board import FinalBoard
 from bot.web.server import WebApp
-from competition import Competition
 from tests.cdp import Browser, find_chromium, png_distinct_rows, png_size
-from tests.competition_kit import make_event
 from tests.conftest import FakeClock
 from tests.final_kit import QUIZMASTER, make_final
-from tests.web_kit import FakeFinal, Pages, new_link, serve_pages
+from tests.web_kit import Hall, new_link, serve_pages
 
 pytestmark = pytest.mark.skipif(
     find_chromium() is None,
     reason="no chromium on this machine (apt-get install chromium fonts-noto-cjk; CI does)",
 )
 SHOWN_WITHIN = 1.0  # seconds: the issue's promise for a change to reach the big screen
-
-
-@pytest.fixture
-async def event(conversation: Conversation, clock: FakeClock, tmp_path: Path) -> Competition:
-    return await make_event(conversation.sessions, conversation.services.bank, clock(), tmp_path)
-
-
-@pytest.fixture
-def final(conversation: Conversation, event: Competition) -> FakeFinal:
-    fake = FakeFinal(competition_id=event.id or 0)
-    fake.install(conversation)
-    return fake
-
-
-@pytest.fixture
-async def pages(conversation: Conversation, final: FakeFinal, clock: FakeClock) -> AsyncIterator[Pages]:
-    served = await serve_pages(WebApp(conversation, final, clock))  # the default 0.2 s poll
-    yield served
-    await served.runner.cleanup()
 
 
 def score_of(team: str) -> str:
@@ -79,9 +58,7 @@ async def test_the_scoreboard_shows_each_change_made_through_the_bot_within_a_se
     try:
         screen = await new_link(conversation, comp.id, "screen", clock())
         async with Browser.launch(tmp_path / "profile") as browser:
-            page = await browser.page()
-            await page.set_viewport(1920, 1080)  # a projector
-            await page.navigate(served.url(screen))
+            page = await browser.open(served.url(screen))
             await page.wait_for("window.pufaBoard && window.pufaBoard.version >= 1", timeout=20)
             assert await page.evaluate(score_of("f1")) == 100
             assert await page.evaluate("document.getElementById('event').textContent") == "决赛杯"
@@ -124,25 +101,16 @@ async def test_the_scoreboard_shows_each_change_made_through_the_bot_within_a_se
 
 
 async def test_the_podium_at_the_end(
-    conversation: Conversation,
-    event: Competition,
-    final: FakeFinal,
-    clock: FakeClock,
-    pages: Pages,
-    tmp_path: Path,
-    artifact: Callable[[str], Path],
+    hall: Hall, tmp_path: Path, artifact: Callable[[str], Path]
 ) -> None:
-    assert event.id is not None
-    screen = await new_link(conversation, event.id, "screen", clock())
-    final.adjust("t-blue", 30)
+    screen = await hall.link("screen")
+    hall.final.adjust("t-blue", 30)
     async with Browser.launch(tmp_path / "profile") as browser:
-        page = await browser.page()
-        await page.set_viewport(1920, 1080)
-        await page.navigate(pages.url(screen))
+        page = await browser.open(hall.url(screen))
         await page.wait_for("window.pufaBoard && window.pufaBoard.version === 2", timeout=20)
         assert await page.evaluate("document.getElementById('podium').hidden") is True
-        final.finished = True
-        final.version_no += 1
+        hall.final.finished = True
+        hall.final.version_no += 1
         await page.wait_for("!document.getElementById('podium').hidden", timeout=5)
         podium = await page.evaluate("document.querySelector('#podium ol').textContent")
         assert podium == "1蓝队1302红队100"
@@ -152,21 +120,12 @@ async def test_the_podium_at_the_end(
 
 
 async def test_the_console_in_a_browser_sends_presses_and_shows_the_replies(
-    conversation: Conversation,
-    event: Competition,
-    final: FakeFinal,
-    clock: FakeClock,
-    pages: Pages,
-    tmp_path: Path,
-    artifact: Callable[[str], Path],
+    hall: Hall, tmp_path: Path, artifact: Callable[[str], Path]
 ) -> None:
     """The page's own requests (Origin, Sec-Fetch-Site, JSON) pass the server's checks."""
-    assert event.id is not None
-    host = await new_link(conversation, event.id, "host", clock(), user_id=QUIZMASTER)
+    host = await hall.link("host", QUIZMASTER)
     async with Browser.launch(tmp_path / "profile") as browser:
-        page = await browser.page()
-        await page.set_viewport(1600, 900)
-        await page.navigate(pages.url(host))
+        page = await browser.open(hall.url(host), 1600, 900)
         await page.wait_for("document.querySelectorAll('#adjust-team option').length === 2", 20)
         await page.evaluate("document.querySelector('button[data-command=\"next\"]').click()")
         await page.wait_for("document.querySelectorAll('#results li').length === 1", 5)
@@ -181,4 +140,7 @@ async def test_the_console_in_a_browser_sends_presses_and_shows_the_replies(
         assert newest.endswith("已调整 t-blue -5")
         await page.wait_for(f"{score_of('t-blue')} === 95", 5)  # the live board follows
         artifact("console.png").write_bytes(await page.screenshot())
-    assert final.commands == [(QUIZMASTER, "/next"), (QUIZMASTER, "/adjust t-blue -5 提示答案")]
+    assert hall.final.commands == [
+        (QUIZMASTER, "/next"),
+        (QUIZMASTER, "/adjust t-blue -5 提示答案"),
+    ]

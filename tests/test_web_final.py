@@ -5,6 +5,7 @@ the outbox, the ledger keeps every change, and the stream shows each new state."
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 import aiohttp
@@ -16,13 +17,14 @@ from bot.conversation.router import Conversation
 from bot.delivery.models import OutboxAction
 from bot.web.final_board import FinalBoard
 from bot.web.server import WebApp
+from bot.weblinks import event_links
 from competition import Competition
 from scoring.final.models import LedgerEntry
 from tests.competition_kit import make_event
 from tests.conftest import FakeClock
 from tests.final_kit import JUDGE, QUIZMASTER, contestant, make_final
-from tests.test_web import Stream
-from tests.web_kit import Pages, new_link, serve_pages
+from tests.flowkit import ChatDriver
+from tests.web_kit import Pages, Stream, new_link, serve_pages
 
 
 @pytest.fixture
@@ -116,3 +118,24 @@ async def test_an_event_without_a_final_has_no_console_commands(
         assert await response.json() == {"ok": False, "error": t("web_no_final")}
     async with conversation.sessions() as session:
         assert (await session.exec(select(OutboxAction))).first() is None
+
+
+async def test_a_judge_gets_a_judge_console_with_weblinks(
+    conversation: Conversation, comp: Competition, pages: Pages
+) -> None:
+    conversation.services = replace(conversation.services, web_base_url=pages.base)
+    judge = ChatDriver(conversation, JUDGE)
+    await judge.send("/weblinks")
+    reply = judge.last_actions[0].text  # type: ignore[union-attr]
+    assert "您的裁判控制台" in reply
+    console_url = next(line for line in reply.splitlines() if "/console/" in line)
+    async with conversation.sessions() as session:
+        roles = [link.role for link in await event_links(session, comp.id or 0)]
+    assert roles == ["judge", "screen"]
+    async with aiohttp.ClientSession() as http:
+        assert (await http.get(console_url)).status == 200
+        answer = await press(http, pages, console_url, command="board")
+        assert answer["ok"] is True
+    contestant_phone = ChatDriver(conversation, contestant(0, 0))
+    await contestant_phone.send("/weblinks")
+    assert contestant_phone.last_actions[0].text == t("quizmaster_only")  # type: ignore[union-attr]

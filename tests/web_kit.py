@@ -9,19 +9,25 @@ final's rules.
 
 from __future__ import annotations
 
+import asyncio
+import json
 import socket
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import aiohttp
 from aiohttp import web
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.conversation.context import Ctx
 from bot.conversation.router import ROUTERS, Conversation
 from bot.conversation.routing import FeatureRouter, compose
+from bot.delivery.models import OutboxAction
 from bot.web.server import WebApp, serve
 from bot.weblinks import NewLink, Role, create_link
+from tests.conftest import FakeClock
 
 TEAMS = (("t-red", "红队"), ("t-blue", "蓝队"))
 QUIZMASTER = 900  # the test event's quiz master (tests/competition_kit.py)
@@ -157,3 +163,72 @@ async def new_link(
         link = await create_link(session, competition_id, role, now, user_id=user_id)
         await session.commit()
     return link
+
+
+class Stream:
+    """One open /events stream, read message by message."""
+
+    def __init__(self, response: aiohttp.ClientResponse) -> None:
+        self.response = response
+
+    async def next(self, kind: str = "snapshot", timeout: float = 5) -> dict[str, Any]:
+        """The next message of `kind` (its data, with "id"); EOFError if the stream ends."""
+
+        async def read() -> dict[str, Any]:
+            fields: dict[str, str] = {}
+            while True:
+                line = (await self.response.content.readline()).decode()
+                if not line:
+                    raise EOFError("stream closed")
+                line = line.rstrip("\n")
+                if line:
+                    name, _, value = line.partition(": ")
+                    fields[name] = value
+                    continue
+                if fields.get("event") == kind:
+                    return {"id": fields.get("id"), **json.loads(fields["data"])}
+                fields = {}
+
+        return await asyncio.wait_for(read(), timeout)
+
+
+async def queued(conversation: Conversation) -> list[tuple[int, dict[str, Any]]]:
+    """The outbox: (chat, action) in order."""
+    async with conversation.sessions() as session:
+        rows = await session.exec(select(OutboxAction).order_by(col(OutboxAction.id)))
+        return [(row.chat_key, row.action) for row in rows]
+
+
+@dataclass
+class Hall:
+    """An event with the stand-in final, its pages served on a local port, and an HTTP
+    client: what a web test works with."""
+
+    conversation: Conversation
+    competition_id: int
+    final: FakeFinal
+    clock: FakeClock
+    pages: Pages
+    http: aiohttp.ClientSession
+
+    async def link(self, role: Role, user_id: int | None = None) -> NewLink:
+        return await new_link(self.conversation, self.competition_id, role, self.clock(), user_id)
+
+    def url(self, link: NewLink) -> str:
+        return self.pages.url(link)
+
+    async def stream(self, link: NewLink) -> Stream:
+        return Stream(await self.http.get(f"{self.pages.base}/events/{link.token}"))
+
+    async def press(
+        self, link: NewLink, body: object, headers: dict[str, str] | None = None
+    ) -> aiohttp.ClientResponse:
+        """A console press as the page sends it (JSON, our own Origin) unless `headers`."""
+        return await self.http.post(
+            f"{self.pages.base}/console/{link.token}/command",
+            json=body,
+            headers={"Origin": self.pages.base} if headers is None else headers,
+        )
+
+    async def outbox(self) -> list[tuple[int, dict[str, Any]]]:
+        return await queued(self.conversation)

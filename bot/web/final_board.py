@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.weblinks import event_judges
 from scoring import final
-from scoring.final.models import LiveFinal
 
 
 class FinalBoard:
@@ -23,5 +23,4 @@ class FinalBoard:
         return await final.version(session, competition_id)
 
     async def judges(self, session: AsyncSession, competition_id: int) -> frozenset[int]:
-        row = await session.get(LiveFinal, competition_id)
-        return frozenset(int(j) for j in row.config.get("judges", [])) if row else frozenset()
+        return await event_judges(session, competition_id)
