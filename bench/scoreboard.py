@@ -41,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import aiohttp
 from sqlalchemy import text
 
+from bench.buzzer import EVENT
 from bot.config import Settings
 from bot.conversation.events import Event, User
 from bot.db import make_engine, session_factory, upgrade
@@ -53,23 +54,6 @@ SCRIPT = Path(__file__).resolve()
 ROOT = SCRIPT.parents[1]
 QUIZMASTER = 1
 TEAMS = [f"b{i}" for i in range(1, 9)]
-EVENT = """\
-code: board-bench
-name: 记分牌压力测试
-opens: now
-closes: +1d
-blueprint: online_competition
-quizmasters: [{qm}]
-final:
-  teams: [{teams}]
-  rounds:
-    - {{kind: 抢答, questions: 5}}
-units:
-  - code: bench-unit
-    name: 测试工会
-    teams:
-{team_lines}
-"""
 
 
 def free_port() -> int:
@@ -90,9 +74,10 @@ async def setup(url: str, folder: Path) -> tuple[int, str, float]:
         sessions = session_factory(engine)
         path = folder / "board.yaml"
         path.write_text(
-            EVENT.format(
+            EVENT.format(  # the buzzer bench's event, with one short 抢答 round
                 qm=QUIZMASTER,
                 teams=", ".join(TEAMS),
+                rounds="    - {kind: 抢答, questions: 5}\n",
                 team_lines="\n".join(f"      - {{code: {c}, name: 第{c[1:]}队}}" for c in TEAMS),
             ),
             encoding="utf-8",
