@@ -328,7 +328,7 @@ class RecordingConversation:
         return []
 
     async def handle(
-        self, session: Any, event: Event, now: Any, received_at: Any = None
+        self, session: Any, event: Event, now: Any, received_at: Any = None, arrival: int = 0
     ) -> list[Action]:
         await asyncio.sleep(random.random() / 200)
         self.seen.append((event.user.id, int(event.args or event.payload.get("n", 0))))

@@ -4,7 +4,10 @@ run it, stale and forged buttons, and a restart in the middle of a question."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import random
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -269,3 +272,48 @@ async def test_console_commands_need_no_message(hall: FinalRun, sessions: Any) -
     async with sessions() as session:
         snap = await live.snapshot(session, hall.comp_id, hall.clock())
     assert snap["phase"] == "answering" and snap["question"]["text"]
+
+
+async def test_a_quiz_master_without_any_final_is_told_how_to_get_one(
+    sessions: Any, small_bank: Bank, clock: FakeClock
+) -> None:
+    services = Services(bank=small_bank, library=StatuteLibrary(), quizmasters=frozenset({42}))
+    conversation = Conversation(sessions, services, clock)
+    for user, expected in ((42, "还没有决赛"), (43, "只供本场决赛的主持人和评委")):
+        actions = await conversation.process(Event.message(User(user), user, "/next"))
+        texts = [a.text for a in actions if isinstance(a, SendMessage)]
+        assert len(texts) == 1 and expected in texts[0]
+
+
+async def test_presses_handled_at_once_go_to_the_first_received(
+    hall: FinalRun, sessions: Any
+) -> None:
+    """24 presses within 50 ms handled concurrently, each in its own transaction, in an
+    order unlike their receipt (several workers on PostgreSQL): the first received wins."""
+    await hall.say(QUIZMASTER, "/round")
+    await hall.say(QUIZMASTER, "/round")  # the 抢答 round
+    await hall.say(QUIZMASTER, "/next")
+    await hall.say(QUIZMASTER, "/open")
+    services = Services(bank=hall.bank, library=StatuteLibrary())
+    conversation = Conversation(sessions, services, hall.clock)
+    rng = random.Random(5)
+    t0 = hall.clock()
+    people = [contestant(team, seat) for team in range(8) for seat in range(3)]
+    rng.shuffle(people)
+    arrivals = sorted(rng.uniform(0, 50) for _ in people)
+    presses = [
+        (seq, t0 + timedelta(milliseconds=ms), hall.press_event(uid, "抢答"))
+        for seq, (ms, uid) in enumerate(zip(arrivals, people, strict=True), 1)
+    ]
+
+    async def handle(seq: int, at: datetime, event: Event) -> None:
+        async with sessions() as session:
+            await conversation.handle(session, event, hall.clock(), at, seq)
+            await session.commit()
+
+    await asyncio.gather(*(handle(*p) for p in reversed(presses)))
+    async with sessions() as session:
+        final = await session.get(LiveFinal, hall.comp_id)
+    assert final is not None and final.phase == "answering"
+    assert final.buzz_user_id == people[0]
+    assert len(await hall.rows(live.BuzzPress)) == 8  # one per team, its earliest

@@ -478,6 +478,7 @@ async def test_tiebreak_among_tied_teams_until_one_is_right_then_undo(
     assert entries[-2].undoes_id == entries[-3].id  # never edited: the entry is still there
     finished = await stage.round(now)
     assert finished.status == "finished"
+    assert (await stage.round(now)).status == "over"  # once: no second podium
     async with sessions() as session:
         snap = await live.snapshot(session, cid, now)
     assert snap["finished"] and [p["code"] for p in snap["podium"]] == ["f3", "f6", "f8"]

@@ -118,7 +118,7 @@ async def _controlled(ctx: Ctx) -> tuple[Competition, LiveFinal] | None:
     newest unfinished one (else the newest). None (and a polite answer) for anyone else."""
     mine = await _runnable(ctx)
     if not mine:
-        ctx.reply(t("final_not_host"))
+        ctx.reply(t("final_none" if ctx.user_id in ctx.services.quizmasters else "final_not_host"))
         return None
     picked = (await ctx.state()).data.get(PICKED)
     for comp, final in mine:
@@ -367,7 +367,7 @@ async def on_event(ctx: Ctx) -> None:
     """/event [CODE]: which final this quiz master or judge runs (pick one by its code)."""
     mine = await _runnable(ctx)
     if not mine:
-        ctx.reply(t("final_not_host"))
+        ctx.reply(t("final_none" if ctx.user_id in ctx.services.quizmasters else "final_not_host"))
         return
     code = ctx.event.args.split()[0] if ctx.event.args else ""
     if code:
@@ -400,8 +400,8 @@ async def on_round(ctx: Ctx) -> None:
     outcome = await live.start_round(
         ctx.session, comp.id, ctx.user_id, ctx.now, ctx.bank, random.Random()
     )
-    if outcome.status == "busy":
-        ctx.reply(t("final_busy"), _host_buttons(final))
+    if outcome.status in ("busy", "over"):
+        ctx.reply(t("final_busy" if outcome.status == "busy" else "final_finished"))
         return
     final = outcome.final or final
     if outcome.status == "finished":
@@ -694,6 +694,7 @@ async def on_buzz(ctx: Ctx, press: FinalBuzz) -> None:
             ctx, final, [team], t("final_won_aloud", seconds=spec["seconds"]), (), what="a"
         )
         _ask_judges(ctx, comp, final, names[team])
+        _tell_host(ctx, final, t("final_host_buzzed", team=names[team]), _host_buttons(final))
     else:
         await _send_to(
             ctx,

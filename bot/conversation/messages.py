@@ -135,6 +135,7 @@ MESSAGES: dict[str, str] = {
     "gq_stopped": "⏹ 主持人结束了本场群答题。",
     # the live final (bot/conversation/final.py)
     "final_not_host": "抱歉，决赛的控制命令只供本场决赛的主持人和评委使用。",
+    "final_none": "还没有决赛：在赛事文件里加上 final: 一节，用 pufa event import 导入后再来。",
     "final_unknown": "没有找到可以由您主持的决赛“{code}”。",
     "final_list_title": "您可以主持的决赛（/event 代码 切换）：",
     "final_list_line": "· {code}：{name}（{phase}）",

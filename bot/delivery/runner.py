@@ -69,7 +69,7 @@ async def handle_into_outbox(
     """Handle one event in the caller's transaction and queue its actions in the outbox, to
     be sent by whichever process's send loop claims them once the caller commits. The one
     path for Telegram updates, due jobs and the web console's commands."""
-    actions = await conversation.handle(session, event, now, received_at, arrival)
+    actions = await conversation.handle(session, event, now, received_at, arrival=arrival)
     await store.enqueue(session, actions, event, now)
     return actions
 
@@ -203,7 +203,7 @@ class Delivery:
             try:
                 await store.note_reachability(session, event, now)
                 actions = await handle_into_outbox(
-                    self.conversation, session, event, now, row.received_at, row.update_id
+                    self.conversation, session, event, now, row.received_at, arrival=row.update_id
                 )
             except (IntegrityError, OperationalError) as exc:
                 await session.rollback()

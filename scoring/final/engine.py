@@ -51,7 +51,9 @@ class Outcome:
 async def load(session: AsyncSession, comp_id: int, lock: bool = False) -> LiveFinal | None:
     stmt = select(LiveFinal).where(col(LiveFinal.competition_id) == comp_id)
     if lock:
-        stmt = stmt.with_for_update()
+        # fresh values once the lock is ours: the row may be in the session already, read
+        # before a concurrent writer committed (PostgreSQL; SQLite has one writer)
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
     return (await session.exec(stmt)).first()
 
 
@@ -192,7 +194,7 @@ async def start_round(
     round, the final is finished. Not while a question is open."""
     final = await load(session, comp_id, lock=True)
     if final is None or final.finished:
-        return _refused("finished" if final else "no_final", final)
+        return _refused("over" if final else "no_final", final)
     if final.phase in BUSY:
         return _refused("busy", final)
     final.host_id = by
