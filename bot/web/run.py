@@ -12,16 +12,10 @@ from aiohttp import web
 from bot.app import App, build_app
 from bot.config import Settings
 from bot.web.feed import BoardSource
+from bot.web.final_board import FinalBoard
 from bot.web.server import WebApp, serve
 
 log = logging.getLogger("pufa.web")
-
-
-def final_source() -> BoardSource:
-    """The live final's board (scoring.final), the source of every page."""
-    from bot.web.final_board import FinalBoard
-
-    return FinalBoard()
 
 
 async def start_web(
@@ -35,7 +29,7 @@ async def start_web(
     to stop."""
     webapp = WebApp(
         app.conversation,
-        source or final_source(),
+        source or FinalBoard(),
         app.conversation.clock,
         quizmasters=frozenset(app.settings.quizmasters),
         on_queued=on_queued,

@@ -43,7 +43,7 @@ from aiohttp.web_response import StreamResponse
 from bot.conversation.messages import t
 from bot.conversation.router import Conversation
 from bot.web.console import BadCommand, console_text, run_console_command
-from bot.web.feed import BoardFeed, BoardSource
+from bot.web.feed import POLL_INTERVAL, BoardFeed, BoardSource
 from bot.web.pages import console_page, not_found_page, screen_page
 from bot.weblinks import WebLink, find_link, holds_role
 from competition import Competition
@@ -101,7 +101,7 @@ class WebApp:
         clock: Callable[[], datetime],
         quizmasters: frozenset[int] = frozenset(),
         on_queued: Callable[[], None] | None = None,
-        poll_interval: float | None = None,
+        poll_interval: float = POLL_INTERVAL,
         tick_seconds: float = TICK_SECONDS,
     ) -> None:
         self.conversation = conversation
@@ -111,11 +111,7 @@ class WebApp:
         self.quizmasters = quizmasters
         self.on_queued = on_queued  # wakes this process's send loop, if it has one
         self.tick_seconds = tick_seconds
-        self.feed = (
-            BoardFeed(self.sessions, source, clock)
-            if poll_interval is None
-            else BoardFeed(self.sessions, source, clock, poll_interval)
-        )
+        self.feed = BoardFeed(self.sessions, source, clock, poll_interval)
 
     def app(self) -> web.Application:
         app = web.Application(client_max_size=MAX_COMMAND_BYTES, middlewares=[self._headers])
@@ -200,7 +196,7 @@ class WebApp:
         )
         await response.prepare(request)
         comp_id = access.competition.id
-        with contextlib.suppress(ConnectionResetError, asyncio.CancelledError):
+        with contextlib.suppress(ConnectionResetError):
             await response.write(f"retry: {RETRY_MS}\n\n".encode())
             async with self.feed.watch(comp_id) as watcher:
                 while not watcher.closed:
