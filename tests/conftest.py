@@ -130,7 +130,7 @@ def artifact() -> Callable[[str], Path]:
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    written = [p for p in _kept if p.exists()]
+    written = [p for p in dict.fromkeys(_kept) if p.exists()]
     if written:
         terminalreporter.section("test artefacts")
         for kept in written:

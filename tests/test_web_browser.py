@@ -83,6 +83,7 @@ async def test_the_scoreboard_shows_each_change_made_through_the_bot_within_a_se
             assert await page.evaluate(f"{delta}.classList.contains('down')") is True
             assert await page.evaluate("document.querySelector('tr.changed') !== null") is True
             assert await page.evaluate("document.getElementById('question').textContent")
+            assert await page.evaluate("document.getElementById('phase').textContent") == "作答中"
             seconds = int(await page.evaluate("document.getElementById('countdown').textContent"))
             assert 0 < seconds <= 20
             buzz = "getComputedStyle(document.getElementById('buzz')).display"

@@ -11,8 +11,10 @@ from html import escape
 
 from bot.conversation.messages import t
 
+PHASES = ("ready", "showing", "buzz_open", "choosing", "answering", "revealed", "finished")
 SCREEN_LABELS = (
     "web_waiting",
+    *(f"web_phase_{phase}" for phase in PHASES),
     "web_rank",
     "web_team",
     "web_score",
@@ -76,6 +78,7 @@ def _page(title: str, body_class: str, labels: str, body: str, scripts: tuple[st
 BOARD = """<header class="top">
   <h1 id="event">{event}</h1>
   <div id="round"></div>
+  <div id="phase" class="phase"></div>
   <div id="status" class="status"></div>
 </header>
 <main class="stage">

@@ -113,6 +113,8 @@
     board.snapshot = s;
     if (s.event) text($("event"), s.event);
     text($("round"), s.round ? s.round.name : "");
+    text($("phase"), L["phase_" + s.phase] || "");
+    $("phase").className = "phase " + (s.phase || "");
     drawQuestion(s.question);
     const buzz = $("buzz");
     if (s.buzz && s.buzz.team) {
