@@ -130,10 +130,8 @@ class WebApp:
     async def _headers(self, request: web.Request, handler: Any) -> web.StreamResponse:
         try:
             response: web.StreamResponse = await handler(request)
-        except web.HTTPNotFound:
-            response = self.not_found()
-        except web.HTTPMethodNotAllowed:
-            response = self.not_found()
+        except (web.HTTPNotFound, web.HTTPMethodNotAllowed):
+            response = self.not_found()  # one page for every path that is not ours
         if not response.prepared:
             response.headers.update(SECURITY_HEADERS)
         return response
