@@ -59,6 +59,9 @@ async def build_app(
         tz=ZoneInfo(settings.tz),
         quizmasters=frozenset(settings.quizmasters),
         admins=frozenset(settings.admins),
+        web_base_url=settings.web_public_url
+        if settings.web_enabled or settings.web_base_url
+        else "",
     )
     conversation = Conversation(session_factory(engine), services, clock)
     return App(settings, engine, conversation)
@@ -111,7 +114,16 @@ async def run_bot(
             rate=settings.send_rate, group_per_minute=settings.group_messages_per_minute
         ),
     )
+    pages = None
     try:
+        if settings.web_enabled:  # the scoreboard and console in this process (PUFA_WEB_ENABLED)
+            from bot.web.run import start_web
+
+            pages = await start_web(
+                app, settings.web_host, settings.web_port, on_queued=delivery.wake_sender
+            )
         await delivery.run(stop, handle_signals, webhook=hook, listen=listen, webhook_path=path)
     finally:
+        if pages is not None:
+            await pages.cleanup()
         await app.close()

@@ -44,6 +44,19 @@ class Settings(BaseSettings):
     # table of input limits, with the ones tied to the schema, is `input_limits`.
     roster_max_bytes: int = MAX_YAML_BYTES
     roster_max_slots: int = MAX_ROSTER_SLOTS
+    # The scoreboard and console (`pufa web`, or inside `pufa run` when web_enabled)
+    web_enabled: bool = False
+    web_host: str = "127.0.0.1"
+    web_port: int = 8080
+    web_base_url: str | None = None  # the address people open; default http://web_host:web_port
+
+    @property
+    def web_public_url(self) -> str:
+        """Where the pages are reached from a browser (links are made with it)."""
+        if self.web_base_url:
+            return self.web_base_url.rstrip("/")
+        host = "127.0.0.1" if self.web_host in ("0.0.0.0", "::", "") else self.web_host
+        return f"http://{host}:{self.web_port}"
 
     @field_validator("quizmasters", "admins", mode="before")
     @classmethod

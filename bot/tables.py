@@ -3,7 +3,8 @@
 from sqlmodel import SQLModel
 
 import bot.conversation.state
-import bot.delivery.models  # noqa: F401
+import bot.delivery.models
+import bot.weblinks  # noqa: F401
 import competition.models  # noqa: F401
 import legal_aid.models  # noqa: F401
 import legal_faq.misses  # noqa: F401

@@ -4,9 +4,10 @@ PUFA_TEST_POSTGRES_URL is set), the small test bank and a conversation layer."""
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -108,3 +109,53 @@ def sessions(engine: AsyncEngine):  # type: ignore[no-untyped-def]
 def conversation(sessions, small_bank: Bank, clock: FakeClock) -> Conversation:  # type: ignore[no-untyped-def]
     services = Services(bank=small_bank, library=StatuteLibrary(), practice_size=5)
     return Conversation(sessions, services, clock)
+
+
+ARTIFACTS = Path(
+    os.environ.get("PUFA_TEST_ARTIFACTS", Path(__file__).parent.parent / "test-artifacts")
+)
+_kept: list[Path] = []
+
+
+@pytest.fixture
+def artifact() -> Callable[[str], Path]:
+    """A path under test-artifacts/ (PUFA_TEST_ARTIFACTS) for a file a test keeps, e.g. a
+    screenshot; pytest's summary names every one written."""
+
+    def path(name: str) -> Path:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        kept = ARTIFACTS / name
+        _kept.append(kept)
+        return kept
+
+    return path
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    written = [p for p in dict.fromkeys(_kept) if p.exists()]
+    if written:
+        terminalreporter.section("test artefacts")
+        for kept in written:
+            terminalreporter.write_line(f"kept: {kept.resolve()}")
+
+
+@pytest.fixture
+async def hall(conversation: Conversation, clock: FakeClock, tmp_path: Path) -> AsyncIterator[Any]:
+    """The test event with a stand-in live final and its pages served (tests/web_kit.py)."""
+    import aiohttp
+
+    from bot.web.server import WebApp
+    from tests.competition_kit import make_event
+    from tests.web_kit import FakeFinal, Hall, serve_pages
+
+    comp = await make_event(conversation.sessions, conversation.services.bank, clock(), tmp_path)
+    assert comp.id is not None
+    final = FakeFinal(competition_id=comp.id)
+    final.install(conversation)
+    webapp = WebApp(conversation, final, clock, poll_interval=0.05, tick_seconds=0.3)
+    served = await serve_pages(webapp)
+    try:
+        async with aiohttp.ClientSession() as http:
+            yield Hall(conversation, comp.id, final, clock, served, http)
+    finally:
+        await served.runner.cleanup()

@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from bot.cli import bank, broadcast, chat, db, event, export, faq, roster, run
+from bot.cli import bank, broadcast, chat, db, event, export, faq, roster, run, web
 from bot.cli.common import setup_logging
 from bot.config import Settings
 
 COMMAND_GROUPS = (
     chat,
     run,
+    web,
     bank,
     faq,
     roster,

@@ -178,6 +178,15 @@ async def show_me(ctx: Ctx) -> None:
     )
 
 
+async def named_event(ctx: Ctx) -> tuple[str, Competition | None]:
+    """The event a quiz master's command names (`/export CODE`), else the latest one; with
+    the code given ("" for none)."""
+    code = ctx.event.args.split()[0] if ctx.event.args else ""
+    if code:
+        return code, await competition_by_code(ctx.session, code)
+    return code, await latest_competition(ctx.session)
+
+
 def is_quizmaster(ctx: Ctx, comp: Competition | None) -> bool:
     """Quiz masters: PUFA_QUIZMASTERS, or named in the event's file."""
     return ctx.user_id in ctx.services.quizmasters or (
@@ -282,12 +291,7 @@ async def show_rank(ctx: Ctx) -> None:
 @router.command("export", private_only=True)
 async def export_workbook(ctx: Ctx) -> None:
     """/export [EVENT]: quiz masters get the event's workbook as a document."""
-    code = ctx.event.args.split()[0] if ctx.event.args else ""
-    comp = (
-        await competition_by_code(ctx.session, code)
-        if code
-        else await latest_competition(ctx.session)
-    )
+    code, comp = await named_event(ctx)
     if not is_quizmaster(ctx, comp):
         ctx.reply(t("quizmaster_only"))
         return

@@ -39,6 +39,7 @@ class Services:
     quizmasters: frozenset[int] = frozenset()  # Telegram ids from PUFA_QUIZMASTERS
     admins: frozenset[int] = frozenset()  # Telegram ids from PUFA_ADMINS
     bot_username: str = ""  # for deep links (t.me/<bot>?start=…); set once the bot is known
+    web_base_url: str = ""  # the web pages' public address (/weblinks); "" = not set up
 
 
 @dataclass

@@ -3,6 +3,67 @@
 from __future__ import annotations
 
 MESSAGES: dict[str, str] = {
+    # /weblinks and the web pages (scoreboard, console); the pages' labels are web_*
+    "cmd_weblinks": "比赛网页链接",
+    "weblinks_off": "网页记分牌还没有启用（需要设置 PUFA_WEB_BASE_URL 并运行 pufa web），请联系技术人员。",
+    "weblinks_none": "还没有比赛。",
+    "weblinks_unknown": "没有找到比赛“{code}”。",
+    "weblinks": (
+        "🖥 {name}\n\n"
+        "您的{role}控制台（只给您自己用，请勿转发）：\n{console}\n\n"
+        "大屏幕记分牌（在投影电脑的浏览器里打开）：\n{screen}\n\n"
+        "每次发送 /weblinks 都会生成一组新链接，旧链接仍然有效；作废链接请让技术人员运行 pufa web revoke。"
+    ),
+    "web_role_host": "主持人",
+    "web_role_judge": "裁判",
+    "web_title_screen": "{name} · 记分牌",
+    "web_title_console": "{name} · {role}控制台",
+    "web_not_found_title": "页面不存在",
+    "web_not_found": "链接无效或已被收回。请向比赛组织者索取新的链接。",
+    "web_waiting": "比赛即将开始",
+    "web_phase_ready": "本轮即将开始",
+    "web_phase_showing": "请听题",
+    "web_phase_buzz_open": "抢答开始！",
+    "web_phase_choosing": "选择分值",
+    "web_phase_answering": "作答中",
+    "web_phase_revealed": "公布答案",
+    "web_phase_finished": "比赛结束",
+    "web_rank": "名次",
+    "web_team": "队伍",
+    "web_score": "得分",
+    "web_change": "变化",
+    "web_answer": "答案",
+    "web_buzz": "{team} 抢到答题权",
+    "web_seconds": "秒",
+    "web_podium": "最终排名",
+    "web_reconnecting": "连接中断，正在重连…",
+    "web_live": "实时",
+    "web_next": "下一题",
+    "web_reveal": "揭晓答案",
+    "web_open": "开放抢答",
+    "web_judge_ok": "✓ 回答正确",
+    "web_judge_wrong": "✗ 回答错误",
+    "web_adjust": "调整分数",
+    "web_undo": "撤销上一步",
+    "web_round": "下一轮",
+    "web_board": "比分发到我的 Telegram",
+    "web_delta": "加减分（如 +10 或 -5）",
+    "web_reason": "理由",
+    "web_submit": "提交",
+    "web_result": "执行结果",
+    "web_done": "已执行",
+    "web_no_reply": "已执行（没有回复）",
+    "web_bad_command": "此链接不能执行这个操作。",
+    "web_bad_team": "请选择队伍。",
+    "web_bad_delta": "加减分请填 -1000 到 1000 之间、不为 0 的整数，例如 +10 或 -5。",
+    "web_bad_reason": "请填写理由（100 字以内）。",
+    "web_bad_points": "风险分值请填 0 到 1000 之间的整数（0 表示放弃）。",
+    "web_tier": "选定风险分值",
+    "web_tier_points": "风险分值（0 = 放弃）",
+    "web_cross_site": "请求来源不对，已拒绝。请直接在控制台页面上操作。",
+    "web_gone": "链接已失效，请向比赛组织者索取新的链接。",
+    "web_failed": "出错了，请稍后再试。",
+    "web_no_final": "这个比赛没有现场决赛环节（活动文件里没有 final: 部分），控制台不能操作。",
     # general
     "welcome": (
         "您好{name}！这里是“尊法守法·携手筑梦”职工普法小助手 👷\n\n"
@@ -27,7 +88,7 @@ MESSAGES: dict[str, str] = {
         "答题时直接点按钮：单选点选项；多选先勾选再点“提交”；判断题点“对”或“错”。\n"
         "每题答完都会给出正确答案、解析和法条出处，点“📖 法条原文”可以看原文。\n\n"
         "值班律师：发送 /duty 查看和处理咨询预约。\n"
-        "比赛组织者：/rank 查看全部排名，/export 导出成绩册；\n"
+        "比赛组织者：/rank 查看全部排名，/export 导出成绩册，/weblinks 获取大屏幕记分牌和控制台链接；\n"
         "在工会群里发送 /groupquiz [题数] [每题秒数] [法律] 开始群答题（投票作答，越快分越高），"
         "/stopquiz 提前结束。\n"
         "决赛主持人和评委：/round 下一轮，/next 出题，/open 开放抢答，/reveal 公布答案，"

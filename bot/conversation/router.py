@@ -18,7 +18,18 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.conversation import booking, contest, core, desk, exam, faq, final, group_quiz, quiz
+from bot.conversation import (
+    booking,
+    contest,
+    core,
+    desk,
+    exam,
+    faq,
+    final,
+    group_quiz,
+    quiz,
+    weblinks,
+)
 from bot.conversation.actions import Action, AnswerCallback, SendMessage
 from bot.conversation.context import Ctx, Services
 from bot.conversation.events import Event
@@ -38,6 +49,7 @@ ROUTERS: tuple[FeatureRouter, ...] = (
     exam.router,
     group_quiz.router,
     final.router,
+    weblinks.router,
 )
 
 

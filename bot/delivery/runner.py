@@ -70,6 +70,22 @@ LEASE = timedelta(seconds=30)  # a sending process that died frees its rows afte
 PRUNE_EVERY = timedelta(hours=1)  # how often handled inbox rows past store.KEEP_DONE go
 
 
+async def handle_into_outbox(
+    conversation: Conversation,
+    session: AsyncSession,
+    event: Event,
+    now: datetime,
+    received_at: datetime | None = None,
+    arrival: int = 0,
+) -> list[Action]:
+    """Handle one event in the caller's transaction and queue its actions in the outbox, to
+    be sent by whichever process's send loop claims them once the caller commits. The one
+    path for Telegram updates, due jobs and the web console's commands."""
+    actions = await conversation.handle(session, event, now, received_at, arrival=arrival)
+    await store.enqueue(session, actions, event, now)
+    return actions
+
+
 class Delivery:
     """Runs the loops of one bot process around a conversation and a Telegram adapter."""
 
@@ -234,8 +250,8 @@ class Delivery:
             started = time.perf_counter()
             try:
                 await store.note_reachability(session, event, now)
-                actions = await self.conversation.handle(
-                    session, event, now, row.received_at, arrival=row.update_id
+                actions = await handle_into_outbox(
+                    self.conversation, session, event, now, row.received_at, arrival=row.update_id
                 )
             except (IntegrityError, OperationalError) as exc:
                 await session.rollback()
@@ -248,7 +264,6 @@ class Delivery:
                 await self._handle_failed(row.update_id, retry=False)
                 return True
             await store.set_update(session, row.update_id, done=True, attempts=row.attempts)
-            await store.enqueue(session, actions, event, now)
             await session.commit()
         self.metrics.handler_seconds.observe(time.perf_counter() - started)
         self.metrics.updates.labels(event.kind).inc()
@@ -320,13 +335,12 @@ class Delivery:
             await session.delete(job)
             await session.flush()
             try:
-                actions = await self.conversation.handle(session, event, now)
+                actions = await handle_into_outbox(self.conversation, session, event, now)
             except Exception as exc:
                 await session.rollback()
                 log.warning("job %s (%s) failed: %s", job_id, event.timer, type(exc).__name__)
                 await self._job_failed(job_id)
                 return True
-            await store.enqueue(session, actions, event, now)
             await session.commit()
         self.metrics.updates.labels(event.kind).inc()
         if actions:
@@ -348,6 +362,10 @@ class Delivery:
             await session.commit()
 
     # --- sending ---------------------------------------------------------------------------
+
+    def wake_sender(self) -> None:
+        """Actions were queued outside this object (the web console in this process)."""
+        self._outgoing.set()
 
     async def _send_loop(self) -> None:
         while True:
