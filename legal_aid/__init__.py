@@ -1,52 +1,70 @@
 """Legal aid: lawyers on a duty roster, and the consultations workers book with them."""
 
 from legal_aid.booking import (
-    MAX_ACTIVE_PER_USER,
     BookingError,
     BookingView,
     SlotView,
     Withdrawn,
     active_bookings,
     agenda,
+    any_free_slot,
     book,
     booking_view,
+    can_finish,
     cancel,
-    check_can_book,
-    complete,
     decide,
+    finish,
     first_lawyer,
     forget_bookings,
     free_slots,
     lawyer_by_telegram,
+    note_outcome,
+    open_booking_count,
     slot_view,
 )
-from legal_aid.models import Booking, DutySlot, Lawyer
+from legal_aid.calendar import consultation_ics
+from legal_aid.consult import ThreadSide, open_thread, post_message, thread_messages
+from legal_aid.models import ACTIVE as ACTIVE_STATUSES
+from legal_aid.models import MAX_ACTIVE_PER_USER, Booking, ConsultMessage, DutySlot, Lawyer
 from legal_aid.roster import Roster, RosterInvalid, import_roster, read_roster
+from legal_aid.topics import NO_HARDSHIP_CHECK_KINDS, topic_kind
 
 __all__ = [
+    "ACTIVE_STATUSES",
     "MAX_ACTIVE_PER_USER",
+    "NO_HARDSHIP_CHECK_KINDS",
     "Booking",
     "BookingError",
     "BookingView",
+    "ConsultMessage",
     "DutySlot",
     "Lawyer",
     "Roster",
     "RosterInvalid",
     "SlotView",
+    "ThreadSide",
     "Withdrawn",
     "active_bookings",
     "agenda",
+    "any_free_slot",
     "book",
     "booking_view",
+    "can_finish",
     "cancel",
-    "check_can_book",
-    "complete",
+    "consultation_ics",
     "decide",
+    "finish",
     "first_lawyer",
     "forget_bookings",
     "free_slots",
     "import_roster",
     "lawyer_by_telegram",
+    "note_outcome",
+    "open_booking_count",
+    "open_thread",
+    "post_message",
     "read_roster",
     "slot_view",
+    "thread_messages",
+    "topic_kind",
 ]

@@ -2,18 +2,23 @@
 
 How it goes, in plain words:
 1. /lawyer (or 预约律师 under an FAQ answer, which takes that answer's question as the topic):
-   the worker says in a sentence or two what it is about (4–300 characters).
+   if no lawyer has a free slot the bot says so (with the hotlines) before asking anything;
+   else the worker says in a sentence or two what it is about (4–300 characters).
 2. They pick one of the earliest free slots (buttons with time and lawyer).
 3. They leave a phone number: tap 📱 发送我的手机号 (Telegram shares their own contact), type
    it, or tap 不留电话 (the lawyer then answers through the bot's chat). That keyboard goes
    away with the next message.
 4. They check and confirm. The booking is pending and the slot held; the booked lawyer gets it
-   with 接受 / 婉拒 (see desk.py), and the worker hears the decision.
-/mybookings lists their open bookings with 取消预约 (asked once more before it happens).
+   with 接受 / 婉拒 (see desk.py), and the worker hears the decision. Reminders 24 h and 1 h
+   before are scheduled (consult.py). A wage or work-injury topic also gets the note that
+   such claims of migrant workers get legal aid without a check of their finances
+   (法律援助法 第四十二条).
+/mybookings lists their open bookings with 💬 回复 (write to the lawyer, consult.py) and
+取消预约 (asked once more before it happens; the lawyer is told at once).
 Flow state (topic, slot, phone) lives in the conversation state, so a restart mid-way loses
 nothing; the topic and phone go to the booked lawyer only and are never logged. The booking
-rules (how many open bookings, which slot is free) live in legal_aid; this flow calls one
-service function per step and says what it answers.
+rules (how many open bookings, which slot is free) live in legal_aid, held by the database's
+unique indexes; this flow calls one service function per step and says what it answers.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from typing import Annotated
 
 from bot.conversation.actions import ReplyKeyboard, keyboard
 from bot.conversation.buttons import DB_ID, ButtonData
+from bot.conversation.consult import ConsultReply, cancel_reminders, schedule_reminders
 from bot.conversation.context import Ctx
 from bot.conversation.desk import desk_view
 from bot.conversation.legal_aid_text import booking_line, lawyer_name, local_time, when
@@ -32,14 +38,16 @@ from bot.conversation.routing import FeatureRouter
 from bot.conversation.state import ConversationState
 from legal_aid import (
     MAX_ACTIVE_PER_USER,
+    NO_HARDSHIP_CHECK_KINDS,
     BookingError,
     BookingView,
     active_bookings,
+    any_free_slot,
     book,
     cancel,
-    check_can_book,
     forget_bookings,
     free_slots,
+    open_booking_count,
     slot_view,
 )
 
@@ -98,12 +106,15 @@ def normalise_phone(text: str) -> str | None:
 @router.command("lawyer", menu="cmd_lawyer", private_only=True)
 async def start(ctx: Ctx, topic: str = "", entry_id: str | None = None) -> None:
     """Triggered by /lawyer, or by 预约律师 under an FAQ answer (with its question as topic)."""
-    try:
-        await check_can_book(ctx.session, ctx.user_id)
-    except BookingError as exc:
+    if await open_booking_count(ctx.session, ctx.user_id) >= MAX_ACTIVE_PER_USER:
+        # said before the topic is typed; the database holds the rule when booking
         await ctx.set_state(None)
-        ctx.reply(t(exc.key, limit=MAX_ACTIVE_PER_USER))
+        ctx.reply(t("book_too_many", limit=MAX_ACTIVE_PER_USER))
         await show_my_bookings(ctx)
+        return
+    if not await any_free_slot(ctx.session, ctx.now):
+        await ctx.set_state(None)
+        ctx.reply(t("book_no_slots"))
         return
     if topic:
         await offer_slots(ctx, topic, entry_id)
@@ -250,8 +261,11 @@ async def on_confirm(ctx: Ctx, press: BookConfirm) -> None:
             lawyer=lawyer_name(view.lawyer),
         )
     )
+    if view.booking.topic_kind in NO_HARDSHIP_CHECK_KINDS:
+        ctx.reply(t("book_legal_aid_note"))
     text, buttons = desk_view(ctx, view)
     ctx.notify(view.lawyer.telegram_id, t("desk_new") + "\n\n" + text, buttons)
+    await schedule_reminders(ctx, view)
 
 
 @router.button(BookAbort, private_only=True)
@@ -284,7 +298,12 @@ async def show_my_bookings(ctx: Ctx) -> None:
         assert view.booking.id is not None
         ctx.reply(
             booking_line(ctx, view),
-            keyboard([BookingCancel(view.booking.id).button(t("book_cancel"))]),
+            keyboard(
+                [
+                    ConsultReply(view.booking.id).button(t("consult_reply")),
+                    BookingCancel(view.booking.id).button(t("book_cancel")),
+                ]
+            ),
         )
 
 
@@ -316,6 +335,7 @@ async def on_cancel_confirmed(ctx: Ctx, press: BookingCancelSure) -> None:
         ctx.toast(t("expired"))
         return
     ctx.toast(t("book_cancelled_toast"))
+    await cancel_reminders(ctx, press.booking_id)
     ctx.edit(ctx.event.message_id, booking_line(ctx, view))
     ctx.notify(
         view.lawyer.telegram_id,
@@ -343,6 +363,7 @@ async def on_keep(ctx: Ctx, press: BookingKeep) -> None:
 async def forget(ctx: Ctx) -> None:
     """Part of /forget: bookings deleted, their lawyers told (without the topic)."""
     for gone in await forget_bookings(ctx.session, ctx.user_id):
+        await cancel_reminders(ctx, gone.booking_id)
         ctx.notify(
             gone.lawyer_telegram_id,
             t("desk_cancelled", id=gone.booking_id, when=local_time(ctx, gone.starts_at)),

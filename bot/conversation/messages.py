@@ -117,7 +117,7 @@ MESSAGES: dict[str, str] = {
     "book_share_contact": "📱 发送我的手机号",
     "book_contact_not_own": "请发送您自己的手机号（点下面的“发送我的手机号”），或直接输入号码。",
     "book_phone_noted": "📞 好的，律师会打 {phone} 联系您。",
-    "book_no_phone_noted": "好的，不留电话，律师会在这里给您留言。",
+    "book_no_phone_noted": "好的，不留电话，律师会在这里给您留言（消息下面点 💬 回复 就能回给律师）。",
     "book_bad_phone": "这个号码好像不对，请发送 11 位手机号（或带区号的座机号），或点“不留电话”。",
     "book_phone_none": "不留电话（律师在这里留言）",
     "book_check": (
@@ -135,7 +135,20 @@ MESSAGES: dict[str, str] = {
     "book_taken": "这个时段刚刚被别人约走了，请另选一个时间。",
     "book_too_late": "这个时段马上就要开始，来不及预约了，请另选一个时间。",
     "book_too_many": "您已经有 {limit} 个还没结束的预约了，请先等律师处理，或取消一个再约。",
-    "book_accepted": "✅ 律师已接受您的预约 #{id}：\n🕒 {when}\n👩‍⚖️ {lawyer}\n\n请按时留意电话或这里的消息。",
+    "book_accepted": (
+        "✅ 律师已接受您的预约 #{id}：\n🕒 {when}\n👩‍⚖️ {lawyer}\n\n"
+        "请按时留意电话或这里的消息。下面的日历文件可以加到手机日历里。"
+    ),
+    "book_done": "预约 #{id}（{when}）的咨询已结束，谢谢您的信任。还有问题可以再发送 /lawyer 预约。",
+    "book_no_show": (
+        "律师记录您没有参加预约 #{id}（{when}）的咨询。需要的话请发送 /lawyer 重新预约，"
+        "或拨打法律援助热线 12348。"
+    ),
+    "book_legal_aid_note": (
+        "ℹ️ 工资、工伤类问题可以申请法律援助：《中华人民共和国法律援助法》第四十二条规定，"
+        "申请支付劳动报酬或者请求工伤事故人身损害赔偿的进城务工人员，有材料证明的，"
+        "免予核查经济困难状况——不需要先证明自己经济困难。可拨打 12348 咨询当地法律援助机构。"
+    ),
     "book_declined": (
         "抱歉，律师这个时段无法接待，您的预约 #{id}（{when}）已取消。\n"
         "您可以发送 /lawyer 另约时间，或拨打法律援助热线 12348。"
@@ -154,17 +167,57 @@ MESSAGES: dict[str, str] = {
     "status_declined": "律师无法接待",
     "status_cancelled": "已取消",
     "status_done": "已完成",
+    "status_no_show": "未到",
     # the lawyer's desk
     "lawyer_only": "这个功能只有登记在值班表上的律师可以使用。",
     "desk_new": "📥 新的咨询预约",
     "desk_booking": "预约 #{id}｜{status}\n🕒 {when}\n📝 {topic}\n📞 {phone}",
-    "desk_no_phone": "未留电话，请在机器人里留言",
+    "desk_no_phone": "未留电话，请点 💬 回复 在机器人里留言",
     "desk_accept": "✅ 接受",
     "desk_decline": "婉拒",
     "desk_done": "☑️ 已完成",
     "desk_accepted_toast": "已接受，已通知职工",
     "desk_declined_toast": "已婉拒，已通知职工",
     "desk_done_toast": "已标记完成",
+    "desk_no_show": "未到",
+    "desk_no_show_toast": "已记录职工未到",
+    "desk_too_early": "咨询开始以后才能标记“已完成”或“未到”。",
+    "desk_ask_outcome": (
+        "预约 #{id} 已记下。可以再发一句咨询结果（可选，只有您和工作站的报表看得到，"
+        "比如“已建议申请劳动仲裁”），或发送 /cancel 跳过。"
+    ),
+    "desk_outcome_saved": "预约 #{id} 的咨询结果已保存 ✅",
+    "desk_outcome_skipped": "好的，不写咨询结果。",
+    "desk_outcome_line": "📋 结果：{note}",
+    "desk_welcome": (
+        "{name}，您好！您是值班表上的法律援助律师 👩‍⚖️\n\n"
+        "职工的新预约会马上发到这里（接受 / 婉拒）；点预约下面的 💬 回复 可以给职工留言，"
+        "职工看不到您的 Telegram 账号。发送 /duty 查看今天和以后的咨询。"
+    ),
+    "desk_menu_duty": "📋 我的值班（/duty）",
+    "desk_today": "📅 今天",
+    "desk_upcoming": "🗓 以后",
+    # the consultation thread and reminders
+    "consult_reply": "💬 回复",
+    "consult_closed": "这个咨询已经结束（或已取消），不能再留言了。",
+    "consult_to_worker": "预约的职工",
+    "consult_write": "请输入要发给{other}的话（预约 #{id}，一条消息）。对方看不到您的 Telegram 账号。发送 /cancel 放弃。",
+    "consult_from_lawyer": "👩‍⚖️ {lawyer}给您留言（预约 #{id}）：",
+    "consult_from_worker": "💬 预约 #{id}（{when}）的职工留言：",
+    "consult_sent": "已发送 ✅ 对方回复后我会转给您。",
+    "consult_aborted": "好的，没有发送。",
+    "consult_lawyer_use_reply": (
+        "要给职工留言，请先点预约下面的 💬 回复（或发送 /duty 找到预约）。想查法律问题请用 /ask 问题。"
+    ),
+    "remind_tomorrow": "明天",
+    "remind_in_hour": "1 小时后",
+    "remind_worker": "⏰ 提醒：您的律师咨询（预约 #{id}）{span}开始：\n🕒 {when}\n👩‍⚖️ {lawyer}\n\n不能参加请发送 /mybookings 取消。",
+    "remind_worker_pending": "\n（律师还没有确认这个预约。）",
+    "remind_lawyer": "⏰ 提醒：预约 #{id} 的咨询{span}开始（{when}）。发送 /duty 查看。",
+    "remind_lawyer_pending": "\n这个预约还在等您接受或婉拒。",
+    "ics_summary": "法律援助咨询：{lawyer}",
+    "ics_description": "普法机器人预约 #{id}。需要取消请在机器人里发送 /mybookings。",
+    "ics_caption": "📅 咨询日历文件",
     "desk_cancelled": "预约 #{id}（{when}）已被职工取消，这个时段空出来了。",
     "desk_empty": "{name}，您目前没有待处理的咨询预约。",
     "desk_header": "{name}，您有 {count} 个咨询预约：",

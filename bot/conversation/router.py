@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.conversation import booking, contest, core, desk, exam, faq, group_quiz, quiz
+from bot.conversation import booking, consult, contest, core, desk, exam, faq, group_quiz, quiz
 from bot.conversation.actions import Action, AnswerCallback, SendMessage
 from bot.conversation.context import Ctx, Services
 from bot.conversation.events import Event
@@ -34,6 +34,7 @@ ROUTERS: tuple[FeatureRouter, ...] = (
     faq.router,
     booking.router,
     desk.router,
+    consult.router,
     contest.router,
     exam.router,
     group_quiz.router,
