@@ -25,8 +25,16 @@ from legal_aid.booking import (
 from legal_aid.calendar import consultation_ics
 from legal_aid.consult import ThreadSide, open_thread, post_message, thread_messages
 from legal_aid.models import ACTIVE as ACTIVE_STATUSES
-from legal_aid.models import MAX_ACTIVE_PER_USER, Booking, ConsultMessage, DutySlot, Lawyer
+from legal_aid.models import (
+    MAX_ACTIVE_PER_USER,
+    Booking,
+    ConsultMessage,
+    DutySlot,
+    Lawyer,
+    Station,
+)
 from legal_aid.roster import Roster, RosterInvalid, import_roster, read_roster
+from legal_aid.rules import RollResult, VanishedBooking, duty_days, roll_slots
 from legal_aid.topics import NO_HARDSHIP_CHECK_KINDS, topic_kind
 
 __all__ = [
@@ -39,10 +47,13 @@ __all__ = [
     "ConsultMessage",
     "DutySlot",
     "Lawyer",
+    "RollResult",
     "Roster",
     "RosterInvalid",
     "SlotView",
+    "Station",
     "ThreadSide",
+    "VanishedBooking",
     "Withdrawn",
     "active_bookings",
     "agenda",
@@ -53,6 +64,7 @@ __all__ = [
     "cancel",
     "consultation_ics",
     "decide",
+    "duty_days",
     "finish",
     "first_lawyer",
     "forget_bookings",
@@ -64,6 +76,7 @@ __all__ = [
     "open_thread",
     "post_message",
     "read_roster",
+    "roll_slots",
     "slot_view",
     "thread_messages",
     "topic_kind",

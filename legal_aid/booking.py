@@ -308,7 +308,7 @@ class Withdrawn:
     """An active booking deleted with its worker's data (what its lawyer needs to be told)."""
 
     booking_id: int
-    lawyer_telegram_id: int
+    lawyer_telegram_id: int | None
     starts_at: datetime
 
 

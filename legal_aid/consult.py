@@ -27,7 +27,7 @@ class ThreadSide:
     is_lawyer: bool
 
     @property
-    def other_chat(self) -> int:
+    def other_chat(self) -> int | None:
         """Where a message from this side goes: the worker's or the lawyer's chat."""
         return self.view.booking.user_id if self.is_lawyer else self.view.lawyer.telegram_id
 
@@ -37,7 +37,7 @@ async def open_thread(session: AsyncSession, booking_id: int, user_id: int) -> T
     view = await booking_view(session, booking_id)
     if view is None or view.booking.status not in ACTIVE or not view.lawyer.active:
         return None
-    if user_id == view.lawyer.telegram_id:
+    if view.lawyer.telegram_id is not None and user_id == view.lawyer.telegram_id:
         return ThreadSide(view, is_lawyer=True)
     if user_id == view.booking.user_id:
         return ThreadSide(view, is_lawyer=False)

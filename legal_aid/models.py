@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
 
-from sqlalchemy import BigInteger, CheckConstraint, Column, Index, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from input_limits import MAX_TOPIC_CHARS
@@ -22,16 +22,72 @@ MAX_MESSAGE_CHARS = 1000  # one message in a consultation thread
 _ACTIVE_SQL = text("status IN ('pending', 'accepted')")
 
 
+class Station(SQLModel, table=True):
+    """A legal-aid station (工作站) where lawyers are on duty, and how consultations happen."""
+
+    __tablename__ = "station"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True)
+    name: str = Field(max_length=64)
+    address: str = Field(default="", max_length=128)
+    phone: str = Field(default="", max_length=32)
+    channel: str = Field(default="到站面谈", max_length=16)  # 到站面谈 | 电话 | 视频
+
+
 class Lawyer(SQLModel, table=True):
-    """A legal-aid lawyer on the roster; known to the bot by their Telegram user id."""
+    """A legal-aid lawyer on the roster, known by a roster code; the bot learns their
+    Telegram id from the roster or from an invite link they open (`pufa roster invite`)."""
 
     __tablename__ = "lawyer"
 
     id: int | None = Field(default=None, primary_key=True)
-    telegram_id: int = Field(sa_column=Column(BigInteger, nullable=False, unique=True))
+    telegram_id: int | None = Field(
+        default=None, sa_column=Column(BigInteger, nullable=True, unique=True)
+    )
+    code: str | None = Field(default=None, max_length=32, unique=True)
     name: str = Field(max_length=64)
     firm: str = Field(default="", max_length=128)
+    specialties: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     active: bool = True
+
+
+class DutyRule(SQLModel, table=True):
+    """A repeating duty: weekly (每周二) or monthly (每月第二个周三), from–to local time. Slots
+    are made from the rules on a rolling horizon (legal_aid/rules.py)."""
+
+    __tablename__ = "duty_rule"
+
+    id: int | None = Field(default=None, primary_key=True)
+    lawyer_id: int = Field(foreign_key="lawyer.id", index=True)
+    station_id: int | None = Field(default=None, foreign_key="station.id")
+    weekday: int  # 0 = Monday … 6 = Sunday
+    nth: int | None = None  # monthly: 1..4, or -1 for the last such weekday; None = weekly
+    starts: time
+    ends: time
+    slot_minutes: int
+    line: int = 0  # where the rule stands in the roster file (for reports)
+
+
+class DutyClosure(SQLModel, table=True):
+    """A day without rule-made duties: a public holiday (no lawyer) or a lawyer away."""
+
+    __tablename__ = "duty_closure"
+
+    id: int | None = Field(default=None, primary_key=True)
+    lawyer_id: int | None = Field(default=None, foreign_key="lawyer.id", index=True)
+    day: date = Field(index=True)
+
+
+class LawyerInvite(SQLModel, table=True):
+    """A one-use, expiring code for a lawyer's invite link (t.me/<bot>?start=<code>)."""
+
+    __tablename__ = "lawyer_invite"
+
+    code: str = Field(primary_key=True, max_length=40)
+    lawyer_id: int = Field(foreign_key="lawyer.id", index=True)
+    expires_at: datetime
+    used_at: datetime | None = None
 
 
 class DutySlot(SQLModel, table=True):
@@ -45,6 +101,8 @@ class DutySlot(SQLModel, table=True):
     starts_at: datetime = Field(index=True)
     ends_at: datetime
     booking_id: int | None = Field(default=None, index=True)
+    station_id: int | None = Field(default=None, foreign_key="station.id")
+    rule_id: int | None = None  # the duty rule that made it (None: a one-off date, or kept)
 
 
 class Booking(SQLModel, table=True):

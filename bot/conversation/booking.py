@@ -253,16 +253,15 @@ async def on_confirm(ctx: Ctx, press: BookConfirm) -> None:
         return
     await ctx.set_state(None)
     ctx.edit(ctx.event.message_id, t("book_confirmed_short"))
-    ctx.reply(
-        t(
-            "book_submitted",
-            id=view.booking.id,
-            when=when(ctx, view.slot),
-            lawyer=lawyer_name(view.lawyer),
-        )
+    submitted = t(
+        "book_submitted",
+        id=view.booking.id,
+        when=when(ctx, view.slot),
+        lawyer=lawyer_name(view.lawyer),
     )
     if view.booking.topic_kind in NO_HARDSHIP_CHECK_KINDS:
-        ctx.reply(t("book_legal_aid_note"))
+        submitted += "\n\n" + t("book_legal_aid_note")
+    ctx.reply(submitted)
     text, buttons = desk_view(ctx, view)
     ctx.notify(view.lawyer.telegram_id, t("desk_new") + "\n\n" + text, buttons)
     await schedule_reminders(ctx, view)

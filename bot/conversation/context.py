@@ -76,9 +76,11 @@ class Ctx:
             SendMessage(self.event.chat_id, fit_text(text), buttons, reply_keyboard)
         )
 
-    def notify(self, chat_id: int, text: str, buttons: Keyboard = ()) -> None:
-        """Message another user (a lawyer, a worker) than the one who sent the event."""
-        self.actions.append(SendMessage(chat_id, fit_text(text), buttons))
+    def notify(self, chat_id: int | None, text: str, buttons: Keyboard = ()) -> None:
+        """Message another user (a lawyer, a worker) than the one who sent the event; None
+        (a lawyer who has not opened their invite link yet) sends nothing."""
+        if chat_id is not None:
+            self.actions.append(SendMessage(chat_id, fit_text(text), buttons))
 
     def edit(self, message_id: int | None, text: str, buttons: Keyboard = ()) -> None:
         if message_id is not None:

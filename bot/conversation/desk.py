@@ -49,7 +49,7 @@ class DeskDecide(ButtonData, prefix="ddecide"):
 
 
 @dataclass(frozen=True)
-class DeskFinish(ButtonData, prefix="dfinish"):
+class DeskFinish(ButtonData, prefix="ddone"):
     """已完成 (showed=1) / 未到 (showed=0) under an accepted booking that has started."""
 
     booking_id: Annotated[int, DB_ID]
@@ -161,7 +161,8 @@ def send_calendar_files(ctx: Ctx, view: BookingView) -> None:
     )
     name = f"consultation-{booking.id}.ics"
     for chat in (booking.user_id, view.lawyer.telegram_id):
-        ctx.actions.append(SendDocument(chat, name, content, t("ics_caption")))
+        if chat is not None:
+            ctx.actions.append(SendDocument(chat, name, content, t("ics_caption")))
 
 
 @router.button(DeskFinish, private_only=True)

@@ -9,6 +9,10 @@ Create Date: 2026-11-30
   `uq_booking_open_seat` (unique while active) the database allows at most two open bookings
   per worker. `uq_booking_active_slot`: one active booking per slot.
 - `booking.topic_kind` (for the monthly report) and `booking.outcome` (the lawyer's note).
+- The roster a station can keep: `station`, `duty_rule` (weekly / monthly duties),
+  `duty_closure` (holidays, a lawyer away), `lawyer_invite` (one-use invite codes);
+  `lawyer.code` and `lawyer.specialties`, `lawyer.telegram_id` may be empty until the lawyer
+  opens an invite link; `duty_slot.station_id` and `duty_slot.rule_id`.
 """
 
 from collections.abc import Sequence
@@ -26,6 +30,66 @@ ACTIVE = sa.text("status IN ('pending', 'accepted')")
 
 
 def upgrade() -> None:
+    op.create_table(
+        "station",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("code", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("address", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
+        sa.Column("phone", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("channel", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("code"),
+    )
+    with op.batch_alter_table("lawyer", schema=None) as batch_op:
+        batch_op.alter_column("telegram_id", existing_type=sa.BigInteger(), nullable=True)
+        batch_op.add_column(
+            sa.Column("code", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True)
+        )
+        batch_op.add_column(
+            sa.Column("specialties", sa.JSON(), nullable=False, server_default="[]")
+        )
+        batch_op.create_unique_constraint("uq_lawyer_code", ["code"])
+    op.create_table(
+        "duty_rule",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("lawyer_id", sa.Integer(), nullable=False),
+        sa.Column("station_id", sa.Integer(), nullable=True),
+        sa.Column("weekday", sa.Integer(), nullable=False),
+        sa.Column("nth", sa.Integer(), nullable=True),
+        sa.Column("starts", sa.Time(), nullable=False),
+        sa.Column("ends", sa.Time(), nullable=False),
+        sa.Column("slot_minutes", sa.Integer(), nullable=False),
+        sa.Column("line", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["lawyer_id"], ["lawyer.id"]),
+        sa.ForeignKeyConstraint(["station_id"], ["station.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index(op.f("ix_duty_rule_lawyer_id"), "duty_rule", ["lawyer_id"], unique=False)
+    op.create_table(
+        "duty_closure",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("lawyer_id", sa.Integer(), nullable=True),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.ForeignKeyConstraint(["lawyer_id"], ["lawyer.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index(op.f("ix_duty_closure_lawyer_id"), "duty_closure", ["lawyer_id"])
+    op.create_index(op.f("ix_duty_closure_day"), "duty_closure", ["day"])
+    op.create_table(
+        "lawyer_invite",
+        sa.Column("code", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+        sa.Column("lawyer_id", sa.Integer(), nullable=False),
+        sa.Column("expires_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("used_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["lawyer_id"], ["lawyer.id"]),
+        sa.PrimaryKeyConstraint("code"),
+    )
+    op.create_index(op.f("ix_lawyer_invite_lawyer_id"), "lawyer_invite", ["lawyer_id"])
+    with op.batch_alter_table("duty_slot", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("station_id", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("rule_id", sa.Integer(), nullable=True))
+        batch_op.create_foreign_key("fk_duty_slot_station", "station", ["station_id"], ["id"])
     with op.batch_alter_table("booking", schema=None) as batch_op:
         batch_op.add_column(sa.Column("seat", sa.Integer(), nullable=False, server_default="1"))
         batch_op.add_column(
@@ -87,6 +151,22 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("duty_slot", schema=None) as batch_op:
+        batch_op.drop_constraint("fk_duty_slot_station", type_="foreignkey")
+        batch_op.drop_column("rule_id")
+        batch_op.drop_column("station_id")
+    op.drop_index(op.f("ix_lawyer_invite_lawyer_id"), table_name="lawyer_invite")
+    op.drop_table("lawyer_invite")
+    op.drop_index(op.f("ix_duty_closure_day"), table_name="duty_closure")
+    op.drop_index(op.f("ix_duty_closure_lawyer_id"), table_name="duty_closure")
+    op.drop_table("duty_closure")
+    op.drop_index(op.f("ix_duty_rule_lawyer_id"), table_name="duty_rule")
+    op.drop_table("duty_rule")
+    with op.batch_alter_table("lawyer", schema=None) as batch_op:
+        batch_op.drop_constraint("uq_lawyer_code", type_="unique")
+        batch_op.drop_column("specialties")
+        batch_op.drop_column("code")
+        batch_op.alter_column("telegram_id", existing_type=sa.BigInteger(), nullable=False)
     op.drop_index(op.f("ix_consult_message_booking_id"), table_name="consult_message")
     op.drop_table("consult_message")
     op.drop_index("uq_booking_open_seat", table_name="booking")
@@ -96,3 +176,4 @@ def downgrade() -> None:
         batch_op.drop_column("outcome")
         batch_op.drop_column("topic_kind")
         batch_op.drop_column("seat")
+    op.drop_table("station")
