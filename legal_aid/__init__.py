@@ -24,6 +24,12 @@ from legal_aid.booking import (
 )
 from legal_aid.calendar import consultation_ics
 from legal_aid.consult import ThreadSide, open_thread, post_message, thread_messages
+from legal_aid.invites import (
+    INVITE_PREFIX,
+    InviteOutcome,
+    create_invite,
+    redeem_invite,
+)
 from legal_aid.models import ACTIVE as ACTIVE_STATUSES
 from legal_aid.models import (
     MAX_ACTIVE_PER_USER,
@@ -39,6 +45,7 @@ from legal_aid.topics import NO_HARDSHIP_CHECK_KINDS, topic_kind
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "INVITE_PREFIX",
     "MAX_ACTIVE_PER_USER",
     "NO_HARDSHIP_CHECK_KINDS",
     "Booking",
@@ -46,6 +53,7 @@ __all__ = [
     "BookingView",
     "ConsultMessage",
     "DutySlot",
+    "InviteOutcome",
     "Lawyer",
     "RollResult",
     "Roster",
@@ -63,6 +71,7 @@ __all__ = [
     "can_finish",
     "cancel",
     "consultation_ics",
+    "create_invite",
     "decide",
     "duty_days",
     "finish",
@@ -76,6 +85,7 @@ __all__ = [
     "open_thread",
     "post_message",
     "read_roster",
+    "redeem_invite",
     "roll_slots",
     "slot_view",
     "thread_messages",

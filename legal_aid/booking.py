@@ -67,9 +67,18 @@ async def lawyer_by_telegram(session: AsyncSession, telegram_id: int) -> Lawyer 
 
 
 async def first_lawyer(session: AsyncSession) -> Lawyer | None:
-    """The first active lawyer on the roster (who `pufa chat --as lawyer` plays)."""
+    """Who `pufa chat --as lawyer` plays: the active lawyer (known by Telegram id) with the
+    most open bookings, else the first on the roster."""
+    open_count = (
+        select(func.count())
+        .select_from(Booking)
+        .where(Booking.lawyer_id == Lawyer.id, col(Booking.status).in_(ACTIVE))
+        .scalar_subquery()
+    )
     found = await session.exec(
-        select(Lawyer).where(col(Lawyer.active).is_(True)).order_by(col(Lawyer.id))
+        select(Lawyer)
+        .where(col(Lawyer.active).is_(True), col(Lawyer.telegram_id).is_not(None))
+        .order_by(open_count.desc(), col(Lawyer.id))
     )
     return found.first()
 

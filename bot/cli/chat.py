@@ -48,6 +48,6 @@ def add_commands(sub: Commands) -> None:
         dest="role",
         choices=("worker", "lawyer"),
         default="worker",
-        help="lawyer: be the first lawyer on the roster (see `pufa roster import`)",
+        help="lawyer: be the lawyer with the most open bookings (see `pufa roster import`)",
     )
     chat.set_defaults(func=cmd_chat)

@@ -33,9 +33,13 @@ class ForgetAnswer(ButtonData, prefix="forget"):
 
 @router.command("start", menu="cmd_start")
 async def start(ctx: Ctx) -> None:
-    """/start: the welcome, with buttons into the quiz; /start CODE (a deep link) joins."""
+    """/start: the welcome, with buttons into the quiz (a lawyer's: their desk); /start CODE
+    (a deep link) joins a competition, or a lawyer with an invite code."""
     if ctx.event.args and ctx.event.private:
-        await contest.join_with_code(ctx, ctx.event.args)
+        if desk.is_invite(ctx.event.args):
+            await desk.join_by_invite(ctx, ctx.event.args)
+        else:
+            await contest.join_with_code(ctx, ctx.event.args)
         return
     if ctx.event.private and await desk.welcome_lawyer(ctx):
         return

@@ -23,6 +23,7 @@ from bot.conversation.legal_aid_text import lawyer_name, when
 from bot.conversation.messages import t
 from bot.conversation.routing import FeatureRouter, RunCommand
 from legal_aid import (
+    INVITE_PREFIX,
     BookingView,
     Lawyer,
     agenda,
@@ -33,6 +34,7 @@ from legal_aid import (
     finish,
     lawyer_by_telegram,
     note_outcome,
+    redeem_invite,
 )
 
 OUTCOME = "desk_outcome"
@@ -209,6 +211,23 @@ async def abort_outcome(ctx: Ctx) -> bool:
         ctx.reply(t("desk_outcome_skipped"))
         return True
     return False
+
+
+def is_invite(payload: str) -> bool:
+    """Whether a /start payload is a lawyer's invite code (not a competition join code)."""
+    return payload.startswith(INVITE_PREFIX)
+
+
+async def join_by_invite(ctx: Ctx, code: str) -> None:
+    """/start law-…: a lawyer opened their invite link; from now on the bot knows them."""
+    outcome = await redeem_invite(ctx.session, code, ctx.user_id, ctx.now)
+    if outcome.lawyer is None:
+        ctx.reply(t(f"invite_{outcome.status}"))
+        return
+    ctx.reply(
+        t("invite_joined", name=outcome.lawyer.name),
+        keyboard([RunCommand("duty").button(t("desk_menu_duty"))]),
+    )
 
 
 async def welcome_lawyer(ctx: Ctx) -> bool:

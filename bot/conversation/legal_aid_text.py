@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from bot.conversation.context import Ctx
 from bot.conversation.messages import t
@@ -13,7 +14,12 @@ _WEEKDAYS = "一二三四五六日"
 
 def local_time(ctx: Ctx, moment: datetime) -> str:
     """'11月26日（周四）14:00' in the bot's time zone."""
-    local = moment.astimezone(ctx.services.tz)
+    return local_time_in(moment, ctx.services.tz)
+
+
+def local_time_in(moment: datetime, tz: ZoneInfo) -> str:
+    """'11月26日（周四）14:00' in `tz` (for work done without an event, e.g. by the CLI)."""
+    local = moment.astimezone(tz)
     return f"{local.month}月{local.day}日（周{_WEEKDAYS[local.weekday()]}）{local:%H:%M}"
 
 

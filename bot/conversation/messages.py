@@ -194,6 +194,14 @@ MESSAGES: dict[str, str] = {
         "职工的新预约会马上发到这里（接受 / 婉拒）；点预约下面的 💬 回复 可以给职工留言，"
         "职工看不到您的 Telegram 账号。发送 /duty 查看今天和以后的咨询。"
     ),
+    "invite_joined": (
+        "{name}，欢迎！您已作为值班律师加入普法机器人 👩‍⚖️\n\n"
+        "职工的预约会发到这里（接受 / 婉拒），点 💬 回复 可以给职工留言，职工看不到您的 Telegram 账号。"
+    ),
+    "invite_unknown": "这个邀请链接无效。请向工作站要一个新的律师邀请链接。",
+    "invite_used": "这个邀请链接已经用过了（每个链接只能用一次）。如需换账号，请向工作站要新的链接。",
+    "invite_expired": "这个邀请链接已过期。请向工作站要一个新的律师邀请链接。",
+    "invite_taken": "您的 Telegram 账号已经登记为另一位律师，不能再用这个邀请链接。请联系工作站。",
     "desk_menu_duty": "📋 我的值班（/duty）",
     "desk_today": "📅 今天",
     "desk_upcoming": "🗓 以后",
@@ -215,6 +223,14 @@ MESSAGES: dict[str, str] = {
     "remind_worker_pending": "\n（律师还没有确认这个预约。）",
     "remind_lawyer": "⏰ 提醒：预约 #{id} 的咨询{span}开始（{when}）。发送 /duty 查看。",
     "remind_lawyer_pending": "\n这个预约还在等您接受或婉拒。",
+    "roster_vanished_worker": (
+        "⚠️ 值班表有调整：您的预约 #{id}（{when}，{lawyer}）所在的时段已不在值班表上。"
+        "预约还保留着，工作站会尽快联系您确认；您也可以发送 /mybookings 取消后重新预约。"
+    ),
+    "roster_vanished_admin": (
+        "⚠️ 值班表导入后，预约 #{id}（{when}，{lawyer}）所在的时段已不在值班表上，预约仍保留。"
+        "请联系律师和职工确认或改约。"
+    ),
     "ics_summary": "法律援助咨询：{lawyer}",
     "ics_description": "普法机器人预约 #{id}。需要取消请在机器人里发送 /mybookings。",
     "ics_caption": "📅 咨询日历文件",

@@ -18,7 +18,18 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.conversation import booking, consult, contest, core, desk, exam, faq, group_quiz, quiz
+from bot.conversation import (
+    booking,
+    consult,
+    contest,
+    core,
+    desk,
+    duty_roll,
+    exam,
+    faq,
+    group_quiz,
+    quiz,
+)
 from bot.conversation.actions import Action, AnswerCallback, SendMessage
 from bot.conversation.context import Ctx, Services
 from bot.conversation.events import Event
@@ -35,6 +46,7 @@ ROUTERS: tuple[FeatureRouter, ...] = (
     booking.router,
     desk.router,
     consult.router,
+    duty_roll.router,
     contest.router,
     exam.router,
     group_quiz.router,
