@@ -39,6 +39,7 @@ from legal_aid.models import (
     Lawyer,
     Station,
 )
+from legal_aid.report import ReportRow, bookings_workbook, month_bookings, month_span
 from legal_aid.roster import Roster, RosterInvalid, import_roster, read_roster
 from legal_aid.rules import RollResult, VanishedBooking, duty_days, roll_slots
 from legal_aid.topics import NO_HARDSHIP_CHECK_KINDS, topic_kind
@@ -55,6 +56,7 @@ __all__ = [
     "DutySlot",
     "InviteOutcome",
     "Lawyer",
+    "ReportRow",
     "RollResult",
     "Roster",
     "RosterInvalid",
@@ -68,6 +70,7 @@ __all__ = [
     "any_free_slot",
     "book",
     "booking_view",
+    "bookings_workbook",
     "can_finish",
     "cancel",
     "consultation_ics",
@@ -80,6 +83,8 @@ __all__ = [
     "free_slots",
     "import_roster",
     "lawyer_by_telegram",
+    "month_bookings",
+    "month_span",
     "note_outcome",
     "open_booking_count",
     "open_thread",

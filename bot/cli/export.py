@@ -52,8 +52,30 @@ def cmd_export_exam(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_bookings(args: argparse.Namespace) -> int:
+    from zoneinfo import ZoneInfo
+
+    from legal_aid import ReportRow, bookings_workbook, month_bookings, month_span
+
+    tz = ZoneInfo(Settings().tz)
+    try:
+        month_span(args.month, tz)
+    except ValueError:
+        print(f"--month is YYYY-MM, e.g. 2026-12 (not {args.month!r})")
+        return 2
+
+    async def read(session: AsyncSession) -> list[ReportRow]:
+        return await month_bookings(session, args.month, tz)
+
+    rows = in_database(read)
+    path = Path(args.out or f"bookings-{args.month}.xlsx")
+    path.write_bytes(bookings_workbook(rows, args.with_details, tz))
+    print(f"{path}: {len(rows)} consultation(s)" + (" with details" if args.with_details else ""))
+    return 0
+
+
 def add_commands(sub: Commands) -> None:
-    """Register `pufa export exam`."""
+    """Register `pufa export exam` and `pufa export bookings`."""
     export = sub.add_parser("export", help="results out").add_subparsers(
         dest="export_command", required=True
     )
@@ -64,3 +86,14 @@ def add_commands(sub: Commands) -> None:
         "--out", help="the .xlsx file (default EVENT-results.xlsx) or, with --csv, the folder"
     )
     exam.set_defaults(func=cmd_export_exam)
+    bookings = export.add_parser(
+        "bookings", help="a month's consultations as a workbook for the station"
+    )
+    bookings.add_argument("--month", required=True, help="YYYY-MM, e.g. 2026-12 (PUFA_TZ)")
+    bookings.add_argument(
+        "--with-details",
+        action="store_true",
+        help="add a sheet with each consultation's topic, phone and outcome note",
+    )
+    bookings.add_argument("--out", help="the .xlsx file (default bookings-YYYY-MM.xlsx)")
+    bookings.set_defaults(func=cmd_export_bookings)
