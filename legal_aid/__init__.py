@@ -20,6 +20,7 @@ from legal_aid.booking import (
     lawyer_by_telegram,
     note_outcome,
     open_booking_count,
+    reschedule,
     slot_view,
 )
 from legal_aid.calendar import consultation_ics
@@ -91,6 +92,7 @@ __all__ = [
     "post_message",
     "read_roster",
     "redeem_invite",
+    "reschedule",
     "roll_slots",
     "slot_view",
     "thread_messages",

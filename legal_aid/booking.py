@@ -312,6 +312,33 @@ async def cancel(
     return await _move(session, booking_id, ACTIVE, "cancelled", now, user_id=user_id)
 
 
+async def reschedule(
+    session: AsyncSession, booking_id: int, user_id: int, slot_id: int, now: datetime
+) -> tuple[BookingView, BookingView]:
+    """Move a worker's open booking to another free slot: the old booking is cancelled (its
+    slot freed) and a new pending one made with the same topic and phone, in one savepoint —
+    either both happen or neither. (old, new); BookingError('expired' | 'book_taken' | …)."""
+    old = await booking_view(session, booking_id)
+    if old is None or old.booking.user_id != user_id or old.booking.status not in ACTIVE:
+        raise BookingError("expired")
+    if old.slot.id == slot_id:
+        raise BookingError("book_same_slot")
+    async with session.begin_nested():
+        moved = await _move(session, booking_id, ACTIVE, "cancelled", now, user_id=user_id)
+        if moved is None:
+            raise BookingError("expired")
+        new = await book(
+            session,
+            user_id,
+            slot_id,
+            old.booking.topic,
+            old.booking.phone,
+            now,
+            old.booking.faq_entry_id,
+        )
+    return moved, new
+
+
 @dataclass(frozen=True)
 class Withdrawn:
     """An active booking deleted with its worker's data (what its lawyer needs to be told)."""

@@ -16,7 +16,7 @@ from bot.conversation.messages import t
 from bot.conversation.router import Conversation
 from bot.delivery.runner import Delivery
 from bot.scheduler import ScheduledJob
-from legal_aid import Booking, ConsultMessage
+from legal_aid import Booking, ConsultMessage, DutySlot
 from legal_faq import FaqMiss
 from question_bank import StatuteLibrary
 from question_bank.laws import Source
@@ -238,3 +238,47 @@ async def test_a_lawyers_start_shows_the_desk(desk) -> None:  # noqa: F811
     assert "没有待处理" in lawyer.last().text
     await worker.send("/start")
     assert "值班表" not in worker.last().text
+
+
+async def test_reschedule_keeps_the_topic_and_frees_the_old_slot(desk, sessions, clock) -> None:  # noqa: F811
+    worker, lawyer, booking_id = await booked_without_phone(desk)
+    other_lawyer = ChatDriver(desk, OTHER_LAWYER)
+    await worker.send("/mybookings")
+    listed = worker.last("预约 #")
+    await worker.press("改约", listed)
+    offer = worker.messages[listed.id]
+    labels = [b.text for b in offer.buttons]
+    assert "11月27日（周五）09:00–09:30 李律师" in labels
+    assert not any("14:00–14:30" in x for x in labels)  # not the time it already has
+    # someone else takes the 09:00 slot first: the worker is told and offered the rest
+    rival = ChatDriver(desk, 610)
+    await rival.send("/lawyer")
+    await rival.send("社保断缴了怎么办")
+    await rival.press("11月27日（周五）09:00")
+    await rival.send("不留电话")
+    await rival.press("确认预约")
+    await worker.press("11月27日（周五）09:00", offer)
+    offer = worker.messages[listed.id]
+    assert "刚刚被别人约走了" in offer.text
+    async with sessions() as session:
+        assert (await session.get(Booking, booking_id)).status == "pending"  # type: ignore[union-attr]
+    actions = await worker.press("11月26日（周四）14:30", offer)
+    to(lawyer, actions)
+    to(other_lawyer, actions)
+    assert "已改约" in worker.messages[listed.id].text
+    assert "#1" in lawyer.last("改到别的时间").text
+    new_note = lawyer.last("新的咨询预约")
+    assert "公司一直不给加班费怎么办" in new_note.text and "14:30" in new_note.text
+    async with sessions() as session:
+        old = await session.get(Booking, booking_id)
+        mine = (
+            await session.exec(
+                select(Booking).where(Booking.user_id == WORKER, Booking.status == "pending")
+            )
+        ).all()
+        slot_1400 = await session.get(DutySlot, old.slot_id)  # type: ignore[union-attr]
+    assert old is not None and old.status == "cancelled"
+    assert [(b.topic, b.id != booking_id) for b in mine] == [("公司一直不给加班费怎么办", True)]
+    assert slot_1400 is not None and slot_1400.booking_id is None
+    await worker.press("改约", listed)  # the old message's button: that booking is over
+    assert "过期" in worker.last_toast()

@@ -13,8 +13,10 @@ How it goes, in plain words:
    before are scheduled (consult.py). A wage or work-injury topic also gets the note that
    such claims of migrant workers get legal aid without a check of their finances
    (法律援助法 第四十二条).
-/mybookings lists their open bookings with 💬 回复 (write to the lawyer, consult.py) and
-取消预约 (asked once more before it happens; the lawyer is told at once).
+/mybookings lists their open bookings with 💬 回复 (write to the lawyer, consult.py), 🔁 改约
+(pick another free time: the same topic and phone go to a new pending booking and the old
+one's slot is freed in the same transaction; both lawyers are told) and 取消预约 (asked once
+more before it happens; the lawyer is told at once).
 Flow state (topic, slot, phone) lives in the conversation state, so a restart mid-way loses
 nothing; the topic and phone go to the booked lawyer only and are never logged. The booking
 rules (how many open bookings, which slot is free) live in legal_aid, held by the database's
@@ -48,6 +50,7 @@ from legal_aid import (
     forget_bookings,
     free_slots,
     open_booking_count,
+    reschedule,
     slot_view,
 )
 
@@ -88,6 +91,21 @@ class BookingCancelSure(ButtonData, prefix="bcancelok"):
     """确定取消: cancel the booking (its lawyer is told)."""
 
     booking_id: Annotated[int, DB_ID]
+
+
+@dataclass(frozen=True)
+class BookingMove(ButtonData, prefix="bmove"):
+    """🔁 改约 under a booking in /mybookings: show other free times."""
+
+    booking_id: Annotated[int, DB_ID]
+
+
+@dataclass(frozen=True)
+class BookingMoveTo(ButtonData, prefix="bmoveto"):
+    """A free time offered for 改约: move the booking there."""
+
+    booking_id: Annotated[int, DB_ID]
+    slot_id: Annotated[int, DB_ID]
 
 
 @dataclass(frozen=True)
@@ -300,6 +318,7 @@ async def show_my_bookings(ctx: Ctx) -> None:
             keyboard(
                 [
                     ConsultReply(view.booking.id).button(t("consult_reply")),
+                    BookingMove(view.booking.id).button(t("book_move")),
                     BookingCancel(view.booking.id).button(t("book_cancel")),
                 ]
             ),
@@ -347,6 +366,66 @@ async def _my_open_booking(ctx: Ctx, booking_id: int) -> list[BookingView]:
     return [
         v for v in await active_bookings(ctx.session, ctx.user_id) if v.booking.id == booking_id
     ]
+
+
+@router.button(BookingMove, private_only=True)
+async def on_move_asked(ctx: Ctx, press: BookingMove) -> None:
+    """Triggered by 🔁 改约: the other free times, each a button (or 保留预约)."""
+    await _offer_other_times(ctx, press.booking_id)
+
+
+async def _offer_other_times(ctx: Ctx, booking_id: int, note: str = "") -> None:
+    views = await _my_open_booking(ctx, booking_id)
+    if not views:
+        ctx.toast(t("expired"))
+        return
+    current = views[0].slot.id
+    slots = [v for v in await free_slots(ctx.session, ctx.now) if v.slot.id != current]
+    if not slots:
+        ctx.toast(t("book_move_none"), alert=True)
+        return
+    ctx.toast()
+    rows = [
+        [BookingMoveTo(booking_id, v.slot.id).button(f"{when(ctx, v.slot)} {v.lawyer.name}")]
+        for v in slots
+        if v.slot.id is not None
+    ]
+    rows.append([BookingKeep(booking_id).button(t("book_keep"))])
+    ctx.edit(
+        ctx.event.message_id,
+        note + booking_line(ctx, views[0]) + "\n\n" + t("book_move_pick"),
+        keyboard(*rows),
+    )
+
+
+@router.button(BookingMoveTo, private_only=True)
+async def on_move(ctx: Ctx, press: BookingMoveTo) -> None:
+    """Triggered by a time under 改约: the booking moves there (a new pending booking with the
+    same topic; the old slot is free again), both lawyers are told."""
+    try:
+        old, new = await reschedule(
+            ctx.session, press.booking_id, ctx.user_id, press.slot_id, ctx.now
+        )
+    except BookingError as exc:
+        if exc.key in ("expired", "book_too_many"):
+            ctx.toast(t("expired"))
+            return
+        await _offer_other_times(ctx, press.booking_id, t(exc.key) + "\n\n")
+        return
+    assert new.booking.id is not None
+    ctx.toast(t("book_moved_toast"))
+    ctx.edit(
+        ctx.event.message_id,
+        t("book_moved", old=press.booking_id) + "\n\n" + booking_line(ctx, new),
+    )
+    await cancel_reminders(ctx, press.booking_id)
+    ctx.notify(
+        old.lawyer.telegram_id,
+        t("desk_moved_away", id=press.booking_id, when=when(ctx, old.slot)),
+    )
+    text, buttons = desk_view(ctx, new)
+    ctx.notify(new.lawyer.telegram_id, t("desk_new") + "\n\n" + text, buttons)
+    await schedule_reminders(ctx, new)
 
 
 @router.button(BookingKeep, private_only=True)
