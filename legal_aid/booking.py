@@ -31,6 +31,7 @@ from legal_aid.models import (
     ConsultMessage,
     DutySlot,
     Lawyer,
+    Station,
 )
 from legal_aid.topics import topic_kind
 
@@ -50,6 +51,7 @@ class BookingError(Exception):
 class SlotView:
     slot: DutySlot
     lawyer: Lawyer
+    station: Station | None = None  # where the consultation happens (None: not said)
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ class BookingView:
     booking: Booking
     slot: DutySlot
     lawyer: Lawyer
+    station: Station | None = None
 
 
 async def lawyer_by_telegram(session: AsyncSession, telegram_id: int) -> Lawyer | None:
@@ -104,7 +107,10 @@ async def slot_view(session: AsyncSession, slot_id: int) -> SlotView | None:
     """A slot with its lawyer (whether free or not), or None if there is no such slot."""
     slot = await session.get(DutySlot, slot_id)
     lawyer = await session.get(Lawyer, slot.lawyer_id) if slot is not None else None
-    return SlotView(slot, lawyer) if slot is not None and lawyer is not None else None
+    if slot is None or lawyer is None:
+        return None
+    station = await session.get(Station, slot.station_id) if slot.station_id else None
+    return SlotView(slot, lawyer, station)
 
 
 async def any_free_slot(session: AsyncSession, now: datetime) -> bool:
@@ -135,13 +141,14 @@ async def booking_view(session: AsyncSession, booking_id: int) -> BookingView | 
 
 async def _views(session: AsyncSession, *where: object) -> list[BookingView]:
     found = await session.exec(
-        select(Booking, DutySlot, Lawyer)
+        select(Booking, DutySlot, Lawyer, Station)
         .join(DutySlot, col(DutySlot.id) == Booking.slot_id)
         .join(Lawyer, col(Lawyer.id) == Booking.lawyer_id)
+        .outerjoin(Station, col(Station.id) == DutySlot.station_id)
         .where(*where)  # type: ignore[arg-type]
         .order_by(col(DutySlot.starts_at), col(Booking.id))
     )
-    return [BookingView(b, s, lawyer) for b, s, lawyer in found.all()]
+    return [BookingView(b, s, lawyer, station) for b, s, lawyer, station in found.all()]
 
 
 async def book(
@@ -191,7 +198,7 @@ async def book(
                 raise BookingError("book_taken") from None
             continue  # the seat went to a booking made at the same moment: try the next one
         await session.refresh(slot)
-        return BookingView(booking, slot, lawyer)
+        return BookingView(booking, slot, lawyer, found.station)
     raise BookingError("book_too_many")
 
 

@@ -20,6 +20,7 @@ def consultation_ics(
     summary: str,
     description: str,
     created: datetime,
+    location: str = "",
 ) -> bytes:
     """One VEVENT with a stable UID per booking (a second file updates the same entry)."""
     calendar = Calendar()
@@ -32,6 +33,8 @@ def consultation_ics(
     event.add("dtend", ends_at)
     event.add("summary", summary)
     event.add("description", description)
+    if location:
+        event.add("location", location)
     calendar.add_component(event)
     content: bytes = calendar.to_ical()
     return content

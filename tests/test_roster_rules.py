@@ -285,3 +285,32 @@ def test_invite_command_prints_a_deep_link(
     assert link.startswith("https://t.me/pufa_demo_bot?start=law-")
     assert len(link.split("=", 1)[1]) <= 64
     assert pufa(["roster", "invite", "nobody", "--bot", "x"]) == 1
+
+
+async def test_the_worker_sees_where_and_with_whom(sessions, small_bank, clock, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    await imported(sessions, tmp_path)
+    clock.current = datetime(2026, 12, 3, 9, 0, tzinfo=TZ)
+    async with sessions() as session:
+        await roll_slots(session, clock.now(), TZ, 14)
+        await create_invite(session, "wang", clock.now())
+        wang = (await session.exec(select(Lawyer).where(Lawyer.code == "wang"))).one()
+        wang.telegram_id = 9101
+        session.add(wang)
+        await session.commit()
+    desk = Conversation(sessions, Services(bank=small_bank, library=StatuteLibrary(), tz=TZ), clock)
+    worker, lawyer = ChatDriver(desk, 701), ChatDriver(desk, 9101)
+    await worker.send("/lawyer")
+    await worker.send("工伤以后老板不给报销")
+    await worker.press("12月8日（周二）14:00")
+    await worker.send("不留电话")
+    check = worker.last("请确认预约")
+    assert "擅长工伤" in check.text
+    assert "📍 货车司机法律援助工作站（到站面谈）物流园二楼 ☎ 0571-1" in check.text
+    for a in await worker.press("确认预约"):
+        if isinstance(a, SendMessage) and a.chat_id == 9101:
+            lawyer._apply([a])
+    actions = await lawyer.press("接受", lawyer.last("新的咨询预约"))
+    worker._apply(actions)
+    assert "📍 货车司机法律援助工作站" in worker.last("律师已接受").text
+    ics = next(a for a in actions if type(a).__name__ == "SendDocument")
+    assert "LOCATION:货车司机法律援助工作站" in ics.content.decode().replace("\r\n ", "")

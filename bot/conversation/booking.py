@@ -34,7 +34,14 @@ from bot.conversation.buttons import DB_ID, ButtonData
 from bot.conversation.consult import ConsultReply, cancel_reminders, schedule_reminders
 from bot.conversation.context import Ctx
 from bot.conversation.desk import desk_view
-from bot.conversation.legal_aid_text import booking_line, lawyer_name, local_time, when
+from bot.conversation.legal_aid_text import (
+    booking_line,
+    lawyer_name,
+    lawyer_with_specialties,
+    local_time,
+    place,
+    when,
+)
 from bot.conversation.messages import t
 from bot.conversation.routing import FeatureRouter
 from bot.conversation.state import ConversationState
@@ -233,7 +240,8 @@ async def _confirm(ctx: Ctx, phone: str | None) -> None:
         t(
             "book_check",
             when=when(ctx, found.slot),
-            lawyer=lawyer_name(found.lawyer),
+            lawyer=lawyer_with_specialties(found.lawyer),
+            place=place(found.station),
             topic=state.data.get("topic", ""),
             phone=phone or t("book_phone_none"),
         ),

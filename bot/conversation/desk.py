@@ -19,7 +19,7 @@ from bot.conversation.actions import Button, Keyboard, SendDocument, keyboard
 from bot.conversation.buttons import DB_ID, FLAG, ButtonData
 from bot.conversation.consult import ConsultReply, cancel_reminders
 from bot.conversation.context import Ctx
-from bot.conversation.legal_aid_text import lawyer_name, when
+from bot.conversation.legal_aid_text import lawyer_name, place, when
 from bot.conversation.messages import t
 from bot.conversation.routing import FeatureRouter, RunCommand
 from legal_aid import (
@@ -66,6 +66,7 @@ def desk_view(ctx: Ctx, view: BookingView) -> tuple[str, Keyboard]:
         "desk_booking",
         id=booking.id,
         when=when(ctx, view.slot),
+        place=place(view.station),
         status=t(f"status_{booking.status}"),
         topic=booking.topic,
         phone=booking.phone or t("desk_no_phone"),
@@ -141,7 +142,13 @@ async def on_decide(ctx: Ctx, press: DeskDecide) -> None:
     key = "book_accepted" if press.accept else "book_declined"
     ctx.notify(
         view.booking.user_id,
-        t(key, id=press.booking_id, when=when(ctx, view.slot), lawyer=lawyer_name(lawyer)),
+        t(
+            key,
+            id=press.booking_id,
+            when=when(ctx, view.slot),
+            lawyer=lawyer_name(lawyer),
+            place=place(view.station),
+        ),
     )
     if press.accept:
         send_calendar_files(ctx, view)
@@ -160,6 +167,7 @@ def send_calendar_files(ctx: Ctx, view: BookingView) -> None:
         t("ics_summary", lawyer=lawyer_name(view.lawyer)),
         t("ics_description", id=booking.id),
         ctx.now,
+        location=place(view.station).strip().removeprefix("📍 "),
     )
     name = f"consultation-{booking.id}.ics"
     for chat in (booking.user_id, view.lawyer.telegram_id):

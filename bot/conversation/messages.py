@@ -103,6 +103,9 @@ MESSAGES: dict[str, str] = {
         "👩‍⚖️ 预约法律援助律师（免费）\n\n请用一两句话说说您想咨询什么，比如“干了两年没签合同，被辞退了”。"
         "律师会提前看到，请不要写身份证号、银行卡号。\n\n发送 /cancel 可以随时退出。"
     ),
+    "place": "\n📍 {name}（{channel}）{address}{phone}",
+    "place_phone": " ☎ {phone}",
+    "lawyer_specialties": "{lawyer}，擅长{specialties}",
     "book_topic_length": "请用 {low}–{high} 个字说说您想咨询的问题。",
     "book_pick_slot": "咨询内容：{topic}\n\n请选择一个时间（值班律师按时联系您）：",
     "book_no_slots": (
@@ -121,7 +124,7 @@ MESSAGES: dict[str, str] = {
     "book_bad_phone": "这个号码好像不对，请发送 11 位手机号（或带区号的座机号），或点“不留电话”。",
     "book_phone_none": "不留电话（律师在这里留言）",
     "book_check": (
-        "请确认预约：\n🕒 {when}\n👩‍⚖️ {lawyer}\n📝 {topic}\n📞 {phone}\n\n确认后律师会收到您的预约。"
+        "请确认预约：\n🕒 {when}\n👩‍⚖️ {lawyer}{place}\n📝 {topic}\n📞 {phone}\n\n确认后律师会收到您的预约。"
     ),
     "book_confirm": "✅ 确认预约",
     "book_abort": "取消",
@@ -136,7 +139,7 @@ MESSAGES: dict[str, str] = {
     "book_too_late": "这个时段马上就要开始，来不及预约了，请另选一个时间。",
     "book_too_many": "您已经有 {limit} 个还没结束的预约了，请先等律师处理，或取消一个再约。",
     "book_accepted": (
-        "✅ 律师已接受您的预约 #{id}：\n🕒 {when}\n👩‍⚖️ {lawyer}\n\n"
+        "✅ 律师已接受您的预约 #{id}：\n🕒 {when}\n👩‍⚖️ {lawyer}{place}\n\n"
         "请按时留意电话或这里的消息。下面的日历文件可以加到手机日历里。"
     ),
     "book_done": "预约 #{id}（{when}）的咨询已结束，谢谢您的信任。还有问题可以再发送 /lawyer 预约。",
@@ -154,7 +157,7 @@ MESSAGES: dict[str, str] = {
         "您可以发送 /lawyer 另约时间，或拨打法律援助热线 12348。"
     ),
     "book_none_yet": "您现在没有预约。需要律师帮忙请发送 /lawyer。",
-    "book_line": "预约 #{id}｜{status}\n🕒 {when}\n👩‍⚖️ {lawyer}",
+    "book_line": "预约 #{id}｜{status}\n🕒 {when}\n👩‍⚖️ {lawyer}{place}",
     "book_cancel": "取消预约",
     "book_cancel_sure": "确定要取消这个预约吗？",
     "book_cancel_yes": "确定取消",
@@ -177,7 +180,7 @@ MESSAGES: dict[str, str] = {
     # the lawyer's desk
     "lawyer_only": "这个功能只有登记在值班表上的律师可以使用。",
     "desk_new": "📥 新的咨询预约",
-    "desk_booking": "预约 #{id}｜{status}\n🕒 {when}\n📝 {topic}\n📞 {phone}",
+    "desk_booking": "预约 #{id}｜{status}\n🕒 {when}{place}\n📝 {topic}\n📞 {phone}",
     "desk_no_phone": "未留电话，请点 💬 回复 在机器人里留言",
     "desk_accept": "✅ 接受",
     "desk_decline": "婉拒",
