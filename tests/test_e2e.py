@@ -223,7 +223,7 @@ async def test_worker_books_a_lawyer_who_accepts_on_their_phone(
         assert "13812345678" not in in_group and "社宝" not in in_group
         telegram.press(lawyer, desk, "接受")
         await telegram.settle()
-        assert "律师已接受您的预约" in telegram.last(worker).text
+        assert "律师已接受您的预约" in telegram.last(worker, "律师已接受").text
         assert "已确认" in telegram.last(lawyer, "预约 #").text
         telegram.send_text(worker, "/mybookings")
         await telegram.settle()
