@@ -16,7 +16,7 @@ MESSAGES: dict[str, str] = {
         "/wrong 复习我的错题\n"
         "/ask 问法律问题（也可以直接打字提问）\n"
         "/lawyer 预约值班律师免费咨询\n"
-        "/mybookings 查看或取消我的预约\n"
+        "/mybookings 我的预约：给律师留言、改约或取消\n"
         "/join 邀请码 加入单位或队伍的网上答题比赛\n"
         "/exam 参加网上答题比赛（限时，交卷后公布成绩）\n"
         "/me 查看我的参赛信息\n"
