@@ -256,8 +256,8 @@ def read_roster(
             problems.extend(pydantic_problems(doc, (), exc))
     if roster is None or problems:
         raise RosterInvalid(problems or [doc.problem((), "empty roster")])
-    seen: dict[int, int] = {}
-    seen_codes: dict[str, int] = {}
+    seen: dict[object, int] = {}  # telegram id → the lawyer it was first listed at
+    seen_codes: dict[object, int] = {}
     slots: list[PlannedSlot] = []
     rules: list[PlannedRule] = []
     stations = {s.code for s in roster.stations}
@@ -265,24 +265,20 @@ def read_roster(
         problems.append(doc.problem(("stations",), "a station code is listed twice"))
     step = timedelta(minutes=roster.slot_minutes)
     for i, lawyer in enumerate(roster.lawyers):
-        if lawyer.telegram_id is not None and lawyer.telegram_id in seen:
-            problems.append(
-                doc.problem(
-                    ("lawyers", i, "telegram_id"),
-                    f"telegram_id {lawyer.telegram_id} is listed twice (lawyer {seen[lawyer.telegram_id] + 1})",
+        for name, value, first_seen in (
+            ("telegram_id", lawyer.telegram_id, seen),
+            ("code", lawyer.code, seen_codes),
+        ):
+            if value is None:
+                continue
+            if value in first_seen:
+                problems.append(
+                    doc.problem(
+                        ("lawyers", i, name),
+                        f"{name} {value} is listed twice (lawyer {first_seen[value] + 1})",
+                    )
                 )
-            )
-        if lawyer.telegram_id is not None:
-            seen.setdefault(lawyer.telegram_id, i)
-        if lawyer.code is not None and lawyer.code in seen_codes:
-            problems.append(
-                doc.problem(
-                    ("lawyers", i, "code"),
-                    f"code {lawyer.code} is listed twice (lawyer {seen_codes[lawyer.code] + 1})",
-                )
-            )
-        if lawyer.code is not None:
-            seen_codes.setdefault(lawyer.code, i)
+            first_seen.setdefault(value, i)
         duties: list[tuple[datetime, datetime, int]] = []
         stations_of: dict[tuple[datetime, int], str | None] = {}
         for j, duty in enumerate(lawyer.duty):

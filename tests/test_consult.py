@@ -22,18 +22,22 @@ from question_bank import StatuteLibrary
 from question_bank.laws import Source
 from tests.flowkit import ChatDriver
 from tests.test_delivery import MemoryApi
-from tests.test_lawyer import LAWYER, OTHER_LAWYER, TZ, desk, matcher, to  # noqa: F401
+from tests.test_lawyer import (  # noqa: F401
+    LAWYER,
+    OTHER_LAWYER,
+    TZ,
+    book_first_slot,
+    desk,
+    matcher,
+    to,
+)
 
 WORKER = 601
 
 
 async def booked_without_phone(desk: Conversation) -> tuple[ChatDriver, ChatDriver, int]:  # noqa: F811
     worker, lawyer = ChatDriver(desk, WORKER, "小周"), ChatDriver(desk, LAWYER)
-    await worker.send("/lawyer")
-    await worker.send("公司一直不给加班费怎么办")
-    await worker.press("11月26日（周四）14:00")
-    await worker.send("不留电话")
-    to(lawyer, await worker.press("确认预约"))
+    to(lawyer, await book_first_slot(worker, "公司一直不给加班费怎么办", phone="不留电话"))
     note = lawyer.last("新的咨询预约")
     assert "未留电话" in note.text
     booking_id = ConsultReply.unpack(note.button("回复").data).booking_id
@@ -202,11 +206,7 @@ async def test_wage_topic_gets_the_legal_aid_note_citing_article_42(desk) -> Non
     note = worker.last("第四十二条")
     assert "法律援助法" in note.text
     other = ChatDriver(desk, 603)
-    await other.send("/lawyer")
-    await other.send("想问问离婚财产怎么分")
-    await other.press("11月26日（周四）14:30")
-    await other.send("不留电话")
-    await other.press("确认预约")
+    await book_first_slot(other, "想问问离婚财产怎么分", "11月26日（周四）14:30", "不留电话")
     assert "预约已提交" in other.last("预约已提交").text
     assert not any("第四十二条" in m.text for m in other.messages.values())
 
@@ -251,12 +251,7 @@ async def test_reschedule_keeps_the_topic_and_frees_the_old_slot(desk, sessions,
     assert "11月27日（周五）09:00–09:30 李律师" in labels
     assert not any("14:00–14:30" in x for x in labels)  # not the time it already has
     # someone else takes the 09:00 slot first: the worker is told and offered the rest
-    rival = ChatDriver(desk, 610)
-    await rival.send("/lawyer")
-    await rival.send("社保断缴了怎么办")
-    await rival.press("11月27日（周五）09:00")
-    await rival.send("不留电话")
-    await rival.press("确认预约")
+    await book_first_slot(ChatDriver(desk, 610), "社保断缴了怎么办", "11月27日（周五）09:00")
     await worker.press("11月27日（周五）09:00", offer)
     offer = worker.messages[listed.id]
     assert "刚刚被别人约走了" in offer.text

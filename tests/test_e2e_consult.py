@@ -12,10 +12,8 @@ import pytest
 from icalendar import Calendar
 
 from bot.config import Settings
-from bot.db import make_engine, session_factory
-from legal_aid import import_roster, read_roster
 from tests.conftest import SMALL_BANK
-from tests.e2e_kit import Running
+from tests.e2e_kit import Running, import_roster_text, one_duty_roster
 from tests.fake_telegram import FakeTelegram, Phone
 
 
@@ -36,19 +34,10 @@ async def test_booking_and_relay_through_the_runtime(
     worker, lawyer = Phone(6301, "骑手小赵"), Phone(6302, "陈律师本人")
     tz = ZoneInfo(settings.tz)
     tomorrow = (datetime.now(tz) + timedelta(days=1)).date()
-    roster = tmp_path / "roster.yaml"
-    roster.write_text(
-        f"lawyers:\n  - telegram_id: {lawyer.id}\n    name: 陈律师\n    duty:\n"
-        f'      - {{date: {tomorrow}, from: "10:00", to: "11:00"}}\n',
-        encoding="utf-8",
-    )
     bot = Running(settings, telegram)
     await bot.start()
-    engine = make_engine(settings.database_url)
-    async with session_factory(engine)() as session:
-        await import_roster(session, read_roster(roster, tz))
-        await session.commit()
-    await engine.dispose()
+    roster = one_duty_roster(lawyer.id, "陈律师", tomorrow)
+    await import_roster_text(settings, tmp_path / "roster.yaml", roster)
     try:
         telegram.send_text(lawyer, "/start")  # the lawyer's /start: the desk, not the welcome
         await telegram.settle()

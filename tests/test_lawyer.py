@@ -60,11 +60,17 @@ def to(driver: ChatDriver, actions: list) -> None:  # type: ignore[type-arg]
     driver._apply(actions)
 
 
-async def book_first_slot(worker: ChatDriver, topic: str = "干了两年没签合同被辞退了") -> list:  # type: ignore[type-arg]
+async def book_first_slot(
+    worker: ChatDriver,
+    topic: str = "干了两年没签合同被辞退了",
+    slot: str = "11月26日（周四）14:00",
+    phone: str = "138 1234 5678",
+) -> list:  # type: ignore[type-arg]
+    """The whole booking wizard: /lawyer, the topic, the slot, the phone (or 不留电话), 确认."""
     await worker.send("/lawyer")
     await worker.send(topic)
-    await worker.press("11月26日（周四）14:00")
-    await worker.send("138 1234 5678")
+    await worker.press(slot)
+    await worker.send(phone)
     return await worker.press("确认预约")
 
 

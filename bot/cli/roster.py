@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.cli.common import in_database
+from bot.cli.common import bot_username, in_database
 from bot.config import Settings
 
 if TYPE_CHECKING:
@@ -77,7 +76,7 @@ def cmd_roster_invite(args: argparse.Namespace) -> int:
     from competition import join_link
     from legal_aid import create_invite
 
-    bot = (args.bot or os.environ.get("PUFA_BOT_USERNAME") or "").lstrip("@")
+    bot = bot_username(args.bot)
     if not bot:
         print("give the bot's username: --bot NAME or PUFA_BOT_USERNAME")
         return 2

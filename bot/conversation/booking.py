@@ -302,11 +302,7 @@ async def on_abort(ctx: Ctx, press: BookAbort) -> None:
 
 async def abort_flow(ctx: Ctx) -> bool:
     """/cancel during a booking; True if there was one (the phone keyboard goes away)."""
-    if (await ctx.state()).flow in FLOWS:
-        await ctx.set_state(None)
-        ctx.reply(t("book_aborted"), reply_keyboard=REMOVE_KEYBOARD)
-        return True
-    return False
+    return await ctx.leave_flow(FLOWS, t("book_aborted"), REMOVE_KEYBOARD)
 
 
 # --- the worker's bookings ---------------------------------------------------------------

@@ -90,11 +90,7 @@ async def on_message(ctx: Ctx, text: str) -> None:
 
 async def abort_flow(ctx: Ctx) -> bool:
     """/cancel in the write step; True if the user was in it."""
-    if (await ctx.state()).flow == WRITE:
-        await ctx.set_state(None)
-        ctx.reply(t("consult_aborted"))
-        return True
-    return False
+    return await ctx.leave_flow((WRITE,), t("consult_aborted"))
 
 
 async def lawyer_text_outside_thread(ctx: Ctx) -> bool:

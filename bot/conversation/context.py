@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -103,6 +104,17 @@ class Ctx:
 
     async def set_state(self, flow: str | None, **data: object) -> None:
         save_state(self.session, await self.state(), self.now, flow, data)
+
+    async def leave_flow(
+        self, flows: Collection[str], text: str, reply_keyboard: ReplyKeyboard | None = None
+    ) -> bool:
+        """/cancel for one feature: if the user is in one of its `flows`, leave it and say
+        `text` (True); else nothing (False), so that /cancel can ask the next feature."""
+        if (await self.state()).flow not in flows:
+            return False
+        await self.set_state(None)
+        self.reply(text, reply_keyboard=reply_keyboard)
+        return True
 
     async def schedule(
         self,

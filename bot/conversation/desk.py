@@ -214,11 +214,7 @@ async def on_outcome(ctx: Ctx, text: str) -> None:
 
 async def abort_outcome(ctx: Ctx) -> bool:
     """/cancel instead of an outcome note; True if one was asked for."""
-    if (await ctx.state()).flow == OUTCOME:
-        await ctx.set_state(None)
-        ctx.reply(t("desk_outcome_skipped"))
-        return True
-    return False
+    return await ctx.leave_flow((OUTCOME,), t("desk_outcome_skipped"))
 
 
 def is_invite(payload: str) -> bool:
