@@ -8,28 +8,18 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
 from icalendar import Calendar
 
 from bot.config import Settings
-from tests.conftest import SMALL_BANK
 from tests.e2e_kit import Running, import_roster_text, one_duty_roster
 from tests.fake_telegram import FakeTelegram, Phone
-
-
-@pytest.fixture
-def settings(tmp_path: Path, runtime: str) -> Settings:
-    return Settings(
-        runtime=runtime,
-        bot_token="123456:TEST-TOKEN",
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}",
-        bank_dir=SMALL_BANK,
-        _env_file=None,  # type: ignore[call-arg]
-    )
+from tests.test_e2e import settings  # noqa: F401  (the same bot settings per runtime)
 
 
 async def test_booking_and_relay_through_the_runtime(
-    telegram: FakeTelegram, settings: Settings, tmp_path: Path
+    telegram: FakeTelegram,
+    settings: Settings,  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     worker, lawyer = Phone(6301, "骑手小赵"), Phone(6302, "陈律师本人")
     tz = ZoneInfo(settings.tz)
