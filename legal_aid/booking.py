@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import and_, delete, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -37,6 +37,7 @@ from legal_aid.topics import topic_kind
 
 BOOK_AHEAD = timedelta(minutes=30)  # a slot can be booked until this long before it starts
 SHOW_DAYS = 7  # how far ahead free slots are offered
+MARK_WITHIN = timedelta(days=7)  # a past accepted consultation stays on the desk to be marked
 
 
 class BookingError(Exception):
@@ -124,13 +125,18 @@ async def active_bookings(session: AsyncSession, user_id: int) -> list[BookingVi
 
 
 async def agenda(session: AsyncSession, lawyer: Lawyer, now: datetime) -> list[BookingView]:
-    """A lawyer's pending and accepted bookings from today on, soonest first."""
-    since = now - timedelta(hours=12)
+    """A lawyer's open bookings, soonest first: pending ones from today on, and accepted
+    ones of the last MARK_WITHIN days too (still to be marked 已完成 / 未到)."""
     return await _views(
         session,
         Booking.lawyer_id == lawyer.id,
-        col(Booking.status).in_(ACTIVE),
-        DutySlot.starts_at >= since,
+        or_(
+            and_(
+                col(Booking.status) == "pending",
+                col(DutySlot.starts_at) >= now - timedelta(hours=12),
+            ),
+            and_(col(Booking.status) == "accepted", col(DutySlot.starts_at) >= now - MARK_WITHIN),
+        ),
     )
 
 

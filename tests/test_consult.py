@@ -136,8 +136,9 @@ async def test_no_show_only_after_the_start(desk, sessions, clock) -> None:  # n
     clock.current = datetime(2026, 11, 26, 13, 59, tzinfo=TZ)
     await lawyer.send("/duty")
     assert not any("未到" in b.text for b in lawyer.last("预约 #").buttons)
-    clock.current = datetime(2026, 11, 26, 14, 0, tzinfo=TZ)
+    clock.current = datetime(2026, 11, 28, 10, 0, tzinfo=TZ)  # two days later, not yet marked
     await lawyer.send("/duty")
+    assert "之前" in lawyer.last("预约 #").text
     to(worker, await lawyer.press("未到", lawyer.last("预约 #")))
     assert "没有参加" in worker.last().text
     async with sessions() as session:

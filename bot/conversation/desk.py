@@ -119,7 +119,10 @@ async def show_duty(ctx: Ctx) -> None:
     heading = ""
     for view in views:
         local_day = view.slot.starts_at.astimezone(ctx.services.tz).date()
-        now_heading = t("desk_today") if local_day <= today else t("desk_upcoming")
+        if local_day < today:
+            now_heading = t("desk_earlier")
+        else:
+            now_heading = t("desk_today") if local_day == today else t("desk_upcoming")
         text, buttons = desk_view(ctx, view)
         if now_heading != heading:
             heading = now_heading

@@ -212,6 +212,7 @@ MESSAGES: dict[str, str] = {
     "invite_expired": "这个邀请链接已过期。请向工作站要一个新的律师邀请链接。",
     "invite_taken": "您的 Telegram 账号已经登记为另一位律师，不能再用这个邀请链接。请联系工作站。",
     "desk_menu_duty": "📋 我的值班（/duty）",
+    "desk_earlier": "⏳ 之前（请标记已完成或未到）",
     "desk_today": "📅 今天",
     "desk_upcoming": "🗓 以后",
     # the consultation thread and reminders
