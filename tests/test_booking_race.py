@@ -143,3 +143,38 @@ async def test_the_database_holds_one_active_booking_per_slot_and_two_seats(
         await book(session, 801, slots[2].id or 0, "第三个", None, now)
         await book(session, 803, slots[0].id or 0, "别人约同一个时段", None, now)
         await session.commit()
+
+
+async def test_two_bookings_at_once_cannot_give_a_worker_a_third_seat(
+    desk,  # noqa: F811
+    sessions,
+    clock,
+    db_url: str,
+) -> None:
+    """A worker with one open booking confirms two more at the same moment in two sessions
+    (two bot processes): the seat index lets exactly one through."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("concurrent writers need PostgreSQL (SQLite runs one worker)")
+    now = clock.now()
+    async with sessions() as session:
+        slots = (await session.exec(select(DutySlot).order_by(col(DutySlot.id)))).all()
+        await book(session, 901, slots[0].id or 0, "第一个", None, now)
+        await session.commit()
+
+    async def confirm(slot: DutySlot) -> str:
+        async with sessions() as session:
+            try:
+                await book(session, 901, slot.id or 0, "同时约的", None, now)
+                await asyncio.sleep(0.2)  # hold the transaction open while the other tries
+                await session.commit()
+                return "booked"
+            except BookingError as exc:
+                return exc.key
+
+    results = await asyncio.gather(confirm(slots[1]), confirm(slots[2]))
+    assert sorted(results) == ["book_too_many", "booked"]
+    async with sessions() as session:
+        open_ = await session.exec(
+            select(Booking).where(Booking.user_id == 901, col(Booking.status).in_(ACTIVE_STATUSES))
+        )
+        assert sorted(b.seat for b in open_) == [1, 2]
