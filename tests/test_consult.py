@@ -278,3 +278,13 @@ async def test_reschedule_keeps_the_topic_and_frees_the_old_slot(desk, sessions,
     assert slot_1400 is not None and slot_1400.booking_id is None
     await worker.press("改约", listed)  # the old message's button: that booking is over
     assert "过期" in worker.last_toast()
+
+
+async def test_chat_as_lawyer_plays_the_lawyer_with_bookings(desk, sessions) -> None:  # noqa: F811
+    from legal_aid import first_lawyer
+
+    async with sessions() as session:
+        assert (await first_lawyer(session)).telegram_id == LAWYER  # type: ignore[union-attr]
+    await book_first_slot(ChatDriver(desk, 620), "社保没交", "11月27日（周五）09:00")
+    async with sessions() as session:
+        assert (await first_lawyer(session)).telegram_id == OTHER_LAWYER  # type: ignore[union-attr]
