@@ -21,6 +21,7 @@ from legal_aid.models import Lawyer, LawyerInvite
 
 INVITE_PREFIX = "law-"  # tells an invite from a competition join code in /start
 INVITE_DAYS = 7
+MAX_CODE_CHARS = 40  # the column's length; a code is 4 + 24 characters
 
 
 async def create_invite(
@@ -49,6 +50,8 @@ async def redeem_invite(
     session: AsyncSession, code: str, telegram_id: int, now: datetime
 ) -> InviteOutcome:
     """Use an invite code: the lawyer is known by `telegram_id` from now on."""
+    if len(code) > MAX_CODE_CHARS:  # a forged deep link: no lookup
+        return InviteOutcome("unknown")
     invite = await session.get(LawyerInvite, code)
     if invite is None:
         return InviteOutcome("unknown")

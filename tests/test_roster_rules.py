@@ -263,8 +263,9 @@ async def test_invite_link_makes_the_lawyer_known_once(
     assert "王律师" in lawyer.last().text and "没有待处理" in lawyer.last().text
     await other.send(f"/start {code}")  # one use
     assert "用过了" in other.last().text
-    await other.send("/start law-notacode")
-    assert "无效" in other.last().text
+    for forged in ("law-notacode", "law-" + "x" * 3000):
+        await other.send(f"/start {forged}")
+        assert "无效" in other.last().text
     await lawyer.send("/start")
     assert "值班表上的法律援助律师" in lawyer.last().text
     async with sessions() as session:
