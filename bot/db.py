@@ -86,6 +86,25 @@ def _upgrade(connection: Connection, revision: str) -> None:
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Apply migrations up to `revision` on the engine's database."""
-    async with engine.begin() as conn:
-        await conn.run_sync(_upgrade, revision)
+    """Apply migrations up to `revision` on the engine's database.
+
+    SQLite alters a table by rebuilding it (copy, drop, rename), and with foreign keys on,
+    dropping a table that rows of another point at fails. SQLite's own procedure is followed:
+    foreign keys off outside the transaction, every key checked before the commit, back on.
+    """
+    async with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            await conn.commit()
+        try:
+            async with conn.begin():
+                await conn.run_sync(_upgrade, revision)
+                if sqlite:
+                    broken = (await conn.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                    if broken:
+                        raise RuntimeError(f"migration left {len(broken)} broken foreign key(s)")
+        finally:
+            if sqlite:
+                await conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                await conn.commit()

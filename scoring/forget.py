@@ -29,7 +29,7 @@ async def forget_user(session: AsyncSession, user_id: int, plans: PlanCache | No
         # a forgotten round's id to the next new round, and an old button to it
         update(PracticeAttempt)
         .where(col(PracticeAttempt.user_id) == user_id)
-        .values(user_id=0, status="forgotten", question_ids=[], law=None),
+        .values(user_id=0, status="forgotten", question_ids=[], law=None, position=0),
         delete(QuestionRecord).where(col(QuestionRecord.user_id) == user_id),
         delete(GroupQuizAnswer).where(col(GroupQuizAnswer.user_id) == user_id),
     ):

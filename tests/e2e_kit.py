@@ -7,7 +7,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import func
@@ -24,6 +24,31 @@ from tests.conftest import SMALL_BANK
 from tests.fake_telegram import FakeTelegram
 
 WEBHOOK_SECRET = "pufa-test-secret_0123456789"
+
+
+async def import_roster_text(settings: Settings, path: Path, text: str) -> None:
+    """Write a roster file and import it into the bot's database (as `pufa roster import`)."""
+    from zoneinfo import ZoneInfo
+
+    from bot.db import make_engine, session_factory
+    from legal_aid import import_roster, read_roster
+
+    await asyncio.to_thread(path.write_text, text, "utf-8")
+    engine = make_engine(settings.database_url)
+    try:
+        async with session_factory(engine)() as session:
+            await import_roster(session, read_roster(path, ZoneInfo(settings.tz)))
+            await session.commit()
+    finally:
+        await engine.dispose()
+
+
+def one_duty_roster(lawyer_id: int, name: str, day: date) -> str:
+    """A roster of one lawyer on duty from 10:00 to 11:00 on `day`."""
+    return (
+        f"lawyers:\n  - telegram_id: {lawyer_id}\n    name: {name}\n    duty:\n"
+        f'      - {{date: {day}, from: "10:00", to: "11:00"}}\n'
+    )
 
 
 class Running:

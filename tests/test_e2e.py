@@ -170,24 +170,14 @@ async def test_worker_books_a_lawyer_who_accepts_on_their_phone(
     from datetime import timedelta
     from zoneinfo import ZoneInfo
 
-    from bot.db import make_engine, session_factory
-    from legal_aid import import_roster, read_roster
+    from tests.e2e_kit import import_roster_text, one_duty_roster
 
     worker, lawyer = Phone(6201, "快递小李"), Phone(6202, "王律师")
     tomorrow = (datetime.now(ZoneInfo(settings.tz)) + timedelta(days=1)).date()
-    roster = tmp_path / "roster.yaml"
-    roster.write_text(
-        f"lawyers:\n  - telegram_id: {lawyer.id}\n    name: 王律师\n    duty:\n"
-        f'      - {{date: {tomorrow}, from: "10:00", to: "11:00"}}\n',
-        encoding="utf-8",
-    )
     bot = Running(settings, telegram)
     await bot.start()
-    engine = make_engine(settings.database_url)
-    async with session_factory(engine)() as session:
-        await import_roster(session, read_roster(roster, ZoneInfo(settings.tz)))
-        await session.commit()
-    await engine.dispose()
+    roster = one_duty_roster(lawyer.id, "王律师", tomorrow)
+    await import_roster_text(settings, tmp_path / "roster.yaml", roster)
     try:
         telegram.send_text(worker, "公司不交社宝我辞职能要补偿吗")
         await telegram.settle()
@@ -223,7 +213,7 @@ async def test_worker_books_a_lawyer_who_accepts_on_their_phone(
         assert "13812345678" not in in_group and "社宝" not in in_group
         telegram.press(lawyer, desk, "接受")
         await telegram.settle()
-        assert "律师已接受您的预约" in telegram.last(worker).text
+        assert "律师已接受您的预约" in telegram.last(worker, "律师已接受").text
         assert "已确认" in telegram.last(lawyer, "预约 #").text
         telegram.send_text(worker, "/mybookings")
         await telegram.settle()

@@ -45,11 +45,13 @@ from sqlmodel import select
 
 from bot.conversation.actions import (
     MAX_CALLBACK_BYTES,
+    MAX_CAPTION,
     MAX_TEXT,
     Action,
     AnswerCallback,
     Button,
     EditMessage,
+    SendDocument,
     SendMessage,
 )
 from bot.conversation.buttons import prefix_of
@@ -458,6 +460,10 @@ def check_actions(event: Event, actions: list[Action]) -> None:
             assert a.chat_id == event.chat_id, f"edit in chat {a.chat_id}"
             check_text("edit", a.text, a.chat_id)
             check_buttons("edit", a.buttons, a.chat_id)
+        elif isinstance(a, SendDocument):  # a consultation's calendar file, to its two people
+            assert a.chat_id in (LAWYER, *WORKERS), f"document to {a.chat_id}"
+            assert a.filename.endswith(".ics") and len(a.caption) <= MAX_CAPTION, a.filename
+            check_text("calendar file", a.content.decode("utf-8"), a.chat_id)
         else:
             raise AssertionError(f"unexpected action {a!r}")
 

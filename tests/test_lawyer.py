@@ -4,6 +4,7 @@ of worker and lawyer, driven through the conversation layer with a fake clock.""
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -13,7 +14,7 @@ from sqlmodel import select
 from bot.conversation.actions import SendMessage
 from bot.conversation.booking import BookConfirm
 from bot.conversation.context import Services
-from bot.conversation.desk import DeskDecide
+from bot.conversation.desk import DeskDecide, DeskFinish
 from bot.conversation.faq import FaqBook
 from bot.conversation.router import Conversation
 from legal_aid import Booking, DutySlot, RosterInvalid, free_slots, import_roster, read_roster
@@ -59,11 +60,17 @@ def to(driver: ChatDriver, actions: list) -> None:  # type: ignore[type-arg]
     driver._apply(actions)
 
 
-async def book_first_slot(worker: ChatDriver, topic: str = "干了两年没签合同被辞退了") -> list:  # type: ignore[type-arg]
+async def book_first_slot(
+    worker: ChatDriver,
+    topic: str = "干了两年没签合同被辞退了",
+    slot: str = "11月26日（周四）14:00",
+    phone: str = "138 1234 5678",
+) -> list:  # type: ignore[type-arg]
+    """The whole booking wizard: /lawyer, the topic, the slot, the phone (or 不留电话), 确认."""
     await worker.send("/lawyer")
     await worker.send(topic)
-    await worker.press("11月26日（周四）14:00")
-    await worker.send("138 1234 5678")
+    await worker.press(slot)
+    await worker.send(phone)
     return await worker.press("确认预约")
 
 
@@ -101,7 +108,7 @@ def test_roster_problems_name_file_and_line(
     assert any(p.startswith(f"{path}:{line}:") and message in p for p in problems), problems
 
 
-async def test_worker_books_lawyer_accepts_and_marks_done(desk, sessions) -> None:
+async def test_worker_books_lawyer_accepts_and_marks_done(desk, sessions, clock) -> None:
     worker, lawyer = ChatDriver(desk, 501, "小张"), ChatDriver(desk, LAWYER)
     await worker.send("/lawyer")
     assert "想咨询什么" in worker.last().text
@@ -129,11 +136,28 @@ async def test_worker_books_lawyer_accepts_and_marks_done(desk, sessions) -> Non
 
     to(worker, await lawyer.press("接受", note))
     assert "律师已接受您的预约" in worker.last().text
-    assert "已确认" in lawyer.messages[note.id].text
-    await lawyer.press("已完成", lawyer.messages[note.id])
+    accepted = lawyer.messages[note.id]
+    assert "已确认" in accepted.text
+    # before the consultation starts there is no 已完成 / 未到, and a forged one changes nothing
+    assert [b.text for b in accepted.buttons] == ["💬 回复"]
+    booking_id = DeskDecide.unpack(note.button("接受").data).booking_id
+    await lawyer.press_data(DeskFinish(booking_id, showed=True).pack(), note.id)
+    assert "开始以后" in lawyer.last_toast()
+    clock.current = datetime(2026, 11, 26, 14, 5, tzinfo=TZ)
+    await lawyer.send("/duty")
+    listed = lawyer.last("预约 #")
+    assert "今天" in listed.text
+    to(worker, await lawyer.press("已完成", listed))
+    assert "咨询已结束" in worker.last().text
+    assert "咨询结果" in lawyer.last().text
+    await lawyer.send("已建议申请劳动仲裁")  # the outcome note, not an FAQ question
+    assert "已保存" in lawyer.last().text
     async with sessions() as session:
         booking = (await session.exec(select(Booking))).one()
     assert booking.status == "done" and booking.user_id == 501
+    assert booking.outcome == "已建议申请劳动仲裁"
+    await lawyer.press("已完成", listed)  # a second tap: already done
+    assert "过期" in lawyer.last_toast()
 
 
 async def test_declined_booking_frees_the_slot(desk, sessions, clock) -> None:
@@ -217,9 +241,9 @@ async def test_at_most_two_bookings_and_no_slots_means_hotline(desk, clock) -> N
     assert "2 个还没结束的预约" in worker.last("还没结束").text
     clock.advance(3 * 24 * 3600)  # every slot is in the past now
     other = ChatDriver(desk, 508)
-    await other.send("/lawyer")
-    await other.send("工伤了老板不管")
+    await other.send("/lawyer")  # said at once, before asking for a topic
     assert "12348" in other.last().text and "没有可预约" in other.last().text
+    assert "想咨询什么" not in "".join(other.texts())
 
 
 async def test_faq_answer_offers_a_lawyer_with_the_question_as_topic(desk, matcher) -> None:

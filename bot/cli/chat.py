@@ -23,7 +23,10 @@ def cmd_chat(args: argparse.Namespace) -> int:
                 async with app.conversation.sessions() as session:
                     lawyer = await first_lawyer(session)
                 if lawyer is None:
-                    print("no lawyer on the roster yet: run `pufa roster import FILE` first")
+                    print(
+                        "no lawyer with a Telegram id on the roster yet: run `pufa roster import"
+                        " FILE` first (lawyers who join by invite link get their id on joining)"
+                    )
                     return 1
                 user_id = lawyer.telegram_id
                 print(f"you are {lawyer.name} (Telegram id {user_id}); /duty shows your desk")
@@ -48,6 +51,6 @@ def add_commands(sub: Commands) -> None:
         dest="role",
         choices=("worker", "lawyer"),
         default="worker",
-        help="lawyer: be the first lawyer on the roster (see `pufa roster import`)",
+        help="lawyer: be the lawyer with the most open bookings (see `pufa roster import`)",
     )
     chat.set_defaults(func=cmd_chat)

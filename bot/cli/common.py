@@ -44,3 +44,10 @@ def in_database(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
             await engine.dispose()
 
     return asyncio.run(go())
+
+
+def bot_username(given: str | None) -> str:
+    """The bot's username for deep links: `--bot`, else PUFA_BOT_USERNAME ('' if neither)."""
+    import os
+
+    return (given or os.environ.get("PUFA_BOT_USERNAME") or "").lstrip("@")

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.cli.common import in_database
+from bot.cli.common import bot_username, in_database
 from bot.config import Settings
 
 if TYPE_CHECKING:
@@ -67,7 +66,7 @@ def cmd_event_links(args: argparse.Namespace) -> int:
 
     from competition import competition_by_code, join_codes, join_link
 
-    bot = (args.bot or os.environ.get("PUFA_BOT_USERNAME") or "").lstrip("@")
+    bot = bot_username(args.bot)
     if not bot:
         print("give the bot's username: --bot NAME or PUFA_BOT_USERNAME")
         return 2

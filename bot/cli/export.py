@@ -1,5 +1,6 @@
 """`pufa export exam EVENT [--csv] [--out PATH]`: the quiz master's workbook;
-`pufa export final EVENT [--out PATH]`: the live final's workbook for the judges to sign."""
+`pufa export final EVENT [--out PATH]`: the live final's workbook for the judges to sign;
+`pufa export bookings --month YYYY-MM [--with-details]`: a station's monthly consultations."""
 
 from __future__ import annotations
 
@@ -82,8 +83,30 @@ def cmd_export_final(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_bookings(args: argparse.Namespace) -> int:
+    from zoneinfo import ZoneInfo
+
+    from legal_aid import ReportRow, bookings_workbook, month_bookings, month_span
+
+    tz = ZoneInfo(Settings().tz)
+    try:
+        month_span(args.month, tz)
+    except ValueError:
+        print(f"--month is YYYY-MM, e.g. 2026-12 (not {args.month!r})")
+        return 2
+
+    async def read(session: AsyncSession) -> list[ReportRow]:
+        return await month_bookings(session, args.month, tz)
+
+    rows = in_database(read)
+    path = Path(args.out or f"bookings-{args.month}.xlsx")
+    path.write_bytes(bookings_workbook(rows, args.with_details, tz))
+    print(f"{path}: {len(rows)} consultation(s)" + (" with details" if args.with_details else ""))
+    return 0
+
+
 def add_commands(sub: Commands) -> None:
-    """Register `pufa export exam` and `pufa export final`."""
+    """Register `pufa export exam`, `pufa export final` and `pufa export bookings`."""
     export = sub.add_parser("export", help="results out").add_subparsers(
         dest="export_command", required=True
     )
@@ -100,3 +123,14 @@ def add_commands(sub: Commands) -> None:
     final.add_argument("event", help="the event's code")
     final.add_argument("--out", help="the .xlsx file (default EVENT-final.xlsx)")
     final.set_defaults(func=cmd_export_final)
+    bookings = export.add_parser(
+        "bookings", help="a month's consultations as a workbook for the station"
+    )
+    bookings.add_argument("--month", required=True, help="YYYY-MM, e.g. 2026-12 (PUFA_TZ)")
+    bookings.add_argument(
+        "--with-details",
+        action="store_true",
+        help="add a sheet with each consultation's topic, phone and outcome note",
+    )
+    bookings.add_argument("--out", help="the .xlsx file (default bookings-YYYY-MM.xlsx)")
+    bookings.set_defaults(func=cmd_export_bookings)

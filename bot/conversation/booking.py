@@ -2,18 +2,25 @@
 
 How it goes, in plain words:
 1. /lawyer (or 预约律师 under an FAQ answer, which takes that answer's question as the topic):
-   the worker says in a sentence or two what it is about (4–300 characters).
+   if no lawyer has a free slot the bot says so (with the hotlines) before asking anything;
+   else the worker says in a sentence or two what it is about (4–300 characters).
 2. They pick one of the earliest free slots (buttons with time and lawyer).
 3. They leave a phone number: tap 📱 发送我的手机号 (Telegram shares their own contact), type
    it, or tap 不留电话 (the lawyer then answers through the bot's chat). That keyboard goes
    away with the next message.
 4. They check and confirm. The booking is pending and the slot held; the booked lawyer gets it
-   with 接受 / 婉拒 (see desk.py), and the worker hears the decision.
-/mybookings lists their open bookings with 取消预约 (asked once more before it happens).
+   with 接受 / 婉拒 (see desk.py), and the worker hears the decision. Reminders 24 h and 1 h
+   before are scheduled (consult.py). A wage or work-injury topic also gets the note that
+   such claims of migrant workers get legal aid without a check of their finances
+   (法律援助法 第四十二条).
+/mybookings lists their open bookings with 💬 回复 (write to the lawyer, consult.py), 🔁 改约
+(pick another free time: the same topic and phone go to a new pending booking and the old
+one's slot is freed in the same transaction; both lawyers are told) and 取消预约 (asked once
+more before it happens; the lawyer is told at once).
 Flow state (topic, slot, phone) lives in the conversation state, so a restart mid-way loses
 nothing; the topic and phone go to the booked lawyer only and are never logged. The booking
-rules (how many open bookings, which slot is free) live in legal_aid; this flow calls one
-service function per step and says what it answers.
+rules (how many open bookings, which slot is free) live in legal_aid, held by the database's
+unique indexes; this flow calls one service function per step and says what it answers.
 """
 
 from __future__ import annotations
@@ -24,22 +31,33 @@ from typing import Annotated
 
 from bot.conversation.actions import ReplyKeyboard, keyboard
 from bot.conversation.buttons import DB_ID, ButtonData
+from bot.conversation.consult import ConsultReply, cancel_reminders, schedule_reminders
 from bot.conversation.context import Ctx
 from bot.conversation.desk import desk_view
-from bot.conversation.legal_aid_text import booking_line, lawyer_name, local_time, when
+from bot.conversation.legal_aid_text import (
+    booking_line,
+    lawyer_name,
+    lawyer_with_specialties,
+    local_time,
+    place,
+    when,
+)
 from bot.conversation.messages import t
 from bot.conversation.routing import FeatureRouter
 from bot.conversation.state import ConversationState
 from legal_aid import (
     MAX_ACTIVE_PER_USER,
+    NO_HARDSHIP_CHECK_KINDS,
     BookingError,
     BookingView,
     active_bookings,
+    any_free_slot,
     book,
     cancel,
-    check_can_book,
     forget_bookings,
     free_slots,
+    open_booking_count,
+    reschedule,
     slot_view,
 )
 
@@ -83,6 +101,21 @@ class BookingCancelSure(ButtonData, prefix="bcancelok"):
 
 
 @dataclass(frozen=True)
+class BookingMove(ButtonData, prefix="bmove"):
+    """🔁 改约 under a booking in /mybookings: show other free times."""
+
+    booking_id: Annotated[int, DB_ID]
+
+
+@dataclass(frozen=True)
+class BookingMoveTo(ButtonData, prefix="bmoveto"):
+    """A free time offered for 改约: move the booking there."""
+
+    booking_id: Annotated[int, DB_ID]
+    slot_id: Annotated[int, DB_ID]
+
+
+@dataclass(frozen=True)
 class BookingKeep(ButtonData, prefix="bkeep"):
     """保留预约: the booking stays as it is."""
 
@@ -98,12 +131,15 @@ def normalise_phone(text: str) -> str | None:
 @router.command("lawyer", menu="cmd_lawyer", private_only=True)
 async def start(ctx: Ctx, topic: str = "", entry_id: str | None = None) -> None:
     """Triggered by /lawyer, or by 预约律师 under an FAQ answer (with its question as topic)."""
-    try:
-        await check_can_book(ctx.session, ctx.user_id)
-    except BookingError as exc:
+    if await open_booking_count(ctx.session, ctx.user_id) >= MAX_ACTIVE_PER_USER:
+        # said before the topic is typed; the database holds the rule when booking
         await ctx.set_state(None)
-        ctx.reply(t(exc.key, limit=MAX_ACTIVE_PER_USER))
+        ctx.reply(t("book_too_many", limit=MAX_ACTIVE_PER_USER))
         await show_my_bookings(ctx)
+        return
+    if not await any_free_slot(ctx.session, ctx.now):
+        await ctx.set_state(None)
+        ctx.reply(t("book_no_slots"))
         return
     if topic:
         await offer_slots(ctx, topic, entry_id)
@@ -204,7 +240,8 @@ async def _confirm(ctx: Ctx, phone: str | None) -> None:
         t(
             "book_check",
             when=when(ctx, found.slot),
-            lawyer=lawyer_name(found.lawyer),
+            lawyer=lawyer_with_specialties(found.lawyer),
+            place=place(found.station),
             topic=state.data.get("topic", ""),
             phone=phone or t("book_phone_none"),
         ),
@@ -242,16 +279,18 @@ async def on_confirm(ctx: Ctx, press: BookConfirm) -> None:
         return
     await ctx.set_state(None)
     ctx.edit(ctx.event.message_id, t("book_confirmed_short"))
-    ctx.reply(
-        t(
-            "book_submitted",
-            id=view.booking.id,
-            when=when(ctx, view.slot),
-            lawyer=lawyer_name(view.lawyer),
-        )
+    submitted = t(
+        "book_submitted",
+        id=view.booking.id,
+        when=when(ctx, view.slot),
+        lawyer=lawyer_name(view.lawyer),
     )
+    if view.booking.topic_kind in NO_HARDSHIP_CHECK_KINDS:
+        submitted += "\n\n" + t("book_legal_aid_note")
+    ctx.reply(submitted)
     text, buttons = desk_view(ctx, view)
     ctx.notify(view.lawyer.telegram_id, t("desk_new") + "\n\n" + text, buttons)
+    await schedule_reminders(ctx, view)
 
 
 @router.button(BookAbort, private_only=True)
@@ -263,11 +302,7 @@ async def on_abort(ctx: Ctx, press: BookAbort) -> None:
 
 async def abort_flow(ctx: Ctx) -> bool:
     """/cancel during a booking; True if there was one (the phone keyboard goes away)."""
-    if (await ctx.state()).flow in FLOWS:
-        await ctx.set_state(None)
-        ctx.reply(t("book_aborted"), reply_keyboard=REMOVE_KEYBOARD)
-        return True
-    return False
+    return await ctx.leave_flow(FLOWS, t("book_aborted"), REMOVE_KEYBOARD)
 
 
 # --- the worker's bookings ---------------------------------------------------------------
@@ -284,7 +319,13 @@ async def show_my_bookings(ctx: Ctx) -> None:
         assert view.booking.id is not None
         ctx.reply(
             booking_line(ctx, view),
-            keyboard([BookingCancel(view.booking.id).button(t("book_cancel"))]),
+            keyboard(
+                [
+                    ConsultReply(view.booking.id).button(t("consult_reply")),
+                    BookingMove(view.booking.id).button(t("book_move")),
+                    BookingCancel(view.booking.id).button(t("book_cancel")),
+                ]
+            ),
         )
 
 
@@ -316,6 +357,7 @@ async def on_cancel_confirmed(ctx: Ctx, press: BookingCancelSure) -> None:
         ctx.toast(t("expired"))
         return
     ctx.toast(t("book_cancelled_toast"))
+    await cancel_reminders(ctx, press.booking_id)
     ctx.edit(ctx.event.message_id, booking_line(ctx, view))
     ctx.notify(
         view.lawyer.telegram_id,
@@ -328,6 +370,66 @@ async def _my_open_booking(ctx: Ctx, booking_id: int) -> list[BookingView]:
     return [
         v for v in await active_bookings(ctx.session, ctx.user_id) if v.booking.id == booking_id
     ]
+
+
+@router.button(BookingMove, private_only=True)
+async def on_move_asked(ctx: Ctx, press: BookingMove) -> None:
+    """Triggered by 🔁 改约: the other free times, each a button (or 保留预约)."""
+    await _offer_other_times(ctx, press.booking_id)
+
+
+async def _offer_other_times(ctx: Ctx, booking_id: int, note: str = "") -> None:
+    views = await _my_open_booking(ctx, booking_id)
+    if not views:
+        ctx.toast(t("expired"))
+        return
+    current = views[0].slot.id
+    slots = [v for v in await free_slots(ctx.session, ctx.now) if v.slot.id != current]
+    if not slots:
+        ctx.toast(t("book_move_none"), alert=True)
+        return
+    ctx.toast()
+    rows = [
+        [BookingMoveTo(booking_id, v.slot.id).button(f"{when(ctx, v.slot)} {v.lawyer.name}")]
+        for v in slots
+        if v.slot.id is not None
+    ]
+    rows.append([BookingKeep(booking_id).button(t("book_keep"))])
+    ctx.edit(
+        ctx.event.message_id,
+        note + booking_line(ctx, views[0]) + "\n\n" + t("book_move_pick"),
+        keyboard(*rows),
+    )
+
+
+@router.button(BookingMoveTo, private_only=True)
+async def on_move(ctx: Ctx, press: BookingMoveTo) -> None:
+    """Triggered by a time under 改约: the booking moves there (a new pending booking with the
+    same topic; the old slot is free again), both lawyers are told."""
+    try:
+        old, new = await reschedule(
+            ctx.session, press.booking_id, ctx.user_id, press.slot_id, ctx.now
+        )
+    except BookingError as exc:
+        if exc.key in ("expired", "book_too_many"):
+            ctx.toast(t("expired"))
+            return
+        await _offer_other_times(ctx, press.booking_id, t(exc.key) + "\n\n")
+        return
+    assert new.booking.id is not None
+    ctx.toast(t("book_moved_toast"))
+    ctx.edit(
+        ctx.event.message_id,
+        t("book_moved", old=press.booking_id) + "\n\n" + booking_line(ctx, new),
+    )
+    await cancel_reminders(ctx, press.booking_id)
+    ctx.notify(
+        old.lawyer.telegram_id,
+        t("desk_moved_away", id=press.booking_id, when=when(ctx, old.slot)),
+    )
+    text, buttons = desk_view(ctx, new)
+    ctx.notify(new.lawyer.telegram_id, t("desk_new") + "\n\n" + text, buttons)
+    await schedule_reminders(ctx, new)
 
 
 @router.button(BookingKeep, private_only=True)
@@ -343,6 +445,7 @@ async def on_keep(ctx: Ctx, press: BookingKeep) -> None:
 async def forget(ctx: Ctx) -> None:
     """Part of /forget: bookings deleted, their lawyers told (without the topic)."""
     for gone in await forget_bookings(ctx.session, ctx.user_id):
+        await cancel_reminders(ctx, gone.booking_id)
         ctx.notify(
             gone.lawyer_telegram_id,
             t("desk_cancelled", id=gone.booking_id, when=local_time(ctx, gone.starts_at)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -78,9 +79,11 @@ class Ctx:
             SendMessage(self.event.chat_id, fit_text(text), buttons, reply_keyboard)
         )
 
-    def notify(self, chat_id: int, text: str, buttons: Keyboard = ()) -> None:
-        """Message another user (a lawyer, a worker) than the one who sent the event."""
-        self.actions.append(SendMessage(chat_id, fit_text(text), buttons))
+    def notify(self, chat_id: int | None, text: str, buttons: Keyboard = ()) -> None:
+        """Message another user (a lawyer, a worker) than the one who sent the event; None
+        (a lawyer who has not opened their invite link yet) sends nothing."""
+        if chat_id is not None:
+            self.actions.append(SendMessage(chat_id, fit_text(text), buttons))
 
     def edit(self, message_id: int | None, text: str, buttons: Keyboard = ()) -> None:
         if message_id is not None:
@@ -103,6 +106,17 @@ class Ctx:
 
     async def set_state(self, flow: str | None, **data: object) -> None:
         save_state(self.session, await self.state(), self.now, flow, data)
+
+    async def leave_flow(
+        self, flows: Collection[str], text: str, reply_keyboard: ReplyKeyboard | None = None
+    ) -> bool:
+        """/cancel for one feature: if the user is in one of its `flows`, leave it and say
+        `text` (True); else nothing (False), so that /cancel can ask the next feature."""
+        if (await self.state()).flow not in flows:
+            return False
+        await self.set_state(None)
+        self.reply(text, reply_keyboard=reply_keyboard)
+        return True
 
     async def schedule(
         self,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from bot.conversation import booking, contest, quiz
+from bot.conversation import booking, consult, contest, desk, quiz
 from bot.conversation.actions import keyboard
 from bot.conversation.buttons import FLAG, ButtonData
 from bot.conversation.context import Ctx
@@ -33,9 +33,15 @@ class ForgetAnswer(ButtonData, prefix="forget"):
 
 @router.command("start", menu="cmd_start")
 async def start(ctx: Ctx) -> None:
-    """/start: the welcome, with buttons into the quiz; /start CODE (a deep link) joins."""
+    """/start: the welcome, with buttons into the quiz (a lawyer's: their desk); /start CODE
+    (a deep link) joins a competition, or a lawyer with an invite code."""
     if ctx.event.args and ctx.event.private:
-        await contest.join_with_code(ctx, ctx.event.args)
+        if desk.is_invite(ctx.event.args):
+            await desk.join_by_invite(ctx, ctx.event.args)
+        else:
+            await contest.join_with_code(ctx, ctx.event.args)
+        return
+    if ctx.event.private and await desk.welcome_lawyer(ctx):
         return
     name = f"，{ctx.event.user.name[:32]}" if ctx.event.user.name else ""
     ctx.reply(
@@ -57,9 +63,11 @@ async def show_help(ctx: Ctx) -> None:
 
 @router.command("cancel", menu="cmd_cancel", private_only=True)
 async def cancel(ctx: Ctx) -> None:
-    """/cancel: leave the booking wizard or the quiz round, whichever is open."""
-    if await booking.abort_flow(ctx):
-        return
+    """/cancel: leave the booking wizard, a message or outcome note not yet written, or the
+    quiz round, whichever is open."""
+    for abort in (booking.abort_flow, consult.abort_flow, desk.abort_outcome):
+        if await abort(ctx):
+            return
     if not await quiz.cancel(ctx):
         await ctx.set_state(None)
         ctx.reply(t("nothing_to_cancel"))

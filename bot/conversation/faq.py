@@ -20,7 +20,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from bot.conversation import booking
+from bot.conversation import booking, consult
 from bot.conversation.actions import Keyboard, keyboard
 from bot.conversation.articles import article_buttons, article_text, citation_line
 from bot.conversation.buttons import FLAG, ITEM_ID, REF_INDEX, TOKEN, ButtonData
@@ -127,8 +127,15 @@ def _entry(ctx: Ctx, entry_id: str) -> FaqEntry | None:
 
 
 @router.text(OTHER_TEXT)
+async def on_typed_text(ctx: Ctx, text: str) -> None:
+    """Triggered by typed text in a private chat that no flow is waiting for: a question —
+    unless a lawyer typed it (a reply to a worker is never answered as a question)."""
+    if not await consult.lawyer_text_outside_thread(ctx):
+        await answer_question(ctx, text)
+
+
 async def answer_question(ctx: Ctx, text: str, note: str = "") -> None:
-    """Triggered by typed text in a private chat that no flow is waiting for (or /ask 问题)."""
+    """Answer a question (typed, or /ask 问题)."""
     matcher = ctx.services.faq
     if matcher is None:
         ctx.reply(t("faq_unavailable"))

@@ -77,7 +77,7 @@ MESSAGES: dict[str, str] = {
         "/wrong 复习我的错题\n"
         "/ask 问法律问题（也可以直接打字提问）\n"
         "/lawyer 预约值班律师免费咨询\n"
-        "/mybookings 查看或取消我的预约\n"
+        "/mybookings 我的预约：给律师留言、改约或取消\n"
         "/join 邀请码 加入单位或队伍的网上答题比赛\n"
         "/exam 参加网上答题比赛（限时，交卷后公布成绩）\n"
         "/me 查看我的参赛信息\n"
@@ -255,6 +255,9 @@ MESSAGES: dict[str, str] = {
         "👩‍⚖️ 预约法律援助律师（免费）\n\n请用一两句话说说您想咨询什么，比如“干了两年没签合同，被辞退了”。"
         "律师会提前看到，请不要写身份证号、银行卡号。\n\n发送 /cancel 可以随时退出。"
     ),
+    "place": "\n📍 {name}（{channel}）{address}{phone}",
+    "place_phone": " ☎ {phone}",
+    "lawyer_specialties": "{lawyer}，擅长{specialties}",
     "book_topic_length": "请用 {low}–{high} 个字说说您想咨询的问题。",
     "book_pick_slot": "咨询内容：{topic}\n\n请选择一个时间（值班律师按时联系您）：",
     "book_no_slots": (
@@ -269,11 +272,11 @@ MESSAGES: dict[str, str] = {
     "book_share_contact": "📱 发送我的手机号",
     "book_contact_not_own": "请发送您自己的手机号（点下面的“发送我的手机号”），或直接输入号码。",
     "book_phone_noted": "📞 好的，律师会打 {phone} 联系您。",
-    "book_no_phone_noted": "好的，不留电话，律师会在这里给您留言。",
+    "book_no_phone_noted": "好的，不留电话，律师会在这里给您留言（消息下面点 💬 回复 就能回给律师）。",
     "book_bad_phone": "这个号码好像不对，请发送 11 位手机号（或带区号的座机号），或点“不留电话”。",
     "book_phone_none": "不留电话（律师在这里留言）",
     "book_check": (
-        "请确认预约：\n🕒 {when}\n👩‍⚖️ {lawyer}\n📝 {topic}\n📞 {phone}\n\n确认后律师会收到您的预约。"
+        "请确认预约：\n🕒 {when}\n👩‍⚖️ {lawyer}{place}\n📝 {topic}\n📞 {phone}\n\n确认后律师会收到您的预约。"
     ),
     "book_confirm": "✅ 确认预约",
     "book_abort": "取消",
@@ -287,17 +290,36 @@ MESSAGES: dict[str, str] = {
     "book_taken": "这个时段刚刚被别人约走了，请另选一个时间。",
     "book_too_late": "这个时段马上就要开始，来不及预约了，请另选一个时间。",
     "book_too_many": "您已经有 {limit} 个还没结束的预约了，请先等律师处理，或取消一个再约。",
-    "book_accepted": "✅ 律师已接受您的预约 #{id}：\n🕒 {when}\n👩‍⚖️ {lawyer}\n\n请按时留意电话或这里的消息。",
+    "book_accepted": (
+        "✅ 律师已接受您的预约 #{id}：\n🕒 {when}\n👩‍⚖️ {lawyer}{place}\n\n"
+        "请按时留意电话或这里的消息。下面的日历文件可以加到手机日历里。"
+    ),
+    "book_done": "预约 #{id}（{when}）的咨询已结束，谢谢您的信任。还有问题可以再发送 /lawyer 预约。",
+    "book_no_show": (
+        "律师记录您没有参加预约 #{id}（{when}）的咨询。需要的话请发送 /lawyer 重新预约，"
+        "或拨打法律援助热线 12348。"
+    ),
+    "book_legal_aid_note": (
+        "ℹ️ 工资、工伤类问题可以申请法律援助：《中华人民共和国法律援助法》第四十二条规定，"
+        "申请支付劳动报酬或者请求工伤事故人身损害赔偿的进城务工人员，有材料证明的，"
+        "免予核查经济困难状况——不需要先证明自己经济困难。可拨打 12348 咨询当地法律援助机构。"
+    ),
     "book_declined": (
         "抱歉，律师这个时段无法接待，您的预约 #{id}（{when}）已取消。\n"
         "您可以发送 /lawyer 另约时间，或拨打法律援助热线 12348。"
     ),
     "book_none_yet": "您现在没有预约。需要律师帮忙请发送 /lawyer。",
-    "book_line": "预约 #{id}｜{status}\n🕒 {when}\n👩‍⚖️ {lawyer}",
+    "book_line": "预约 #{id}｜{status}\n🕒 {when}\n👩‍⚖️ {lawyer}{place}",
     "book_cancel": "取消预约",
     "book_cancel_sure": "确定要取消这个预约吗？",
     "book_cancel_yes": "确定取消",
     "book_keep": "保留预约",
+    "book_move": "🔁 改约",
+    "book_move_pick": "要改到哪个时间？（咨询内容和电话不变，原来的时段会让出来）",
+    "book_move_none": "暂时没有别的空闲时间，原预约保持不变。",
+    "book_moved": "已改约 ✅ 原预约 #{old} 已取消，新的预约正在等律师确认：",
+    "book_moved_toast": "已改约",
+    "book_same_slot": "这就是您现在预约的时间，请选一个别的时间。",
     "book_kept": "预约保留，没有变化。",
     "book_cancelled_toast": "预约已取消",
     "status_forgotten": "已撤回",
@@ -306,17 +328,75 @@ MESSAGES: dict[str, str] = {
     "status_declined": "律师无法接待",
     "status_cancelled": "已取消",
     "status_done": "已完成",
+    "status_no_show": "未到",
     # the lawyer's desk
     "lawyer_only": "这个功能只有登记在值班表上的律师可以使用。",
     "desk_new": "📥 新的咨询预约",
-    "desk_booking": "预约 #{id}｜{status}\n🕒 {when}\n📝 {topic}\n📞 {phone}",
-    "desk_no_phone": "未留电话，请在机器人里留言",
+    "desk_booking": "预约 #{id}｜{status}\n🕒 {when}{place}\n📝 {topic}\n📞 {phone}",
+    "desk_no_phone": "未留电话，请点 💬 回复 在机器人里留言",
     "desk_accept": "✅ 接受",
     "desk_decline": "婉拒",
     "desk_done": "☑️ 已完成",
     "desk_accepted_toast": "已接受，已通知职工",
     "desk_declined_toast": "已婉拒，已通知职工",
     "desk_done_toast": "已标记完成",
+    "desk_no_show": "未到",
+    "desk_no_show_toast": "已记录职工未到",
+    "desk_too_early": "咨询开始以后才能标记“已完成”或“未到”。",
+    "desk_ask_outcome": (
+        "预约 #{id} 已记下。可以再发一句咨询结果（可选，只有您和工作站的报表看得到，"
+        "比如“已建议申请劳动仲裁”），或发送 /cancel 跳过。"
+    ),
+    "desk_outcome_saved": "预约 #{id} 的咨询结果已保存 ✅",
+    "desk_outcome_skipped": "好的，不写咨询结果。",
+    "desk_outcome_line": "📋 结果：{note}",
+    "desk_welcome": (
+        "{name}，您好！您是值班表上的法律援助律师 👩‍⚖️\n\n"
+        "职工的新预约会马上发到这里（接受 / 婉拒）；点预约下面的 💬 回复 可以给职工留言，"
+        "职工看不到您的 Telegram 账号。发送 /duty 查看今天和以后的咨询。"
+    ),
+    "invite_joined": (
+        "{name}，欢迎！您已作为值班律师加入普法机器人 👩‍⚖️\n\n"
+        "职工的预约会发到这里（接受 / 婉拒），点 💬 回复 可以给职工留言，职工看不到您的 Telegram 账号。"
+    ),
+    "invite_unknown": "这个邀请链接无效。请向工作站要一个新的律师邀请链接。",
+    "invite_used": "这个邀请链接已经用过了（每个链接只能用一次）。如需换账号，请向工作站要新的链接。",
+    "invite_expired": "这个邀请链接已过期。请向工作站要一个新的律师邀请链接。",
+    "invite_taken": "您的 Telegram 账号已经登记为另一位律师，不能再用这个邀请链接。请联系工作站。",
+    "desk_menu_duty": "📋 我的值班（/duty）",
+    "desk_earlier": "⏳ 之前（请标记已完成或未到）",
+    "desk_today": "📅 今天",
+    "desk_upcoming": "🗓 以后",
+    # the consultation thread and reminders
+    "consult_reply": "💬 回复",
+    "consult_closed": "这个咨询已经结束（或已取消），不能再留言了。",
+    "consult_to_worker": "预约的职工",
+    "consult_write": "请输入要发给{other}的话（预约 #{id}，一条消息）。对方看不到您的 Telegram 账号。发送 /cancel 放弃。",
+    "consult_from_lawyer": "👩‍⚖️ {lawyer}给您留言（预约 #{id}）：",
+    "consult_from_worker": "💬 预约 #{id}（{when}）的职工留言：",
+    "consult_sent": "已发送 ✅ 对方回复后我会转给您。",
+    "consult_aborted": "好的，没有发送。",
+    "consult_lawyer_use_reply": (
+        "要给职工留言，请先点预约下面的 💬 回复（或发送 /duty 找到预约）。想查法律问题请用 /ask 问题。"
+    ),
+    "remind_tomorrow": "明天",
+    "remind_in_hour": "1 小时后",
+    "remind_worker": "⏰ 提醒：您的律师咨询（预约 #{id}）{span}开始：\n🕒 {when}\n👩‍⚖️ {lawyer}\n\n不能参加请发送 /mybookings 取消。",
+    "remind_worker_pending": "\n（律师还没有确认这个预约。）",
+    "remind_lawyer": "⏰ 提醒：预约 #{id} 的咨询{span}开始（{when}）。发送 /duty 查看。",
+    "remind_lawyer_pending": "\n这个预约还在等您接受或婉拒。",
+    "roster_vanished_worker": (
+        "⚠️ 值班表有调整：您的预约 #{id}（{when}，{lawyer}）所在的时段已不在值班表上。"
+        "预约还保留着，工作站会尽快联系您确认；您也可以发送 /mybookings 取消后重新预约。"
+    ),
+    "roster_vanished_admin": (
+        "⚠️ 值班表导入后，预约 #{id}（{when}，{lawyer}）所在的时段已不在值班表上，预约仍保留。"
+        "请联系律师和职工确认或改约。"
+    ),
+    "ics_summary": "法律援助咨询：{lawyer}",
+    "ics_description": "普法机器人预约 #{id}。需要取消请在机器人里发送 /mybookings。",
+    "ics_caption": "📅 咨询日历文件",
+    "desk_moved_away": "预约 #{id}（{when}）已被职工改到别的时间，这个时段空出来了。",
     "desk_cancelled": "预约 #{id}（{when}）已被职工取消，这个时段空出来了。",
     "desk_empty": "{name}，您目前没有待处理的咨询预约。",
     "desk_header": "{name}，您有 {count} 个咨询预约：",

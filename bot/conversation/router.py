@@ -20,9 +20,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.conversation import (
     booking,
+    consult,
     contest,
     core,
     desk,
+    duty_roll,
     exam,
     faq,
     final,
@@ -45,6 +47,8 @@ ROUTERS: tuple[FeatureRouter, ...] = (
     faq.router,
     booking.router,
     desk.router,
+    consult.router,
+    duty_roll.router,
     contest.router,
     exam.router,
     group_quiz.router,
