@@ -26,6 +26,7 @@ from sqlalchemy import text
 from bot.config import Settings
 from bot.db import make_engine
 from bot.delivery import broadcast
+from bot.delivery.limiter import SendLimiter
 from tests.conftest import SMALL_BANK
 from tests.e2e_kit import Running
 from tests.fake_telegram import FakeTelegram
@@ -55,7 +56,7 @@ async def main(args: argparse.Namespace) -> None:
         bank_dir=SMALL_BANK,
         _env_file=None,  # type: ignore[call-arg]
     )
-    bot = Running(settings, telegram)
+    bot = Running(settings, telegram, limiter=SendLimiter())  # Telegram's pace
     await bot.start()
     try:
         async with bot.app.conversation.sessions() as session:

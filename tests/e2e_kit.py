@@ -16,6 +16,7 @@ from sqlmodel import select
 from bot.app import App, build_app, system_now
 from bot.config import Settings
 from bot.db import make_engine, session_factory
+from bot.delivery.limiter import SendLimiter
 from bot.delivery.runner import Delivery
 from bot.transports.base import Webhook
 from bot.transports.telegram import make_api
@@ -60,9 +61,19 @@ class Running:
         telegram: FakeTelegram,
         clock: Callable[[], datetime] = system_now,
         webhook: bool = False,
+        limiter: SendLimiter | None = None,
     ) -> None:
         self.settings = settings
         self.telegram = telegram
+        # Telegram's pacing only where a test is about it: a test's `settle` reads a quiet
+        # moment as "the bot is done", which a paced chat is not
+        self.limiter = limiter or SendLimiter(
+            rate=10_000,
+            burst=10_000,
+            chat_burst=10_000,
+            group_per_minute=600_000,
+            group_burst=10_000,
+        )
         self.clock = clock  # a test's own clock moves the scheduler and the speed of answers
         self.webhook = webhook  # updates posted to the bot's HTTP server instead of polled
 
@@ -70,7 +81,9 @@ class Running:
         self.telegram.commands = []
         self.app: App = await build_app(self.settings, self.clock)
         api = make_api(self.settings.runtime, self.telegram.token, self.telegram.api_base)
-        self.delivery = Delivery(self.app.conversation, api, poll_timeout=1, idle_wait=0.2)
+        self.delivery = Delivery(
+            self.app.conversation, api, poll_timeout=1, idle_wait=0.2, limiter=self.limiter
+        )
         self.stopping = asyncio.Event()
         hook = Webhook("https://bot.example.org/tg", WEBHOOK_SECRET) if self.webhook else None
         self.task = asyncio.create_task(

@@ -198,6 +198,8 @@ class FakeTelegram:
         self.webhook: dict[str, Any] | None = None
         self.webhook_targets: list[str] = []
         self.webhook_posts: list[tuple[str, int, int]] = []  # (target, update id, status)
+        self.webhook_connections = 1  # posts at a time (Telegram's max_connections: 40)
+        self.delivered: set[int] = set()  # posted and answered 200, not yet confirmed in order
         self._webhook_task: asyncio.Task[None] | None = None
         # Telegram's flood limits, enforced when set: more than 30 messages in any second, or
         # 20 in any minute to one group, is answered 429 with retry_after (nothing is sent)
@@ -361,25 +363,30 @@ class FakeTelegram:
         return True
 
     async def _post_updates(self) -> None:
-        """Telegram's side of a webhook: post each pending update until one target says 200."""
+        """Telegram's side of a webhook: post each pending update until one target says 200;
+        `webhook_connections` posts at a time (Telegram's max_connections), one update of a
+        chat at a time, in order."""
         import aiohttp
 
-        turn = 0
-        async with aiohttp.ClientSession() as http:
+        in_flight: set[int] = set()  # update ids being posted
+        busy_chats: set[int] = set()
+        turn = itertools.count()
+
+        def chat_of(update: dict[str, Any]) -> int:
+            for kind in UPDATE_KINDS:
+                body = update.get(kind)
+                if isinstance(body, dict):
+                    user = body.get("from") or body.get("user") or {}
+                    return int(user.get("id", 0))
+            return 0
+
+        async def post(http: aiohttp.ClientSession, update: dict[str, Any]) -> None:
+            assert self.webhook is not None
+            headers = {}
+            if self.webhook.get("secret_token"):
+                headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook["secret_token"]
             while True:
-                self.updates = [u for u in self.updates if u["update_id"] >= self.confirmed_offset]
-                pending = [u for u in self.updates if self._allowed(u)]
-                if self.webhook is None or not pending or not self.webhook_targets:
-                    self._new_update.clear()
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._new_update.wait(), 0.2)
-                    continue
-                update = pending[0]
-                target = self.webhook_targets[turn % len(self.webhook_targets)]
-                turn += 1
-                headers = {}
-                if self.webhook.get("secret_token"):
-                    headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook["secret_token"]
+                target = self.webhook_targets[next(turn) % len(self.webhook_targets)]
                 try:
                     async with http.post(target, json=update, headers=headers) as response:
                         status = response.status
@@ -387,9 +394,48 @@ class FakeTelegram:
                     status = 0
                 self.webhook_posts.append((target, update["update_id"], status))
                 if status == 200:
-                    self.confirmed_offset = max(self.confirmed_offset, update["update_id"] + 1)
-                else:
-                    await asyncio.sleep(0.05)
+                    self.delivered.add(update["update_id"])
+                    return
+                await asyncio.sleep(0.05)
+
+        async def one(http: aiohttp.ClientSession, update: dict[str, Any], chat: int) -> None:
+            try:
+                await post(http, update)
+            finally:
+                in_flight.discard(update["update_id"])
+                busy_chats.discard(chat)
+                self._new_update.set()
+
+        async with aiohttp.ClientSession() as http:
+            tasks: set[asyncio.Task[None]] = set()
+            while True:
+                # confirmed: every update up to the first one not yet delivered
+                while self.updates and self.updates[0]["update_id"] in self.delivered:
+                    self.confirmed_offset = self.updates[0]["update_id"] + 1
+                    self.delivered.discard(self.updates[0]["update_id"])
+                    self.updates.pop(0)
+                started = False
+                if self.webhook is not None and self.webhook_targets:
+                    for update in self.updates:
+                        if len(in_flight) >= self.webhook_connections:
+                            break
+                        uid = update["update_id"]
+                        chat = chat_of(update)
+                        if uid in in_flight or uid in self.delivered or chat in busy_chats:
+                            continue
+                        if not self._allowed(update):
+                            self.delivered.add(uid)
+                            continue
+                        in_flight.add(uid)
+                        busy_chats.add(chat)
+                        task = asyncio.create_task(one(http, update, chat))
+                        tasks.add(task)
+                        task.add_done_callback(tasks.discard)
+                        started = True
+                if not started:
+                    self._new_update.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._new_update.wait(), 0.2)
 
     async def api_close(self, p: dict[str, Any]) -> bool:
         return True

@@ -11,6 +11,7 @@ import pytest
 
 from bot.config import Settings
 from bot.delivery import broadcast, store
+from bot.delivery.limiter import SendLimiter
 from tests.conftest import SMALL_BANK
 from tests.e2e_kit import Running
 from tests.fake_telegram import FakeTelegram, Phone
@@ -52,7 +53,7 @@ async def test_everyone_once_blocked_users_counted_replies_go_first(
 ) -> None:
     people = [9100 + i for i in range(300)]
     telegram.started.update(people)
-    bot = Running(settings, telegram)
+    bot = Running(settings, telegram, limiter=SendLimiter())
     await bot.start()
     try:
         async with bot.app.conversation.sessions() as session:  # known to have blocked the bot
@@ -89,14 +90,14 @@ async def test_a_restart_in_the_middle_loses_and_repeats_nothing(
 ) -> None:
     people = [9300 + i for i in range(80)]
     telegram.started.update(people)
-    bot = Running(settings, telegram)
+    bot = Running(settings, telegram, limiter=SendLimiter())
     await bot.start()
     broadcast_id = await start_broadcast(bot, people)
     await telegram.wait_for(lambda: sum(received(telegram, c) for c in people) >= 10)
     await bot.stop()  # SIGTERM: what is in the outbox is sent, the rest waits in the database
     stopped_at = sum(received(telegram, c) for c in people)
     assert stopped_at < 80
-    bot = Running(settings, telegram)
+    bot = Running(settings, telegram, limiter=SendLimiter())
     await bot.start()
     try:
         await telegram.wait_for(

@@ -59,7 +59,7 @@ def test_many_chats_at_once_stay_within_30_a_second_and_near_it() -> None:
     times = [t for ts in sent.values() for t in ts]
     assert len(times) > 600
     assert most_in_window(times, 1.0) <= 30
-    assert all(most_in_window(ts, 1.0) <= 4 for ts in sent.values())  # 1 a second + burst 3
+    assert all(most_in_window(ts, 1.0) <= 6 for ts in sent.values())  # 1 a second + burst 5
     rate = len(times) / (max(times) - min(times))
     assert rate >= 27  # ≥ 90 % of Telegram's 30 a second
 
@@ -83,7 +83,8 @@ def test_a_worker_tap_feedback_and_next_question_go_at_once() -> None:
         assert limiter.delay(42) == 0
         limiter.take(42)
     assert 0 < limiter.delay(42) < 0.05  # a third in the same instant: the overall pace
-    clock.t += 0.1
-    assert limiter.delay(42) == 0
-    limiter.take(42)
-    assert limiter.delay(42) > 0.5  # a fourth within the second: the chat's own limit
+    for _ in range(3):  # up to the chat's burst of 5, at the overall pace
+        clock.t += 0.1
+        assert limiter.delay(42) == 0
+        limiter.take(42)
+    assert limiter.delay(42) > 0.5  # a sixth within the second: the chat's own limit

@@ -41,7 +41,7 @@ class SendLimiter:
         self,
         rate: float = 28,
         burst: float = 2,
-        chat_burst: float = 3,
+        chat_burst: float = 5,
         group_per_minute: float = 20,
         group_burst: float = 3,
         clock: Callable[[], float] = time.monotonic,
