@@ -113,6 +113,10 @@ class Weights:
     candidates: int = 20
 
 
+ARTICLE_WEIGHTS = Weights()  # statute articles (calibrated on tests/data/faq_articles_tune.yaml)
+QUIZ_WEIGHTS = Weights()  # bank questions (the same)
+
+
 @dataclass(frozen=True)
 class Scored:
     entry: FaqEntry
@@ -146,22 +150,32 @@ def _expanded_words(text: str, text_words: list[str], expanded: str) -> list[str
     return text_words + words(expanded[len(text) :])
 
 
-class FaqMatcher:
-    """Build once; `match(query)` is cheap (a few sparse column sums and ~100 fuzzy ratios)."""
+@dataclass(frozen=True)
+class Query:
+    """A normalised query, analysed once for every index it is searched in."""
 
-    def __init__(
-        self,
-        entries: Sequence[FaqEntry],
-        synonyms: Synonyms | None = None,
-        weights: Weights | None = None,
-    ) -> None:
+    norm: str
+    words: list[str]
+    syllables: list[str]
+    pinyin_only: bool
+    expanded: str  # norm + homophone corrections + the legal terms of its colloquial words
+
+    @property
+    def appended(self) -> str:
+        return self.expanded[len(self.norm) :]
+
+
+class EntryIndex:
+    """One source's entries, indexed once; `rank(query)` is cheap (a few sparse column sums
+    and ~100 fuzzy ratios)."""
+
+    def __init__(self, entries: Sequence[FaqEntry], synonyms: Synonyms, weights: Weights) -> None:
         self.entries = list(entries)
-        self._by_id = {e.id: e for e in self.entries}
-        self.synonyms = synonyms or load_synonyms()
-        self.weights = weights or Weights()
+        self.synonyms = synonyms
+        self.weights = weights
         self._texts: list[list[str]] = []  # normalised, as written
         self._pinyin: list[list[str]] = []  # toneless pinyin, syllables run together
-        expanded_texts: list[str] = []
+        self.expanded_texts: list[str] = []
         char_docs, word_docs, pinyin_docs = [], [], []
         for entry in self.entries:
             normalised = [normalise(t) for t in entry.texts]
@@ -170,7 +184,7 @@ class FaqMatcher:
             syllable_lists = [pinyin_of(w) for w in segmented]
             self._texts.append(normalised)
             self._pinyin.append(["".join(s) for s in syllable_lists])
-            expanded_texts.extend(expanded)
+            self.expanded_texts.extend(expanded)
             char_docs.append([g for t in expanded for g in char_ngrams(t)])
             word_docs.append(
                 [
@@ -181,15 +195,8 @@ class FaqMatcher:
             )
             pinyin_docs.append([p for s in syllable_lists for p in _pinyin_tokens(s)])
         self._chars = BM25Index(char_docs)
-        self._words = BM25Index(word_docs)
-        self._homophones = Homophones(
-            expanded_texts,
-            filter(is_dictionary_word, self._words.vocabulary),
-        )
+        self.words = BM25Index(word_docs)
         self._pinyin_index = BM25Index(pinyin_docs)
-
-    def entry(self, entry_id: str) -> FaqEntry | None:
-        return self._by_id.get(entry_id)
 
     @staticmethod
     def _best_per_entry(
@@ -200,6 +207,121 @@ class FaqMatcher:
         scores = process.cdist([query], flat, scorer=fuzz.ratio, dtype=np.float32)[0]
         starts = np.cumsum([0] + [len(texts[i]) for i in entries[:-1]])
         return np.maximum.reduceat(scores, starts).astype(np.float64) / 100
+
+    def rank(self, query: Query) -> list[Ranked]:
+        """Candidates for an analysed query, best first."""
+        found = self.features(query)
+        if found is None:
+            return []
+        top, table, mass = found
+        ranks = table @ np.array(self.weights.rank)
+        confidences = table @ np.array(self.weights.confidence)
+        out = [
+            Ranked(self.entries[i], float(ranks[j]), float(confidences[j]), float(mass[j]))
+            for j, i in enumerate(top)
+        ]
+        out.sort(key=lambda r: -r.rank)
+        return out
+
+    def features(
+        self, query: Query
+    ) -> tuple[list[int], NDArray[np.float64], NDArray[np.float64]] | None:
+        """Candidate entries, their FEATURES table and their matched character IDF mass.
+
+        A query typed in toneless pinyin has no characters to compare: its pinyin features
+        stand in for the character ones, so one set of weights serves both.
+        """
+        w = self.weights
+        norm = query.norm
+        n = len(self.entries)
+        pinyin_hits = self._pinyin_index.search(_pinyin_tokens(query.syllables))
+        p_bm25, p_cov = pinyin_hits.bm25, pinyin_hits.coverage
+        zeros = np.zeros(n)
+        if query.pinyin_only:
+            c_bm25, c_cov, c_mass, w_bm25, w_cov, raw_cov = zeros, zeros, zeros, zeros, zeros, zeros
+        else:
+            # the expansion only appends legal terms, so the expanded query's character hits
+            # are the raw query's plus those of the appended terms (one full search, not two)
+            raw_hits = self._chars.search(char_ngrams(norm))
+            char_hits = raw_hits + self._chars.search(char_ngrams(query.appended))
+            word_hits = self.words.search(_expanded_words(norm, query.words, query.expanded))
+            c_bm25, c_cov, c_mass = char_hits.bm25, char_hits.coverage, char_hits.matched
+            w_bm25, w_cov = word_hits.bm25, word_hits.coverage
+            raw_cov = raw_hits.coverage
+        c_rel, w_rel, p_rel = _unit(c_bm25), _unit(w_bm25), _unit(p_bm25)
+        pre = c_rel + 0.5 * w_rel + p_rel
+        k = min(w.candidates, n)
+        if k == 0:
+            return None
+        top = [int(i) for i in np.argpartition(-pre, k - 1)[:k] if pre[i] > 0]
+        if not top:
+            return None
+        # one vectorised rapidfuzz call per channel over all candidates' phrasings
+        p_fuzzy = self._best_per_entry("".join(query.syllables), top, self._pinyin)
+        if query.pinyin_only:
+            c_rel, c_cov, raw_cov, c_mass = p_rel, p_cov, p_cov, pinyin_hits.matched
+            c_fuzzy = p_fuzzy
+        else:
+            c_fuzzy = self._best_per_entry(norm, top, self._texts)
+        idx = np.array(top)
+        table = np.column_stack(
+            [
+                c_rel[idx],
+                w_rel[idx],
+                p_rel[idx],
+                c_cov[idx],
+                w_cov[idx],
+                p_cov[idx],
+                c_fuzzy,
+                p_fuzzy,
+                raw_cov[idx],
+            ]
+        )
+        return top, table, c_mass[idx]
+
+
+class FaqMatcher:
+    """Build once (the reviewed entries, and optionally statute articles and bank questions as
+    further sources, see legal_faq/sources.py); `match(query)` decides what to answer."""
+
+    def __init__(
+        self,
+        entries: Sequence[FaqEntry],
+        synonyms: Synonyms | None = None,
+        weights: Weights | None = None,
+        articles: Sequence[FaqEntry] = (),
+        quiz: Sequence[FaqEntry] = (),
+    ) -> None:
+        self.synonyms = synonyms or load_synonyms()
+        self.weights = weights or Weights()
+        self._faq = EntryIndex(entries, self.synonyms, self.weights)
+        self.entries = self._faq.entries
+        self._articles = EntryIndex(articles, self.synonyms, ARTICLE_WEIGHTS) if articles else None
+        self._quiz = EntryIndex(quiz, self.synonyms, QUIZ_WEIGHTS) if quiz else None
+        self._by_id = {e.id: e for e in [*self.entries, *articles, *quiz]}
+        self._homophones = Homophones(
+            self._faq.expanded_texts,
+            filter(is_dictionary_word, self._faq.words.vocabulary),
+        )
+
+    @property
+    def sources(self) -> list[FaqEntry]:
+        """Every entry of every source (reviewed entries first)."""
+        return list(self._by_id.values())
+
+    def entry(self, entry_id: str) -> FaqEntry | None:
+        return self._by_id.get(entry_id)
+
+    def analyse(self, norm: str) -> Query:
+        query_words = words(norm)
+        corrected = " ".join([norm, *self._homophones.corrections(query_words)])
+        return Query(
+            norm,
+            query_words,
+            pinyin_of(query_words),
+            is_pinyin_query(norm),
+            self.synonyms.expand(corrected),
+        )
 
     def match(self, query: str) -> MatchResult:
         norm = normalise(query)
@@ -222,79 +344,8 @@ class FaqMatcher:
         return MatchResult(query, status, tuple(r.scored for r in ranked[:3]))
 
     def rank(self, norm: str) -> list[Ranked]:
-        """Candidates for a normalised query, best first."""
-        found = self.features(norm)
-        if found is None:
-            return []
-        top, table, mass = found
-        ranks = table @ np.array(self.weights.rank)
-        confidences = table @ np.array(self.weights.confidence)
-        out = [
-            Ranked(self.entries[i], float(ranks[j]), float(confidences[j]), float(mass[j]))
-            for j, i in enumerate(top)
-        ]
-        out.sort(key=lambda r: -r.rank)
-        return out
-
-    def features(
-        self, norm: str
-    ) -> tuple[list[int], NDArray[np.float64], NDArray[np.float64]] | None:
-        """Candidate entries, their FEATURES table and their matched character IDF mass.
-
-        A query typed in toneless pinyin has no characters to compare: its pinyin features
-        stand in for the character ones, so one set of weights serves both.
-        """
-        w = self.weights
-        pinyin_only = is_pinyin_query(norm)
-        query_words = words(norm)
-        corrected = " ".join([norm, *self._homophones.corrections(query_words)])
-        expanded = self.synonyms.expand(corrected)
-        syllables = pinyin_of(query_words)
-        n = len(self.entries)
-        pinyin_hits = self._pinyin_index.search(_pinyin_tokens(syllables))
-        p_bm25, p_cov = pinyin_hits.bm25, pinyin_hits.coverage
-        zeros = np.zeros(n)
-        if pinyin_only:
-            c_bm25, c_cov, c_mass, w_bm25, w_cov, raw_cov = zeros, zeros, zeros, zeros, zeros, zeros
-        else:
-            # the expansion only appends legal terms, so the expanded query's character hits
-            # are the raw query's plus those of the appended terms (one full search, not two)
-            raw_hits = self._chars.search(char_ngrams(norm))
-            char_hits = raw_hits + self._chars.search(char_ngrams(expanded[len(norm) :]))
-            word_hits = self._words.search(_expanded_words(norm, query_words, expanded))
-            c_bm25, c_cov, c_mass = char_hits.bm25, char_hits.coverage, char_hits.matched
-            w_bm25, w_cov = word_hits.bm25, word_hits.coverage
-            raw_cov = raw_hits.coverage
-        c_rel, w_rel, p_rel = _unit(c_bm25), _unit(w_bm25), _unit(p_bm25)
-        pre = c_rel + 0.5 * w_rel + p_rel
-        k = min(w.candidates, n)
-        if k == 0:
-            return None
-        top = [int(i) for i in np.argpartition(-pre, k - 1)[:k] if pre[i] > 0]
-        if not top:
-            return None
-        # one vectorised rapidfuzz call per channel over all candidates' phrasings
-        p_fuzzy = self._best_per_entry("".join(syllables), top, self._pinyin)
-        if pinyin_only:
-            c_rel, c_cov, raw_cov, c_mass = p_rel, p_cov, p_cov, pinyin_hits.matched
-            c_fuzzy = p_fuzzy
-        else:
-            c_fuzzy = self._best_per_entry(norm, top, self._texts)
-        idx = np.array(top)
-        table = np.column_stack(
-            [
-                c_rel[idx],
-                w_rel[idx],
-                p_rel[idx],
-                c_cov[idx],
-                w_cov[idx],
-                p_cov[idx],
-                c_fuzzy,
-                p_fuzzy,
-                raw_cov[idx],
-            ]
-        )
-        return top, table, c_mass[idx]
+        """Reviewed entries for a normalised query, best first."""
+        return self._faq.rank(self.analyse(norm))
 
 
 @dataclass(frozen=True)

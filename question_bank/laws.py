@@ -41,7 +41,20 @@ def chinese_number(n: int) -> str:
         if rest < 20:
             return head + "一" + chinese_number(rest)
         return head + chinese_number(rest)
+    if n < 10000:
+        rest = n % 1000
+        head = _CN_DIGITS[n // 1000] + "千"
+        if rest == 0:
+            return head
+        if rest < 100:  # 1024 -> 一千零二十四, 1010 -> 一千零一十
+            return head + "零" + (chinese_number(rest) if rest < 10 else _tens(rest))
+        return head + chinese_number(rest)
     raise ValueError(n)
+
+
+def _tens(n: int) -> str:
+    """10..99 inside a larger number: 一十 / 二十四 (the 一 of 十 is written)."""
+    return ("一" + chinese_number(n)) if n < 20 else chinese_number(n)
 
 
 def normalise_text(text: str) -> str:
@@ -124,6 +137,17 @@ class StatuteLibrary:
             return None
         return _db_article(str(self._db_path), source.statute_db, number)
 
+    def all_articles(self, source: Source) -> list[StatuteArticle]:
+        """Every article of a source we hold, in order (empty if we hold none)."""
+        if source.text_file is not None:
+            return [
+                StatuteArticle(n, "", text)
+                for n, text in sorted(self._file_articles(source.text_file).items())
+            ]
+        if source.statute_db is None or self._db_path is None:
+            return []
+        return _db_articles(str(self._db_path), source.statute_db)
+
     def _file_articles(self, path: Path) -> dict[int, str]:
         if path not in self._files:
             raw = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -144,6 +168,38 @@ def _db_article(db_path: str, law_name: str, number: int) -> str | None:
     finally:
         con.close()
     return str(row[0]) if row else None
+
+
+@dataclass(frozen=True)
+class StatuteArticle:
+    """One article of a statute, with the title of its chapter ("" if none)."""
+
+    number: int
+    chapter: str
+    text: str
+
+
+@cache
+def _db_articles(db_path: str, law_name: str) -> list[StatuteArticle]:
+    con = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        law = con.execute(
+            "SELECT law_id FROM laws WHERE law_name = ? AND status = '现行有效' "
+            "ORDER BY version_date DESC LIMIT 1",
+            (law_name,),
+        ).fetchone()
+        rows = (
+            con.execute(
+                "SELECT article_no_arabic, coalesce(chapter, ''), article_text FROM articles "
+                "WHERE law_id = ? AND article_no_arabic IS NOT NULL ORDER BY article_no_arabic",
+                (law[0],),
+            ).fetchall()
+            if law
+            else []
+        )
+    finally:
+        con.close()
+    return [StatuteArticle(int(n), str(c), str(t)) for n, c, t in rows]
 
 
 @dataclass(frozen=True)

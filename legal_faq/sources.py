@@ -1,0 +1,180 @@
+"""The FAQ's second and third sources: statute articles and the question bank's explanations,
+each made into entries the matcher can rank beside the reviewed ones.
+
+- An article becomes an entry of kind "article": its question is the article's label
+  (《中华人民共和国劳动法》第四十四条), its phrasings are its sentences and its chapter title,
+  its answer the article's own words (the sentences that match a question are picked at match
+  time, see `relevant_sentences`). The statutes searched are listed in data/statutes.yaml.
+- A bank question becomes an entry of kind "quiz": its phrasings are the stem with the right
+  option filled in and the explanation's sentences; its answer the right option and the
+  explanation; its refs the question's (checked when the bank loads).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from legal_faq.corpus import FaqEntry
+from legal_faq.text import DATA_DIR, char_ngrams, normalise
+from question_bank.laws import Citation, Source, StatuteLibrary, load_laws
+from question_bank.model import LETTERS, Question
+
+STATUTES = DATA_DIR / "statutes.yaml"
+ARTICLE_PREFIX = "art-"
+QUIZ_PREFIX = "bank-"
+EXCERPT = 160  # characters of an article shown as the answer; 📖 gives the whole article
+
+_SENTENCE_END = re.compile(r"(?<=[。；！？\n])")
+_BLANK = re.compile(r"[（(]\s*[)）]")
+_HEADING = re.compile(r"^第[一二三四五六七八九十百零]+[编章节]\s+\S+$")
+_CHAPTER_NUMBER = re.compile(r"^第[一二三四五六七八九十百零]+[章节编]\s*")
+
+
+@dataclass(frozen=True)
+class StatuteSource:
+    """One statute the FAQ searches: the law id its citations carry, and its text's source."""
+
+    law: str
+    source: Source
+    first: int | None = None
+    last: int | None = None
+
+    def covers(self, number: int) -> bool:
+        return (self.first is None or number >= self.first) and (
+            self.last is None or number <= self.last
+        )
+
+
+def statute_sources(path: Path = STATUTES) -> list[StatuteSource]:
+    """The statutes listed in data/statutes.yaml; a source laws.yaml defines is taken from
+    there (so the reviewed 619号 text file is used)."""
+    laws = load_laws()
+    known = {s.name: s for law in laws.values() for s in law.sources}
+    out = []
+    for item in yaml.safe_load(path.read_text(encoding="utf-8"))["statutes"]:
+        name = str(item["name"])
+        source = known.get(name) or Source(
+            name, str(item.get("short", name)), item.get("statute_db"), None
+        )
+        first, last = item.get("articles") or (None, None)
+        out.append(StatuteSource(str(item["law"]), source, first, last))
+    return out
+
+
+def sentences(text: str) -> list[str]:
+    """An article's sentences (split after 。；！？ and line breaks), stripped; a heading the
+    database runs into an article's text (第五编 婚姻家庭) is left out."""
+    parts = (s.strip() for s in _SENTENCE_END.split(text))
+    return [s for s in parts if s and not _HEADING.match(s)]
+
+
+def article_id(source_index: int, number: int) -> str:
+    return f"{ARTICLE_PREFIX}{source_index}-{number}"
+
+
+def article_entries(
+    statutes: Sequence[StatuteSource] | None = None, library: StatuteLibrary | None = None
+) -> list[FaqEntry]:
+    """Every article of the listed statutes as an entry of kind "article"."""
+    statutes = statute_sources() if statutes is None else statutes
+    library = library or StatuteLibrary()
+    out = []
+    for i, statute in enumerate(statutes):
+        for article in library.all_articles(statute.source):
+            if not statute.covers(article.number):
+                continue
+            parts = sentences(article.text)
+            chapter = _CHAPTER_NUMBER.sub("", article.chapter.split(" ", 1)[-1]).strip()
+            citation = Citation(
+                statute.law, statute.source.name, statute.source.short, article.number, None, ""
+            )
+            out.append(
+                FaqEntry(
+                    article_id(i, article.number),
+                    statute.law,
+                    citation.label(),
+                    tuple([*parts, *([chapter] if chapter else [])]),
+                    excerpt(parts, range(len(parts))),
+                    (citation,),
+                    (),
+                    "article",
+                )
+            )
+    return out
+
+
+def excerpt(parts: Sequence[str], chosen: Iterable[int]) -> str:
+    """The chosen sentences, in order, within EXCERPT characters (always at least one);
+    "……" marks what is left out."""
+    picked = sorted(set(chosen))
+    text = ""
+    shown: list[int] = []
+    for i in picked:
+        if shown and len(text) + len(parts[i]) > EXCERPT:
+            break
+        text += parts[i]
+        shown.append(i)
+    if len(text) > EXCERPT + 60:
+        text = text[:EXCERPT] + "……"
+    elif shown and (shown[0] > 0 or shown[-1] < len(parts) - 1 or len(shown) < len(picked)):
+        text += "……"
+    return text
+
+
+def relevant_sentences(entry: FaqEntry, query: str) -> FaqEntry:
+    """An article entry whose answer is the sentences the (normalised) query matches best —
+    by shared character bigrams — in the article's order; other kinds unchanged."""
+    if entry.kind != "article":
+        return entry
+    parts = [p for p in entry.variants if p.endswith(("。", "；", "！", "？", "：", "，"))] or list(
+        entry.variants[:1]
+    )
+    grams = set(char_ngrams(query, (2,)))
+    overlap = [len(grams & set(char_ngrams(normalise(p), (2,)))) for p in parts]
+    best = max(overlap)
+    if best == 0 or len("".join(parts)) <= EXCERPT:
+        chosen: list[int] = list(range(len(parts)))
+    else:
+        chosen = [i for i, o in enumerate(overlap) if o == best]
+        chosen += [i for i, o in enumerate(overlap) if o >= best / 2 and i not in chosen]
+    from dataclasses import replace
+
+    return replace(entry, answer=excerpt(parts, chosen))
+
+
+def quiz_id(question_id: str) -> str:
+    return f"{QUIZ_PREFIX}{question_id}"
+
+
+def quiz_entries(questions: Iterable[Question]) -> list[FaqEntry]:
+    """Every bank question as an entry of kind "quiz"."""
+    out = []
+    for q in questions:
+        right = [q.options[i] for i in sorted(q.answer)]
+        if q.type == "judge":
+            statement = _BLANK.sub("", q.stem)
+            answer = f"{q.answer_label()}。{q.explanation}"
+        else:
+            statement = _BLANK.sub("（" + "、".join(right) + "）", q.stem, count=1)
+            if statement == q.stem:
+                statement = f"{q.stem}{'、'.join(right)}"
+            shown = "；".join(f"{LETTERS[i]}. {q.options[i]}" for i in sorted(q.answer))
+            answer = f"{shown}。{q.explanation}"
+        out.append(
+            FaqEntry(
+                quiz_id(q.id),
+                q.law,
+                _BLANK.sub("（ ）", q.stem),
+                (statement, *sentences(q.explanation)),
+                answer,
+                q.refs,
+                q.tags,
+                "quiz",
+            )
+        )
+    return out
