@@ -27,6 +27,7 @@ from numpy.typing import NDArray
 from rapidfuzz import fuzz, process
 
 from legal_faq.corpus import FaqEntry
+from legal_faq.excerpts import relevant_sentences
 from legal_faq.index import BM25Index
 from legal_faq.text import (
     Homophones,
@@ -111,10 +112,35 @@ class Weights:
     in_scope_confidence: float = 0.55  # in scope when this confident …
     in_scope_mass: float = 25.0  # … or when this much of the query's IDF mass matches
     candidates: int = 20
+    # Between sources (reviewed entries, articles, bank questions): each source's best
+    # candidate scores confidence + LEAD_BONUS × its ranking lead (at most 2) + `bias`; the
+    # best in-scope source is picked. For the further sources `in_scope_confidence` applies to
+    # that score, not to the bare confidence.
+    bias: float = 0.0
+    scope_on_score: bool = False
 
 
-ARTICLE_WEIGHTS = Weights()  # statute articles (calibrated on tests/data/faq_articles_tune.yaml)
-QUIZ_WEIGHTS = Weights()  # bank questions (the same)
+LEAD_BONUS = 0.05
+RIVAL_MARGIN = 0.3  # a reviewed answer becomes a suggestion when another source scores this
+# much higher (the law's own words or a bank question fit the query better)
+
+# Calibrated on tests/data/faq_articles_tune.yaml with faq_eval.yaml and faq_holdout.yaml
+# (bench/faq_sources_tune.py), see docs/benchmarks.md.
+ARTICLE_WEIGHTS = Weights(
+    answer_at=0.4,
+    answer_lead=0.8,
+    in_scope_confidence=0.3,
+    in_scope_mass=1e9,
+    scope_on_score=True,
+)
+QUIZ_WEIGHTS = Weights(
+    answer_at=0.5,
+    answer_lead=0.1,
+    in_scope_confidence=0.4,
+    in_scope_mass=1e9,
+    bias=-0.1,
+    scope_on_score=True,
+)
 
 
 @dataclass(frozen=True)
@@ -298,6 +324,7 @@ class FaqMatcher:
         self.entries = self._faq.entries
         self._articles = EntryIndex(articles, self.synonyms, ARTICLE_WEIGHTS) if articles else None
         self._quiz = EntryIndex(quiz, self.synonyms, QUIZ_WEIGHTS) if quiz else None
+        self._indexes = [i for i in (self._faq, self._articles, self._quiz) if i is not None]
         self._by_id = {e.id: e for e in [*self.entries, *articles, *quiz]}
         self._homophones = Homophones(
             self._faq.expanded_texts,
@@ -329,23 +356,61 @@ class FaqMatcher:
             return MatchResult(query, "none")
         if norm in GREETINGS:
             return MatchResult(query, "greeting")
-        ranked = self.rank(norm)
-        w = self.weights
-        if not ranked or not ranked[0].in_scope(w):
-            return MatchResult(query, "none", tuple(r.scored for r in ranked[:3]))
-        lead = ranked[0].rank - (ranked[1].rank if len(ranked) > 1 else 0.0)
-        best = ranked[0]
-        confident = (
-            best.confidence >= w.answer_at
-            and lead >= w.answer_lead
-            and best.matched_mass >= w.answer_mass
+        analysed = self.analyse(norm)
+        bests = [
+            Best(index.weights, ranked)
+            for index in self._indexes
+            if (ranked := index.rank(analysed))
+        ]
+        in_scope = [b for b in bests if b.in_scope]
+        if not in_scope:
+            faq = bests[0].ranked if bests and bests[0].weights is self.weights else []
+            return MatchResult(query, "none", tuple(r.scored for r in faq[:3]))
+        pick = max(in_scope, key=lambda b: b.score)
+        rivals = sorted((b for b in in_scope if b is not pick), key=lambda b: -b.score)
+        confident = pick.confident and not (
+            pick.weights is self.weights
+            and any(r.score >= pick.score + RIVAL_MARGIN for r in rivals)
         )
-        status: Status = "answer" if confident else "suggest"
-        return MatchResult(query, status, tuple(r.scored for r in ranked[:3]))
+        offered = [pick.ranked[0], *(r.ranked[0] for r in rivals[:1]), *pick.ranked[1:]]
+        best = tuple(Scored(relevant_sentences(r.entry, norm), r.scored.score) for r in offered[:3])
+        return MatchResult(query, "answer" if confident else "suggest", best)
 
     def rank(self, norm: str) -> list[Ranked]:
         """Reviewed entries for a normalised query, best first."""
         return self._faq.rank(self.analyse(norm))
+
+
+@dataclass(frozen=True)
+class Best:
+    """One source's candidates for a query, and how its best one compares across sources."""
+
+    weights: Weights
+    ranked: list[Ranked]
+
+    @property
+    def lead(self) -> float:
+        r = self.ranked
+        return r[0].rank - (r[1].rank if len(r) > 1 else 0.0)
+
+    @property
+    def score(self) -> float:
+        return self.ranked[0].confidence + LEAD_BONUS * min(self.lead, 2.0) + self.weights.bias
+
+    @property
+    def in_scope(self) -> bool:
+        if self.weights.scope_on_score:
+            return self.score >= self.weights.in_scope_confidence
+        return self.ranked[0].in_scope(self.weights)
+
+    @property
+    def confident(self) -> bool:
+        w, best = self.weights, self.ranked[0]
+        return (
+            best.confidence >= w.answer_at
+            and self.lead >= w.answer_lead
+            and best.matched_mass >= w.answer_mass
+        )
 
 
 @dataclass(frozen=True)

@@ -19,19 +19,18 @@ from pathlib import Path
 
 import yaml
 
-from legal_faq.corpus import FaqEntry
-from legal_faq.text import DATA_DIR, char_ngrams, normalise
+from legal_faq.corpus import FaqEntry, faq_files, load_corpus
+from legal_faq.excerpts import excerpt, sentences
+from legal_faq.matcher import FaqMatcher
+from legal_faq.text import DATA_DIR
 from question_bank.laws import Citation, Source, StatuteLibrary, load_laws
+from question_bank.loader import load_bank
 from question_bank.model import LETTERS, Question
 
 STATUTES = DATA_DIR / "statutes.yaml"
 ARTICLE_PREFIX = "art-"
 QUIZ_PREFIX = "bank-"
-EXCERPT = 160  # characters of an article shown as the answer; 📖 gives the whole article
-
-_SENTENCE_END = re.compile(r"(?<=[。；！？\n])")
 _BLANK = re.compile(r"[（(]\s*[)）]")
-_HEADING = re.compile(r"^第[一二三四五六七八九十百零]+[编章节]\s+\S+$")
 _CHAPTER_NUMBER = re.compile(r"^第[一二三四五六七八九十百零]+[章节编]\s*")
 
 
@@ -64,13 +63,6 @@ def statute_sources(path: Path = STATUTES) -> list[StatuteSource]:
         first, last = item.get("articles") or (None, None)
         out.append(StatuteSource(str(item["law"]), source, first, last))
     return out
-
-
-def sentences(text: str) -> list[str]:
-    """An article's sentences (split after 。；！？ and line breaks), stripped; a heading the
-    database runs into an article's text (第五编 婚姻家庭) is left out."""
-    parts = (s.strip() for s in _SENTENCE_END.split(text))
-    return [s for s in parts if s and not _HEADING.match(s)]
 
 
 def article_id(source_index: int, number: int) -> str:
@@ -108,45 +100,6 @@ def article_entries(
     return out
 
 
-def excerpt(parts: Sequence[str], chosen: Iterable[int]) -> str:
-    """The chosen sentences, in order, within EXCERPT characters (always at least one);
-    "……" marks what is left out."""
-    picked = sorted(set(chosen))
-    text = ""
-    shown: list[int] = []
-    for i in picked:
-        if shown and len(text) + len(parts[i]) > EXCERPT:
-            break
-        text += parts[i]
-        shown.append(i)
-    if len(text) > EXCERPT + 60:
-        text = text[:EXCERPT] + "……"
-    elif shown and (shown[0] > 0 or shown[-1] < len(parts) - 1 or len(shown) < len(picked)):
-        text += "……"
-    return text
-
-
-def relevant_sentences(entry: FaqEntry, query: str) -> FaqEntry:
-    """An article entry whose answer is the sentences the (normalised) query matches best —
-    by shared character bigrams — in the article's order; other kinds unchanged."""
-    if entry.kind != "article":
-        return entry
-    parts = [p for p in entry.variants if p.endswith(("。", "；", "！", "？", "：", "，"))] or list(
-        entry.variants[:1]
-    )
-    grams = set(char_ngrams(query, (2,)))
-    overlap = [len(grams & set(char_ngrams(normalise(p), (2,)))) for p in parts]
-    best = max(overlap)
-    if best == 0 or len("".join(parts)) <= EXCERPT:
-        chosen: list[int] = list(range(len(parts)))
-    else:
-        chosen = [i for i, o in enumerate(overlap) if o == best]
-        chosen += [i for i, o in enumerate(overlap) if o >= best / 2 and i not in chosen]
-    from dataclasses import replace
-
-    return replace(entry, answer=excerpt(parts, chosen))
-
-
 def quiz_id(question_id: str) -> str:
     return f"{QUIZ_PREFIX}{question_id}"
 
@@ -178,3 +131,16 @@ def quiz_entries(questions: Iterable[Question]) -> list[FaqEntry]:
             )
         )
     return out
+
+
+def build_matcher(
+    faq_dir: Path | None = None,
+    questions: Iterable[Question] | None = None,
+    library: StatuteLibrary | None = None,
+) -> FaqMatcher:
+    """The matcher the bot uses: reviewed entries (from `faq_dir`, default the shipped ones),
+    the statute articles of data/statutes.yaml and the bank's questions (default: the shipped
+    bank)."""
+    entries = load_corpus(faq_files(faq_dir) if faq_dir else None)
+    bank = load_bank().questions.values() if questions is None else questions
+    return FaqMatcher(entries, articles=article_entries(library=library), quiz=quiz_entries(bank))
