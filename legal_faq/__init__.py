@@ -11,7 +11,13 @@ Public surface:
 from legal_faq.corpus import CorpusInvalid, FaqEntry, faq_files, load_corpus, validate_faq
 from legal_faq.matcher import FaqMatcher, MatchResult, Scored, Weights
 from legal_faq.misses import FaqMiss, MissRow, list_misses, record_miss
-from legal_faq.sources import article_entries, build_matcher, quiz_entries, statute_sources
+from legal_faq.sources import (
+    article_entries,
+    build_matcher,
+    quiz_entries,
+    statute_source,
+    statute_sources,
+)
 
 __all__ = [
     "CorpusInvalid",
@@ -29,6 +35,7 @@ __all__ = [
     "load_corpus",
     "quiz_entries",
     "record_miss",
+    "statute_source",
     "statute_sources",
     "validate_faq",
 ]

@@ -35,9 +35,11 @@ from legal_faq.text import (
     char_ngrams,
     is_dictionary_word,
     is_pinyin_query,
+    load_qualifiers,
     load_synonyms,
     normalise,
     pinyin_of,
+    to_pinyin,
     words,
 )
 
@@ -121,6 +123,7 @@ class Weights:
 
 
 LEAD_BONUS = 0.05
+QUALIFIER_PENALTY = 0.5  # rank taken off an entry whose special case the query does not name
 RIVAL_MARGIN = 0.3  # a reviewed answer becomes a suggestion when another source scores this
 # much higher (the law's own words or a bank question fit the query better)
 
@@ -220,6 +223,12 @@ class EntryIndex:
                 ]
             )
             pinyin_docs.append([p for s in syllable_lists for p in _pinyin_tokens(s)])
+        qualifiers = load_qualifiers()
+        # per entry, each qualifier its question names, as characters and as toneless pinyin
+        self._qualifiers = [
+            [(q, "".join(to_pinyin(q))) for q in qualifiers if q in texts[0]]
+            for texts in self._texts
+        ]
         self._chars = BM25Index(char_docs)
         self.words = BM25Index(word_docs)
         self._pinyin_index = BM25Index(pinyin_docs)
@@ -242,6 +251,11 @@ class EntryIndex:
         top, table, mass = found
         ranks = table @ np.array(self.weights.rank)
         confidences = table @ np.array(self.weights.confidence)
+        spoken = "".join(query.syllables)
+        for j, i in enumerate(top):
+            named = self._qualifiers[i]
+            if named and not any(q in query.norm or p in spoken for q, p in named):
+                ranks[j] -= QUALIFIER_PENALTY
         out = [
             Ranked(self.entries[i], float(ranks[j]), float(confidences[j]), float(mass[j]))
             for j, i in enumerate(top)

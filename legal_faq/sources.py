@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -49,6 +50,12 @@ class StatuteSource:
         )
 
 
+def statute_source(name: str) -> Source | None:
+    """The source of a statute the FAQ searches, by its full name (None if not listed)."""
+    return next((s.source for s in statute_sources() if s.source.name == name), None)
+
+
+@cache
 def statute_sources(path: Path = STATUTES) -> list[StatuteSource]:
     """The statutes listed in data/statutes.yaml; a source laws.yaml defines is taken from
     there (so the reviewed 619号 text file is used)."""

@@ -63,6 +63,12 @@ def load_synonyms(path: Path | None = None) -> Synonyms:
     return Synonyms(tuple(pairs))
 
 
+def load_qualifiers(path: Path | None = None) -> tuple[str, ...]:
+    """Words that narrow a topic to a special case (data: qualifiers.txt), normalised."""
+    lines = (path or DATA_DIR / "qualifiers.txt").read_text(encoding="utf-8").splitlines()
+    return tuple(normalise(w) for w in lines if w.strip() and not w.startswith("#"))
+
+
 @cache
 def syllables() -> frozenset[str]:
     """Every toneless pinyin syllable (from pypinyin's character table)."""

@@ -18,7 +18,7 @@ from bench.faq_eval import HOLDOUT, evaluate
 from bot.conversation.context import Services
 from bot.conversation.faq import FaqVote
 from bot.conversation.router import Conversation
-from legal_faq import FaqMatcher, FaqMiss, load_corpus, validate_faq
+from legal_faq import FaqMatcher, FaqMiss, build_matcher, load_corpus, validate_faq
 from legal_faq.text import Homophones, load_synonyms, normalise, split_pinyin, to_pinyin, words
 from question_bank import StatuteLibrary
 from question_bank.laws import chinese_number, load_laws
@@ -27,7 +27,8 @@ from tests.flowkit import ChatDriver
 
 @pytest.fixture(scope="module")
 def matcher() -> FaqMatcher:
-    return FaqMatcher(load_corpus())
+    """The matcher the bot uses: reviewed entries, statute articles and bank questions."""
+    return build_matcher()
 
 
 def test_corpus_size_per_law_and_shape() -> None:
@@ -214,12 +215,13 @@ def test_cli_faq_ask_json_shape() -> None:
     data = json.loads(out.stdout)
     assert set(data) == {"query", "status", "answer", "alternatives"}
     assert data["status"] == "answer"
-    assert set(data["answer"]) == {"id", "question", "answer", "refs", "score"}
+    assert set(data["answer"]) == {"id", "question", "answer", "refs", "score", "kind"}
+    assert data["answer"]["kind"] == "faq"
     assert isinstance(data["answer"]["score"], float)
     ref = data["answer"]["refs"][0]
     assert set(ref) == {"law", "article", "source"} and isinstance(ref["article"], int)
     for alt in data["alternatives"]:
-        assert set(alt) == {"id", "question", "answer", "refs", "score"}
+        assert set(alt) == {"id", "question", "answer", "refs", "score", "kind"}
     none = json.loads(run_cli("faq", "ask", "明天会下雨吗", "--json").stdout)
     assert none["status"] == "none" and none["answer"] is None
 
