@@ -41,13 +41,10 @@ class StatuteSource:
 
     law: str
     source: Source
-    first: int | None = None
-    last: int | None = None
+    parts: tuple[tuple[int, int], ...] = ()  # (first, last) article ranges; () = all
 
     def covers(self, number: int) -> bool:
-        return (self.first is None or number >= self.first) and (
-            self.last is None or number <= self.last
-        )
+        return not self.parts or any(a <= number <= b for a, b in self.parts)
 
 
 def statute_source(name: str) -> Source | None:
@@ -67,8 +64,8 @@ def statute_sources(path: Path = STATUTES) -> list[StatuteSource]:
         source = known.get(name) or Source(
             name, str(item.get("short", name)), item.get("statute_db"), None
         )
-        first, last = item.get("articles") or (None, None)
-        out.append(StatuteSource(str(item["law"]), source, first, last))
+        parts = tuple((int(a), int(b)) for a, b in item.get("articles") or ())
+        out.append(StatuteSource(str(item["law"]), source, parts))
     return out
 
 
