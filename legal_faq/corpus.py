@@ -60,7 +60,7 @@ class CorpusInvalid(Exception):
 
 
 def faq_files(directory: Path = DATA_DIR) -> list[Path]:
-    skip = {"synonyms.yaml", "statutes.yaml"}
+    skip = {"synonyms.yaml", "statutes.yaml", "statute_terms.yaml"}
     return sorted(p for p in directory.glob("*.yaml") if p.name not in skip)
 
 

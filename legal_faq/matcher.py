@@ -26,10 +26,11 @@ import numpy as np
 from numpy.typing import NDArray
 from rapidfuzz import fuzz, process
 
-from legal_faq.corpus import FaqEntry
+from legal_faq.corpus import FaqEntry, Kind
 from legal_faq.excerpts import relevant_sentences
 from legal_faq.index import BM25Index
 from legal_faq.text import (
+    DATA_DIR,
     Homophones,
     Synonyms,
     char_ngrams,
@@ -115,32 +116,32 @@ class Weights:
     in_scope_mass: float = 25.0  # … or when this much of the query's IDF mass matches
     candidates: int = 20
     # Between sources (reviewed entries, articles, bank questions): each source's best
-    # candidate scores confidence + LEAD_BONUS × its ranking lead (at most 2) + `bias`; the
-    # best in-scope source is picked. For the further sources `in_scope_confidence` applies to
-    # that score, not to the bare confidence.
+    # candidate scores its confidence + `bias`; the best in-scope source is picked. For the
+    # further sources `in_scope_confidence` applies to that score.
     bias: float = 0.0
     scope_on_score: bool = False
 
 
-LEAD_BONUS = 0.05
 QUALIFIER_PENALTY = 0.5  # rank taken off an entry whose special case the query does not name
-RIVAL_MARGIN = 0.3  # a reviewed answer becomes a suggestion when another source scores this
-# much higher (the law's own words or a bank question fit the query better)
+AGREE_BONUS = 0.2  # the best reviewed entry cites the article another source finds best
+RIVAL_MARGIN = 0.1  # a reviewed answer becomes a suggestion when another source scores within
+# this much of it (the law's own words or a bank question may fit the query as well)
 
 # Calibrated on tests/data/faq_articles_tune.yaml with faq_eval.yaml and faq_holdout.yaml
 # (bench/faq_sources_tune.py), see docs/benchmarks.md.
 ARTICLE_WEIGHTS = Weights(
     answer_at=0.4,
-    answer_lead=0.8,
-    in_scope_confidence=0.3,
+    answer_lead=0.3,
+    in_scope_confidence=0.5,
     in_scope_mass=1e9,
+    bias=0.2,
     scope_on_score=True,
 )
 QUIZ_WEIGHTS = Weights(
     answer_at=0.5,
-    answer_lead=0.1,
+    answer_lead=1.2,
     in_scope_confidence=0.4,
-    in_scope_mass=1e9,
+    in_scope_mass=40.0,
     bias=-0.1,
     scope_on_score=True,
 )
@@ -187,11 +188,7 @@ class Query:
     words: list[str]
     syllables: list[str]
     pinyin_only: bool
-    expanded: str  # norm + homophone corrections + the legal terms of its colloquial words
-
-    @property
-    def appended(self) -> str:
-        return self.expanded[len(self.norm) :]
+    corrected: str  # norm + the corpus words its pinyin-input typos stand for
 
 
 class EntryIndex:
@@ -282,9 +279,10 @@ class EntryIndex:
         else:
             # the expansion only appends legal terms, so the expanded query's character hits
             # are the raw query's plus those of the appended terms (one full search, not two)
+            expanded = self.synonyms.expand(query.corrected)
             raw_hits = self._chars.search(char_ngrams(norm))
-            char_hits = raw_hits + self._chars.search(char_ngrams(query.appended))
-            word_hits = self.words.search(_expanded_words(norm, query.words, query.expanded))
+            char_hits = raw_hits + self._chars.search(char_ngrams(expanded[len(norm) :]))
+            word_hits = self.words.search(_expanded_words(norm, query.words, expanded))
             c_bm25, c_cov, c_mass = char_hits.bm25, char_hits.coverage, char_hits.matched
             w_bm25, w_cov = word_hits.bm25, word_hits.coverage
             raw_cov = raw_hits.coverage
@@ -336,9 +334,15 @@ class FaqMatcher:
         self.weights = weights or Weights()
         self._faq = EntryIndex(entries, self.synonyms, self.weights)
         self.entries = self._faq.entries
-        self._articles = EntryIndex(articles, self.synonyms, ARTICLE_WEIGHTS) if articles else None
-        self._quiz = EntryIndex(quiz, self.synonyms, QUIZ_WEIGHTS) if quiz else None
-        self._indexes = [i for i in (self._faq, self._articles, self._quiz) if i is not None]
+        # the statutes and the bank are also searched with the statutes' own words
+        wording = load_synonyms(DATA_DIR / "synonyms.yaml", DATA_DIR / "statute_terms.yaml")
+        self._articles = EntryIndex(articles, wording, ARTICLE_WEIGHTS) if articles else None
+        self._quiz = EntryIndex(quiz, wording, QUIZ_WEIGHTS) if quiz else None
+        self._indexes: dict[Kind, EntryIndex] = {"faq": self._faq}
+        if self._articles is not None:
+            self._indexes["article"] = self._articles
+        if self._quiz is not None:
+            self._indexes["quiz"] = self._quiz
         self._by_id = {e.id: e for e in [*self.entries, *articles, *quiz]}
         self._homophones = Homophones(
             self._faq.expanded_texts,
@@ -361,7 +365,7 @@ class FaqMatcher:
             query_words,
             pinyin_of(query_words),
             is_pinyin_query(norm),
-            self.synonyms.expand(corrected),
+            corrected,
         )
 
     def match(self, query: str) -> MatchResult:
@@ -371,22 +375,36 @@ class FaqMatcher:
         if norm in GREETINGS:
             return MatchResult(query, "greeting")
         analysed = self.analyse(norm)
+        ranked = {kind: index.rank(analysed) for kind, index in self._indexes.items()}
+        faq = ranked["faq"]
+        agree = bool(faq) and any(
+            _cited(faq[0].entry) & _cited(others[0].entry)
+            for kind, others in ranked.items()
+            if kind != "faq" and others
+        )
         bests = [
-            Best(index.weights, ranked)
-            for index in self._indexes
-            if (ranked := index.rank(analysed))
+            Best(self._indexes[kind].weights, r, AGREE_BONUS if kind == "faq" and agree else 0.0)
+            for kind, r in ranked.items()
+            if r
         ]
         in_scope = [b for b in bests if b.in_scope]
         if not in_scope:
-            faq = bests[0].ranked if bests and bests[0].weights is self.weights else []
             return MatchResult(query, "none", tuple(r.scored for r in faq[:3]))
         pick = max(in_scope, key=lambda b: b.score)
         rivals = sorted((b for b in in_scope if b is not pick), key=lambda b: -b.score)
         confident = pick.confident and not (
             pick.weights is self.weights
-            and any(r.score >= pick.score + RIVAL_MARGIN for r in rivals)
+            and any(r.score > pick.score - RIVAL_MARGIN for r in rivals)
         )
         offered = [pick.ranked[0], *(r.ranked[0] for r in rivals[:1]), *pick.ranked[1:]]
+        if len(offered) > 1 and offered[0].entry.kind == "article":
+            # a bank question citing the very article explains it in plain words: show that
+            # first (same article, so the decision stands), the article's own words next
+            explained = offered[1].entry.kind == "quiz" and bool(
+                _cited(offered[1].entry) & _cited(offered[0].entry)
+            )
+            if explained:
+                offered[0], offered[1] = offered[1], offered[0]
         best = tuple(Scored(relevant_sentences(r.entry, norm), r.scored.score) for r in offered[:3])
         return MatchResult(query, "answer" if confident else "suggest", best)
 
@@ -401,6 +419,7 @@ class Best:
 
     weights: Weights
     ranked: list[Ranked]
+    bonus: float = 0.0
 
     @property
     def lead(self) -> float:
@@ -409,7 +428,7 @@ class Best:
 
     @property
     def score(self) -> float:
-        return self.ranked[0].confidence + LEAD_BONUS * min(self.lead, 2.0) + self.weights.bias
+        return self.ranked[0].confidence + self.weights.bias + self.bonus
 
     @property
     def in_scope(self) -> bool:
@@ -444,6 +463,10 @@ class Ranked:
     @property
     def scored(self) -> Scored:
         return Scored(self.entry, round(min(max(self.confidence, 0.0), 1.0), 4))
+
+
+def _cited(entry: FaqEntry) -> set[tuple[str, int]]:
+    return {(c.source, c.article) for c in entry.refs}
 
 
 def _unit(values: NDArray[np.float64]) -> NDArray[np.float64]:
