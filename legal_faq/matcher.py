@@ -375,7 +375,7 @@ class FaqMatcher:
         if norm in GREETINGS:
             return MatchResult(query, "greeting")
         analysed = self.analyse(norm)
-        ranked = {kind: index.rank(analysed) for kind, index in self._indexes.items()}
+        ranked = self.ranked_by_source(analysed)
         faq = ranked["faq"]
         agree = bool(faq) and any(
             _cited(faq[0].entry) & _cited(others[0].entry)
@@ -407,6 +407,10 @@ class FaqMatcher:
                 offered[0], offered[1] = offered[1], offered[0]
         best = tuple(Scored(relevant_sentences(r.entry, norm), r.scored.score) for r in offered[:3])
         return MatchResult(query, "answer" if confident else "suggest", best)
+
+    def ranked_by_source(self, query: Query) -> dict[Kind, list[Ranked]]:
+        """Each source's candidates for an analysed query, best first."""
+        return {kind: index.rank(query) for kind, index in self._indexes.items()}
 
     def rank(self, norm: str) -> list[Ranked]:
         """Reviewed entries for a normalised query, best first."""
