@@ -98,9 +98,9 @@ def test_reviewed_answers_still_come_first(matcher: FaqMatcher) -> None:
 def test_tuning_set_floor(matcher: FaqMatcher) -> None:
     """The set the sources were calibrated on (figures in docs/benchmarks.md)."""
     report = evaluate_blind(matcher, TUNE)
-    assert report.overall.in_scope >= 90 and report.overall.out_of_scope >= 25
-    assert report.overall.top1 >= 0.39 and report.overall.top3 >= 0.48
-    assert report.overall.rejection >= 0.76
+    assert report.overall.in_scope >= 140 and report.overall.out_of_scope >= 35
+    assert report.overall.top1 >= 0.41 and report.overall.top3 >= 0.50  # 43.2 %, 52.7 %
+    assert report.overall.rejection >= 0.76  # 78.9 %
 
 
 def test_cli_says_the_kind(matcher: FaqMatcher) -> None:
