@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from legal_faq.corpus import FaqEntry
-from legal_faq.text import char_ngrams, normalise
+from legal_faq.text import char_ngrams
 
 EXCERPT = 160  # characters of an article shown as the answer; 📖 gives the whole article
 
@@ -49,7 +49,8 @@ def relevant_sentences(entry: FaqEntry, query: str) -> FaqEntry:
         entry.variants[:1]
     )
     grams = set(char_ngrams(query, (2,)))
-    overlap = [len(grams & set(char_ngrams(normalise(p), (2,)))) for p in parts]
+    # statute text is simplified Chinese already: its Han runs need no normalising
+    overlap = [len(grams & set(char_ngrams(p, (2,)))) for p in parts]
     best = max(overlap)
     if best == 0 or len("".join(parts)) <= EXCERPT:
         chosen: list[int] = list(range(len(parts)))

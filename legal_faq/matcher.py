@@ -18,6 +18,7 @@ Pipeline (index built once at start-up, see `FaqMatcher.__init__`):
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -348,18 +349,41 @@ class FaqMatcher:
         self.entries = self._faq.entries
         # the statutes and the bank are also searched with the statutes' own words
         wording = load_synonyms(DATA_DIR / "synonyms.yaml", DATA_DIR / "statute_terms.yaml")
-        self._articles = EntryIndex(articles, wording, ARTICLE_WEIGHTS) if articles else None
-        self._quiz = EntryIndex(quiz, wording, QUIZ_WEIGHTS) if quiz else None
-        self._indexes: dict[Kind, EntryIndex] = {"faq": self._faq}
-        if self._articles is not None:
-            self._indexes["article"] = self._articles
-        if self._quiz is not None:
-            self._indexes["quiz"] = self._quiz
+        # The further sources' indexes (~3,000 article sentences, the bank) are built on a
+        # thread, so that a bot starts answering commands at once; the first question waits
+        # for them, and every answer comes from all sources.
+        self._further: dict[Kind, EntryIndex] = {}
+        self._build_error: BaseException | None = None
+        self._ready = threading.Event()
+
+        def build_further() -> None:
+            try:
+                if articles:
+                    self._further["article"] = EntryIndex(articles, wording, ARTICLE_WEIGHTS)
+                if quiz:
+                    self._further["quiz"] = EntryIndex(quiz, wording, QUIZ_WEIGHTS)
+            except BaseException as exc:  # re-raised by the first match, not lost on a thread
+                self._build_error = exc
+            finally:
+                self._ready.set()
+
+        if articles or quiz:
+            threading.Thread(target=build_further, name="faq-sources", daemon=True).start()
+        else:
+            self._ready.set()
         self._by_id = {e.id: e for e in [*self.entries, *articles, *quiz]}
         self._homophones = Homophones(
             self._faq.expanded_texts,
             filter(is_dictionary_word, self._faq.words.vocabulary),
         )
+
+    @property
+    def indexes(self) -> dict[Kind, EntryIndex]:
+        """Every source's index, reviewed entries first (waits for the further ones)."""
+        self._ready.wait()
+        if self._build_error is not None:
+            raise self._build_error
+        return {"faq": self._faq, **self._further}
 
     @property
     def sources(self) -> list[FaqEntry]:
@@ -395,7 +419,7 @@ class FaqMatcher:
             if kind != "faq" and others
         )
         bests = [
-            Best(self._indexes[kind].weights, r, AGREE_BONUS if kind == "faq" and agree else 0.0)
+            Best(self.indexes[kind].weights, r, AGREE_BONUS if kind == "faq" and agree else 0.0)
             for kind, r in ranked.items()
             if r
         ]
@@ -422,7 +446,7 @@ class FaqMatcher:
 
     def ranked_by_source(self, query: Query) -> dict[Kind, list[Ranked]]:
         """Each source's candidates for an analysed query, best first."""
-        return {kind: index.rank(query) for kind, index in self._indexes.items()}
+        return {kind: index.rank(query) for kind, index in self.indexes.items()}
 
     def rank(self, norm: str) -> list[Ranked]:
         """Reviewed entries for a normalised query, best first."""
