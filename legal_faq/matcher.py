@@ -21,6 +21,7 @@ import itertools
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 import numpy as np
@@ -359,9 +360,11 @@ class FaqMatcher:
         def build_further() -> None:
             try:
                 if articles:
-                    self._further["article"] = EntryIndex(articles, wording, ARTICLE_WEIGHTS)
+                    self._further["article"] = _shared_index(
+                        tuple(articles), wording, ARTICLE_WEIGHTS
+                    )
                 if quiz:
-                    self._further["quiz"] = EntryIndex(quiz, wording, QUIZ_WEIGHTS)
+                    self._further["quiz"] = _shared_index(tuple(quiz), wording, QUIZ_WEIGHTS)
             except BaseException as exc:  # re-raised by the first match, not lost on a thread
                 self._build_error = exc
             finally:
@@ -451,6 +454,15 @@ class FaqMatcher:
     def rank(self, norm: str) -> list[Ranked]:
         """Reviewed entries for a normalised query, best first."""
         return self._faq.rank(self.analyse(norm))
+
+
+@lru_cache(maxsize=4)
+def _shared_index(
+    entries: tuple[FaqEntry, ...], synonyms: Synonyms, weights: Weights
+) -> EntryIndex:
+    """An index of the further sources, built once per process for the same entries: they
+    are the same statutes for every matcher (tests and `pufa run` build several)."""
+    return EntryIndex(entries, synonyms, weights)
 
 
 @dataclass(frozen=True)
