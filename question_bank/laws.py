@@ -22,8 +22,8 @@ _CN_DIGITS = "零一二三四五六七八九"
 
 
 def chinese_number(n: int) -> str:
-    """19 -> 十九, 82 -> 八十二, 105 -> 一百零五 (article numbering style)."""
-    if n <= 0:
+    """19 -> 十九, 82 -> 八十二, 105 -> 一百零五, 1024 -> 一千零二十四 (article numbering style)."""
+    if n <= 0 or n >= 10000:
         raise ValueError(n)
     if n < 10:
         return _CN_DIGITS[n]
@@ -31,30 +31,14 @@ def chinese_number(n: int) -> str:
         return "十" + (_CN_DIGITS[n % 10] if n % 10 else "")
     if n < 100:
         return _CN_DIGITS[n // 10] + "十" + (_CN_DIGITS[n % 10] if n % 10 else "")
-    if n < 1000:
-        rest = n % 100
-        head = _CN_DIGITS[n // 100] + "百"
-        if rest == 0:
-            return head
-        if rest < 10:
-            return head + "零" + _CN_DIGITS[rest]
-        if rest < 20:
-            return head + "一" + chinese_number(rest)
-        return head + chinese_number(rest)
-    if n < 10000:
-        rest = n % 1000
-        head = _CN_DIGITS[n // 1000] + "千"
-        if rest == 0:
-            return head
-        if rest < 100:  # 1024 -> 一千零二十四, 1010 -> 一千零一十
-            return head + "零" + (chinese_number(rest) if rest < 10 else _tens(rest))
-        return head + chinese_number(rest)
-    raise ValueError(n)
-
-
-def _tens(n: int) -> str:
-    """10..99 inside a larger number: 一十 / 二十四 (the 一 of 十 is written)."""
-    return ("一" + chinese_number(n)) if n < 20 else chinese_number(n)
+    unit, name = (100, "百") if n < 1000 else (1000, "千")
+    head = _CN_DIGITS[n // unit] + name
+    rest = n % unit
+    if rest == 0:
+        return head
+    if rest * 10 < unit:  # a skipped place is read as 零: 一百零五, 一千零二十四
+        head += "零"
+    return head + ("一" if 10 <= rest < 20 else "") + chinese_number(rest)
 
 
 def normalise_text(text: str) -> str:

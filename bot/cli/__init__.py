@@ -9,16 +9,7 @@ from bot.cli import bank, chat, db, event, export, faq, roster, run
 from bot.cli.common import setup_logging
 from bot.config import Settings
 
-COMMAND_GROUPS = (
-    chat,
-    run,
-    bank,
-    faq,
-    roster,
-    event,
-    export,
-    db,
-)  # in the order `pufa --help` lists them
+COMMAND_GROUPS = (chat, run, bank, faq, roster, event, export, db)  # in the order `pufa --help` lists them
 
 
 def build_parser() -> argparse.ArgumentParser:
