@@ -76,12 +76,12 @@ def test_a_statute_no_entry_cites_answers_in_its_own_words(matcher: FaqMatcher) 
 
 
 def test_a_quiz_style_question_is_answered_from_the_bank(matcher: FaqMatcher) -> None:
-    result = matcher.match("职工多少人以上的企业可以设专职工会主席")
+    result = matcher.match("企业有多少会员以上应当建立基层工会委员会")
     assert result.status == "answer" and result.answer is not None
     entry = result.answer.entry
     assert entry.kind == "quiz" and entry.id.startswith("bank-")
-    assert any(r.law == "trade_union_law" and r.article == 14 for r in entry.refs)
-    assert "二百" in entry.answer or "200" in entry.answer
+    assert any(r.law == "trade_union_law" and r.article == 11 for r in entry.refs)
+    assert "二十五" in entry.answer or "25" in entry.answer
 
 
 def test_a_special_case_does_not_take_the_general_question(matcher: FaqMatcher) -> None:
@@ -131,7 +131,7 @@ async def test_an_article_answer_is_marked_and_its_buttons_lead_somewhere(conver
 
 async def test_each_kind_of_answer_says_what_it_is(matcher: FaqMatcher) -> None:
     reviewed = matcher.match("老板不签和同怎么赔").answer
-    quiz = matcher.match("职工多少人以上的企业可以设专职工会主席").answer
+    quiz = matcher.match("企业有多少会员以上应当建立基层工会委员会").answer
     assert reviewed is not None and quiz is not None
     assert "经审核的解答" in entry_view(reviewed.entry, 1)[0]
     assert "题库解析" in entry_view(quiz.entry, 1)[0]
