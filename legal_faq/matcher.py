@@ -13,6 +13,11 @@ Pipeline (index built once at start-up, see `FaqMatcher.__init__`):
 5. decide: `answer` (confident), `suggest` (offer the top 3), `none` (out of scope), or
    `greeting`. Weights and thresholds are calibrated on tests/data/faq_eval.yaml
    (bench/faq_eval.py) and recorded in docs/benchmarks.md.
+
+Steps 3–4 run once per source — the reviewed entries, and (see legal_faq/sources.py) the
+statute articles and the bank's questions, searched also with the statutes' wording
+(statute_terms.yaml); `FaqMatcher.match` then picks the best in-scope source (`Best`, the
+constants below, calibrated by bench/faq_sources_tune.py on the tuning sets).
 """
 
 from __future__ import annotations
