@@ -36,7 +36,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.faq_eval import DATA, Outcome, Report, judge, share, summarise
-from legal_faq import FaqEntry, FaqMatcher, load_corpus
+from legal_faq import FaqEntry, FaqMatcher, build_matcher
 
 BLIND = DATA / "faq_blind.yaml"
 
@@ -54,6 +54,7 @@ SOURCES = {
     "labour_dispute_law": "中华人民共和国劳动争议调解仲裁法",
     "social_insurance_law": "中华人民共和国社会保险法",
     "legal_aid_law": "中华人民共和国法律援助法",
+    "civil_code": "中华人民共和国民法典",
 }
 KINDS = ("colloquial", "typo", "traditional", "toneless", "short", "long", "quiz")
 
@@ -95,7 +96,7 @@ def describe(o: Outcome) -> str:
 
 def evaluate_blind(matcher: FaqMatcher, path: Path = BLIND) -> BlindReport:
     items = yaml.safe_load(path.read_text(encoding="utf-8"))
-    entries = matcher.entries
+    entries = matcher.sources
     scored: list[BlindOutcome] = []
     unscorable: list[BlindOutcome] = []
     for item in items:
@@ -154,7 +155,7 @@ def main() -> None:
     parser.add_argument("--failures", action="store_true", help="list every miss")
     parser.add_argument("file", nargs="?", type=Path, default=BLIND)
     args = parser.parse_args()
-    matcher = FaqMatcher(load_corpus())
+    matcher = build_matcher()
     r = evaluate_blind(matcher, args.file)
     o = r.overall
     if args.failures:

@@ -26,7 +26,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from legal_faq import FaqEntry, FaqMatcher, MatchResult, load_corpus
+from legal_faq import FaqEntry, FaqMatcher, MatchResult, build_matcher
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 EVAL = DATA / "faq_eval.yaml"
@@ -156,7 +156,7 @@ def main() -> None:
     parser.add_argument("--failures", action="store_true")
     parser.add_argument("files", nargs="*", type=Path)
     args = parser.parse_args()
-    matcher = FaqMatcher(load_corpus())
+    matcher = build_matcher()
     for path in args.files or [EVAL, HOLDOUT]:
         report = evaluate(matcher, path)
         print(f"== {path.name}")

@@ -15,7 +15,7 @@ from bot.config import Settings
 from bot.conversation.context import Services
 from bot.conversation.router import Conversation
 from bot.db import make_engine, session_factory, upgrade
-from legal_faq import FaqMatcher, faq_files, load_corpus
+from legal_faq import build_matcher
 from question_bank import StatuteLibrary, bank_files, load_bank
 
 log = logging.getLogger("pufa")
@@ -48,8 +48,8 @@ async def build_app(
     files = bank_files(settings.bank_dir) if settings.bank_dir else None
     bank = load_bank(files)
     log.info("bank loaded: %d questions", len(bank.questions))
-    faq_paths = faq_files(settings.faq_dir) if settings.faq_dir else None
-    matcher = FaqMatcher(load_corpus(faq_paths))  # the index is built once, here
+    # the index (reviewed entries, statute articles, bank questions) is built once, here
+    matcher = build_matcher(settings.faq_dir, bank.questions.values())
     log.info("faq loaded: %d entries", len(matcher.entries))
     services = Services(
         bank=bank,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 
@@ -27,9 +28,15 @@ class EntryIn(IdentifiedIn):
     tags: list[str] = Field(default_factory=list)
 
 
+Kind = Literal["faq", "article", "quiz"]
+"""Where an answer comes from: a reviewed FAQ entry, a statute article in the law's own words,
+or a question-bank explanation (reviewed with the bank)."""
+
+
 @dataclass(frozen=True)
 class FaqEntry:
-    """One checked FAQ entry."""
+    """One checked FAQ entry (or, with another `kind`, an article or a bank question made to
+    look like one, see legal_faq/sources.py)."""
 
     id: str
     law: str
@@ -38,6 +45,7 @@ class FaqEntry:
     answer: str
     refs: tuple[Citation, ...]
     tags: tuple[str, ...] = ()
+    kind: Kind = "faq"
 
     @property
     def texts(self) -> tuple[str, ...]:
@@ -52,7 +60,7 @@ class CorpusInvalid(Exception):
 
 
 def faq_files(directory: Path = DATA_DIR) -> list[Path]:
-    skip = {"synonyms.yaml"}
+    skip = {"synonyms.yaml", "statutes.yaml", "statute_terms.yaml"}
     return sorted(p for p in directory.glob("*.yaml") if p.name not in skip)
 
 

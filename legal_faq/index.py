@@ -110,9 +110,10 @@ class BM25Index:
         bm25 = np.zeros(self.size)
         matched = np.zeros(self.size)
         if is_dense.any():
+            # a weighted row sum, not `@`: no BLAS (and none of its threads) on the hot path
             weights = qtf[is_dense].astype(np.float32)
-            bm25 += self._dense_bm25[:, dense[is_dense]] @ weights
-            matched += self._dense_idf[:, dense[is_dense]] @ weights
+            bm25 += (self._dense_bm25[:, dense[is_dense]] * weights).sum(axis=1)
+            matched += (self._dense_idf[:, dense[is_dense]] * weights).sum(axis=1)
         cols, qtf = cols[~is_dense], qtf[~is_dense]
         if cols.size:
             starts, ends = self._starts[cols], self._starts[cols + 1]

@@ -13,30 +13,41 @@ Pipeline (index built once at start-up, see `FaqMatcher.__init__`):
 5. decide: `answer` (confident), `suggest` (offer the top 3), `none` (out of scope), or
    `greeting`. Weights and thresholds are calibrated on tests/data/faq_eval.yaml
    (bench/faq_eval.py) and recorded in docs/benchmarks.md.
+
+Steps 3–4 run once per source — the reviewed entries, and (see legal_faq/sources.py) the
+statute articles and the bank's questions, searched also with the statutes' wording
+(statute_terms.yaml); `FaqMatcher.match` then picks the best in-scope source (`Best`, the
+constants below, calibrated by bench/faq_sources_tune.py on the tuning sets).
 """
 
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
 from rapidfuzz import fuzz, process
 
-from legal_faq.corpus import FaqEntry
+from legal_faq.corpus import FaqEntry, Kind
+from legal_faq.excerpts import relevant_sentences
 from legal_faq.index import BM25Index
 from legal_faq.text import (
+    DATA_DIR,
     Homophones,
     Synonyms,
     char_ngrams,
     is_dictionary_word,
     is_pinyin_query,
+    load_qualifiers,
     load_synonyms,
     normalise,
     pinyin_of,
+    to_pinyin,
     words,
 )
 
@@ -111,6 +122,38 @@ class Weights:
     in_scope_confidence: float = 0.55  # in scope when this confident …
     in_scope_mass: float = 25.0  # … or when this much of the query's IDF mass matches
     candidates: int = 20
+    # Between sources (reviewed entries, articles, bank questions): each source's best
+    # candidate scores its confidence + `bias`; the best in-scope source is picked. For the
+    # further sources `in_scope_confidence` applies to that score.
+    bias: float = 0.0
+    scope_on_score: bool = False
+
+
+QUALIFIER_PENALTY = 0.5  # rank taken off an entry whose special case the query does not name
+AGREE_BONUS = 0.2  # the best reviewed entry cites the article another source finds best
+RIVAL_MARGIN = 0.1  # a reviewed answer becomes a suggestion when another source scores within
+# this much of it (the law's own words or a bank question may fit the query as well)
+
+# Calibrated on tests/data/faq_articles_tune.yaml with faq_eval.yaml and faq_holdout.yaml
+# (bench/faq_sources_tune.py), see docs/benchmarks.md.
+ARTICLE_WEIGHTS = Weights(
+    answer_at=0.4,
+    answer_lead=0.3,
+    in_scope_confidence=0.5,
+    in_scope_mass=1e9,
+    bias=0.2,
+    scope_on_score=True,
+    candidates=10,  # fewer fuzzy comparisons; the same figures on the tuning sets as 20
+)
+QUIZ_WEIGHTS = Weights(
+    answer_at=0.5,
+    answer_lead=1.2,
+    in_scope_confidence=0.4,
+    in_scope_mass=40.0,
+    bias=-0.1,
+    scope_on_score=True,
+    candidates=10,  # fewer fuzzy comparisons; the same figures on the tuning sets as 20
+)
 
 
 @dataclass(frozen=True)
@@ -146,22 +189,38 @@ def _expanded_words(text: str, text_words: list[str], expanded: str) -> list[str
     return text_words + words(expanded[len(text) :])
 
 
-class FaqMatcher:
-    """Build once; `match(query)` is cheap (a few sparse column sums and ~100 fuzzy ratios)."""
+@dataclass(frozen=True)
+class Query:
+    """A normalised query, analysed once for every index it is searched in."""
 
-    def __init__(
-        self,
-        entries: Sequence[FaqEntry],
-        synonyms: Synonyms | None = None,
-        weights: Weights | None = None,
-    ) -> None:
+    norm: str
+    words: list[str]
+    syllables: list[str]
+    pinyin_only: bool
+    corrected: str  # norm + the corpus words its pinyin-input typos stand for
+    _expanded: dict[int, tuple[str, list[str]]] = field(default_factory=dict, compare=False)
+
+    def expanded(self, synonyms: Synonyms) -> tuple[str, list[str]]:
+        """The corrected query with the legal terms of `synonyms` appended, and its words
+        (computed once per synonym list: the article and bank indexes share theirs)."""
+        key = id(synonyms)
+        if key not in self._expanded:
+            text = synonyms.expand(self.corrected)
+            self._expanded[key] = (text, _expanded_words(self.norm, self.words, text))
+        return self._expanded[key]
+
+
+class EntryIndex:
+    """One source's entries, indexed once; `rank(query)` is cheap (a few sparse column sums
+    and ~100 fuzzy ratios)."""
+
+    def __init__(self, entries: Sequence[FaqEntry], synonyms: Synonyms, weights: Weights) -> None:
         self.entries = list(entries)
-        self._by_id = {e.id: e for e in self.entries}
-        self.synonyms = synonyms or load_synonyms()
-        self.weights = weights or Weights()
+        self.synonyms = synonyms
+        self.weights = weights
         self._texts: list[list[str]] = []  # normalised, as written
         self._pinyin: list[list[str]] = []  # toneless pinyin, syllables run together
-        expanded_texts: list[str] = []
+        self.expanded_texts: list[str] = []
         char_docs, word_docs, pinyin_docs = [], [], []
         for entry in self.entries:
             normalised = [normalise(t) for t in entry.texts]
@@ -170,7 +229,7 @@ class FaqMatcher:
             syllable_lists = [pinyin_of(w) for w in segmented]
             self._texts.append(normalised)
             self._pinyin.append(["".join(s) for s in syllable_lists])
-            expanded_texts.extend(expanded)
+            self.expanded_texts.extend(expanded)
             char_docs.append([g for t in expanded for g in char_ngrams(t)])
             word_docs.append(
                 [
@@ -180,16 +239,15 @@ class FaqMatcher:
                 ]
             )
             pinyin_docs.append([p for s in syllable_lists for p in _pinyin_tokens(s)])
+        qualifiers = load_qualifiers()
+        # per entry, each qualifier its question names, as characters and as toneless pinyin
+        self._qualifiers = [
+            [(q, "".join(to_pinyin(q))) for q in qualifiers if q in texts[0]]
+            for texts in self._texts
+        ]
         self._chars = BM25Index(char_docs)
-        self._words = BM25Index(word_docs)
-        self._homophones = Homophones(
-            expanded_texts,
-            filter(is_dictionary_word, self._words.vocabulary),
-        )
+        self.words = BM25Index(word_docs)
         self._pinyin_index = BM25Index(pinyin_docs)
-
-    def entry(self, entry_id: str) -> FaqEntry | None:
-        return self._by_id.get(entry_id)
 
     @staticmethod
     def _best_per_entry(
@@ -201,34 +259,19 @@ class FaqMatcher:
         starts = np.cumsum([0] + [len(texts[i]) for i in entries[:-1]])
         return np.maximum.reduceat(scores, starts).astype(np.float64) / 100
 
-    def match(self, query: str) -> MatchResult:
-        norm = normalise(query)
-        if not norm:
-            return MatchResult(query, "none")
-        if norm in GREETINGS:
-            return MatchResult(query, "greeting")
-        ranked = self.rank(norm)
-        w = self.weights
-        if not ranked or not ranked[0].in_scope(w):
-            return MatchResult(query, "none", tuple(r.scored for r in ranked[:3]))
-        lead = ranked[0].rank - (ranked[1].rank if len(ranked) > 1 else 0.0)
-        best = ranked[0]
-        confident = (
-            best.confidence >= w.answer_at
-            and lead >= w.answer_lead
-            and best.matched_mass >= w.answer_mass
-        )
-        status: Status = "answer" if confident else "suggest"
-        return MatchResult(query, status, tuple(r.scored for r in ranked[:3]))
-
-    def rank(self, norm: str) -> list[Ranked]:
-        """Candidates for a normalised query, best first."""
-        found = self.features(norm)
+    def rank(self, query: Query) -> list[Ranked]:
+        """Candidates for an analysed query, best first."""
+        found = self.features(query)
         if found is None:
             return []
         top, table, mass = found
         ranks = table @ np.array(self.weights.rank)
         confidences = table @ np.array(self.weights.confidence)
+        spoken = "".join(query.syllables)
+        for j, i in enumerate(top):
+            named = self._qualifiers[i]
+            if named and not any(q in query.norm or p in spoken for q, p in named):
+                ranks[j] -= QUALIFIER_PENALTY
         out = [
             Ranked(self.entries[i], float(ranks[j]), float(confidences[j]), float(mass[j]))
             for j, i in enumerate(top)
@@ -237,7 +280,7 @@ class FaqMatcher:
         return out
 
     def features(
-        self, norm: str
+        self, query: Query
     ) -> tuple[list[int], NDArray[np.float64], NDArray[np.float64]] | None:
         """Candidate entries, their FEATURES table and their matched character IDF mass.
 
@@ -245,23 +288,20 @@ class FaqMatcher:
         stand in for the character ones, so one set of weights serves both.
         """
         w = self.weights
-        pinyin_only = is_pinyin_query(norm)
-        query_words = words(norm)
-        corrected = " ".join([norm, *self._homophones.corrections(query_words)])
-        expanded = self.synonyms.expand(corrected)
-        syllables = pinyin_of(query_words)
+        norm = query.norm
         n = len(self.entries)
-        pinyin_hits = self._pinyin_index.search(_pinyin_tokens(syllables))
+        pinyin_hits = self._pinyin_index.search(_pinyin_tokens(query.syllables))
         p_bm25, p_cov = pinyin_hits.bm25, pinyin_hits.coverage
         zeros = np.zeros(n)
-        if pinyin_only:
+        if query.pinyin_only:
             c_bm25, c_cov, c_mass, w_bm25, w_cov, raw_cov = zeros, zeros, zeros, zeros, zeros, zeros
         else:
             # the expansion only appends legal terms, so the expanded query's character hits
             # are the raw query's plus those of the appended terms (one full search, not two)
+            expanded, expanded_words = query.expanded(self.synonyms)
             raw_hits = self._chars.search(char_ngrams(norm))
             char_hits = raw_hits + self._chars.search(char_ngrams(expanded[len(norm) :]))
-            word_hits = self._words.search(_expanded_words(norm, query_words, expanded))
+            word_hits = self.words.search(expanded_words)
             c_bm25, c_cov, c_mass = char_hits.bm25, char_hits.coverage, char_hits.matched
             w_bm25, w_cov = word_hits.bm25, word_hits.coverage
             raw_cov = raw_hits.coverage
@@ -274,8 +314,8 @@ class FaqMatcher:
         if not top:
             return None
         # one vectorised rapidfuzz call per channel over all candidates' phrasings
-        p_fuzzy = self._best_per_entry("".join(syllables), top, self._pinyin)
-        if pinyin_only:
+        p_fuzzy = self._best_per_entry("".join(query.syllables), top, self._pinyin)
+        if query.pinyin_only:
             c_rel, c_cov, raw_cov, c_mass = p_rel, p_cov, p_cov, pinyin_hits.matched
             c_fuzzy = p_fuzzy
         else:
@@ -297,6 +337,172 @@ class FaqMatcher:
         return top, table, c_mass[idx]
 
 
+class FaqMatcher:
+    """Build once (the reviewed entries, and optionally statute articles and bank questions as
+    further sources, see legal_faq/sources.py); `match(query)` decides what to answer."""
+
+    def __init__(
+        self,
+        entries: Sequence[FaqEntry],
+        synonyms: Synonyms | None = None,
+        weights: Weights | None = None,
+        articles: Sequence[FaqEntry] = (),
+        quiz: Sequence[FaqEntry] = (),
+    ) -> None:
+        self.synonyms = synonyms or load_synonyms()
+        self.weights = weights or Weights()
+        self._faq = EntryIndex(entries, self.synonyms, self.weights)
+        self.entries = self._faq.entries
+        # the statutes and the bank are also searched with the statutes' own words
+        wording = load_synonyms(DATA_DIR / "synonyms.yaml", DATA_DIR / "statute_terms.yaml")
+        # The further sources' indexes (~3,000 article sentences, the bank) are built on a
+        # thread, so that a bot starts answering commands at once; the first question waits
+        # for them, and every answer comes from all sources.
+        self._further: dict[Kind, EntryIndex] = {}
+        self._build_error: BaseException | None = None
+        self._ready = threading.Event()
+
+        def build_further() -> None:
+            try:
+                if articles:
+                    self._further["article"] = _shared_index(
+                        tuple(articles), wording, ARTICLE_WEIGHTS
+                    )
+                if quiz:
+                    self._further["quiz"] = _shared_index(tuple(quiz), wording, QUIZ_WEIGHTS)
+            except BaseException as exc:  # re-raised by the first match, not lost on a thread
+                self._build_error = exc
+            finally:
+                self._ready.set()
+
+        if articles or quiz:
+            threading.Thread(target=build_further, name="faq-sources", daemon=True).start()
+        else:
+            self._ready.set()
+        self._by_id = {e.id: e for e in [*self.entries, *articles, *quiz]}
+        self._homophones = Homophones(
+            self._faq.expanded_texts,
+            filter(is_dictionary_word, self._faq.words.vocabulary),
+        )
+
+    @property
+    def indexes(self) -> dict[Kind, EntryIndex]:
+        """Every source's index, reviewed entries first (waits for the further ones)."""
+        self._ready.wait()
+        if self._build_error is not None:
+            raise self._build_error
+        return {"faq": self._faq, **self._further}
+
+    @property
+    def sources(self) -> list[FaqEntry]:
+        """Every entry of every source (reviewed entries first)."""
+        return list(self._by_id.values())
+
+    def entry(self, entry_id: str) -> FaqEntry | None:
+        return self._by_id.get(entry_id)
+
+    def analyse(self, norm: str) -> Query:
+        query_words = words(norm)
+        corrected = " ".join([norm, *self._homophones.corrections(query_words)])
+        return Query(
+            norm,
+            query_words,
+            pinyin_of(query_words),
+            is_pinyin_query(norm),
+            corrected,
+        )
+
+    def match(self, query: str) -> MatchResult:
+        norm = normalise(query)
+        if not norm:
+            return MatchResult(query, "none")
+        if norm in GREETINGS:
+            return MatchResult(query, "greeting")
+        analysed = self.analyse(norm)
+        ranked = self.ranked_by_source(analysed)
+        faq = ranked["faq"]
+        agree = bool(faq) and any(
+            _cited(faq[0].entry) & _cited(others[0].entry)
+            for kind, others in ranked.items()
+            if kind != "faq" and others
+        )
+        bests = [
+            Best(self.indexes[kind].weights, r, AGREE_BONUS if kind == "faq" and agree else 0.0)
+            for kind, r in ranked.items()
+            if r
+        ]
+        in_scope = [b for b in bests if b.in_scope]
+        if not in_scope:
+            return MatchResult(query, "none", tuple(r.scored for r in faq[:3]))
+        pick = max(in_scope, key=lambda b: b.score)
+        rivals = sorted((b for b in in_scope if b is not pick), key=lambda b: -b.score)
+        confident = pick.confident and not (
+            pick.weights is self.weights
+            and any(r.score > pick.score - RIVAL_MARGIN for r in rivals)
+        )
+        offered = [pick.ranked[0], *(r.ranked[0] for r in rivals[:1]), *pick.ranked[1:]]
+        if len(offered) > 1 and offered[0].entry.kind == "article":
+            # a bank question citing the very article explains it in plain words: show that
+            # first (same article, so the decision stands), the article's own words next
+            explained = offered[1].entry.kind == "quiz" and bool(
+                _cited(offered[1].entry) & _cited(offered[0].entry)
+            )
+            if explained:
+                offered[0], offered[1] = offered[1], offered[0]
+        best = tuple(Scored(relevant_sentences(r.entry, norm), r.scored.score) for r in offered[:3])
+        return MatchResult(query, "answer" if confident else "suggest", best)
+
+    def ranked_by_source(self, query: Query) -> dict[Kind, list[Ranked]]:
+        """Each source's candidates for an analysed query, best first."""
+        return {kind: index.rank(query) for kind, index in self.indexes.items()}
+
+    def rank(self, norm: str) -> list[Ranked]:
+        """Reviewed entries for a normalised query, best first."""
+        return self._faq.rank(self.analyse(norm))
+
+
+@lru_cache(maxsize=4)
+def _shared_index(
+    entries: tuple[FaqEntry, ...], synonyms: Synonyms, weights: Weights
+) -> EntryIndex:
+    """An index of the further sources, built once per process for the same entries: they
+    are the same statutes for every matcher (tests and `pufa run` build several)."""
+    return EntryIndex(entries, synonyms, weights)
+
+
+@dataclass(frozen=True)
+class Best:
+    """One source's candidates for a query, and how its best one compares across sources."""
+
+    weights: Weights
+    ranked: list[Ranked]
+    bonus: float = 0.0
+
+    @property
+    def lead(self) -> float:
+        r = self.ranked
+        return r[0].rank - (r[1].rank if len(r) > 1 else 0.0)
+
+    @property
+    def score(self) -> float:
+        return self.ranked[0].confidence + self.weights.bias + self.bonus
+
+    @property
+    def in_scope(self) -> bool:
+        if self.weights.scope_on_score:
+            return self.score >= self.weights.in_scope_confidence
+        return self.ranked[0].in_scope(self.weights)
+
+    @property
+    def confident(self) -> bool:
+        w, best = self.weights, self.ranked[0]
+        return (
+            best.confidence >= w.answer_at
+            and self.lead >= w.answer_lead
+            and best.matched_mass >= w.answer_mass
+        )
+
+
 @dataclass(frozen=True)
 class Ranked:
     """A candidate: its ranking score, its confidence (0..1) and the IDF mass of the query's
@@ -314,6 +520,10 @@ class Ranked:
     @property
     def scored(self) -> Scored:
         return Scored(self.entry, round(min(max(self.confidence, 0.0), 1.0), 4))
+
+
+def _cited(entry: FaqEntry) -> set[tuple[str, int]]:
+    return {(c.source, c.article) for c in entry.refs}
 
 
 def _unit(values: NDArray[np.float64]) -> NDArray[np.float64]:

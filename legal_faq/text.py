@@ -53,14 +53,25 @@ class Synonyms:
         return text + (" " + " ".join(extra) if extra else "")
 
 
-def load_synonyms(path: Path | None = None) -> Synonyms:
-    raw = yaml.safe_load((path or DATA_DIR / "synonyms.yaml").read_text(encoding="utf-8"))
+def load_synonyms(*paths: Path) -> Synonyms:
+    """The colloquial → legal pairs of synonyms.yaml (or of `paths`, e.g. with
+    statute_terms.yaml for searching the statutes)."""
     pairs = []
-    for legal, colloquials in raw["synonyms"].items():
-        for colloquial in colloquials:
-            pairs.append((normalise(str(colloquial)), normalise(str(legal))))
+    for path in paths or (DATA_DIR / "synonyms.yaml",):
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for legal, colloquials in raw["synonyms"].items():
+            for colloquial in colloquials:
+                pair = (normalise(str(colloquial)), normalise(str(legal)))
+                if pair not in pairs:
+                    pairs.append(pair)
     pairs.sort(key=lambda p: -len(p[0]))
     return Synonyms(tuple(pairs))
+
+
+def load_qualifiers(path: Path | None = None) -> tuple[str, ...]:
+    """Words that narrow a topic to a special case (data: qualifiers.txt), normalised."""
+    lines = (path or DATA_DIR / "qualifiers.txt").read_text(encoding="utf-8").splitlines()
+    return tuple(normalise(w) for w in lines if w.strip() and not w.startswith("#"))
 
 
 @cache

@@ -122,6 +122,17 @@ class StatuteLibrary:
             return None
         return _db_article(str(self._db_path), source.statute_db, number)
 
+    def all_articles(self, source: Source) -> list[StatuteArticle]:
+        """Every article of a source we hold, in order (empty if we hold none)."""
+        if source.text_file is not None:
+            return [
+                StatuteArticle(n, "", text)
+                for n, text in sorted(self._file_articles(source.text_file).items())
+            ]
+        if source.statute_db is None or self._db_path is None:
+            return []
+        return _db_articles(str(self._db_path), source.statute_db)
+
     def _file_articles(self, path: Path) -> dict[int, str]:
         if path not in self._files:
             raw = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -153,6 +164,38 @@ def _db_law(db_path: str, law_name: str) -> dict[int, str]:
         if number is not None:
             articles.setdefault(int(number), str(text))
     return articles
+
+
+@dataclass(frozen=True)
+class StatuteArticle:
+    """One article of a statute, with the title of its chapter ("" if none)."""
+
+    number: int
+    chapter: str
+    text: str
+
+
+@cache
+def _db_articles(db_path: str, law_name: str) -> list[StatuteArticle]:
+    con = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        law = con.execute(
+            "SELECT law_id FROM laws WHERE law_name = ? AND status = '现行有效' "
+            "ORDER BY version_date DESC LIMIT 1",
+            (law_name,),
+        ).fetchone()
+        rows = (
+            con.execute(
+                "SELECT article_no_arabic, coalesce(chapter, ''), article_text FROM articles "
+                "WHERE law_id = ? AND article_no_arabic IS NOT NULL ORDER BY article_no_arabic",
+                (law[0],),
+            ).fetchall()
+            if law
+            else []
+        )
+    finally:
+        con.close()
+    return [StatuteArticle(int(n), str(c), str(t)) for n, c, t in rows]
 
 
 @dataclass(frozen=True)

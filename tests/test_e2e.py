@@ -164,6 +164,28 @@ async def test_worker_asks_a_question_in_their_own_words(telegram, settings) -> 
         await bot.stop()
 
 
+async def test_a_question_no_entry_answers_gets_the_article_itself(telegram, settings) -> None:
+    """相关法条 over the real runtimes: the article of a statute the bank does not hold, its 📖
+    whole text from the statute database, and 预约律师 under it."""
+    phone = Phone(6102, "装卸工小李")
+    bot = Running(settings, telegram)
+    await bot.start()
+    try:
+        telegram.send_text(phone, "勞動者每週至少休息一日嗎")
+        await telegram.settle()
+        reply = telegram.last(phone)
+        assert "相关法条" in reply.text and "《中华人民共和国劳动法》第三十八条" in reply.text
+        telegram.press(phone, reply, "原文")
+        await telegram.settle()
+        assert "用人单位应当保证劳动者每周至少休息一日" in telegram.last(phone, "📖").text
+        telegram.press(phone, reply, "预约律师")
+        await telegram.settle()
+        assert "值班律师" in telegram.last(phone).text
+        assert telegram.errors == []
+    finally:
+        await bot.stop()
+
+
 async def test_worker_books_a_lawyer_who_accepts_on_their_phone(
     telegram, settings, tmp_path
 ) -> None:

@@ -21,13 +21,17 @@ def _scored_json(s: Any) -> dict[str, Any]:
         "answer": entry.answer,
         "refs": [{"law": r.law, "article": r.article, "source": r.source} for r in entry.refs],
         "score": s.score,
+        "kind": entry.kind,
     }
 
 
-def cmd_faq_ask(args: argparse.Namespace) -> int:
-    from legal_faq import FaqMatcher, load_corpus
+KIND_LABELS = {"faq": "reviewed answer", "quiz": "bank explanation", "article": "statute text"}
 
-    result = FaqMatcher(load_corpus()).match(args.question)
+
+def cmd_faq_ask(args: argparse.Namespace) -> int:
+    from legal_faq import build_matcher
+
+    result = build_matcher().match(args.question)
     status = result.status if result.status != "greeting" else "none"
     if args.json:
         payload = {
@@ -40,7 +44,7 @@ def cmd_faq_ask(args: argparse.Namespace) -> int:
         return 0
     if result.answer:
         entry = result.answer.entry
-        print(f"{entry.question}\n\n{entry.answer}\n")
+        print(f"[{KIND_LABELS[entry.kind]}] {entry.question}\n\n{entry.answer}\n")
         print("依据：" + "；".join(r.label() for r in entry.refs))
     elif result.status == "suggest":
         print("您是不是想问：")

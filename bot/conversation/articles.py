@@ -8,13 +8,15 @@ from bot.conversation.actions import Button
 from bot.conversation.buttons import ButtonData
 from bot.conversation.context import Ctx
 from bot.conversation.messages import t
+from legal_faq import statute_source
 from question_bank import Citation
 
 
 def article_text(ctx: Ctx, citation: Citation) -> str:
     """The whole article a citation points to, or a plain note that we do not hold it."""
     law = ctx.bank.laws.get(citation.law)
-    source = law.source(citation.source) if law else None
+    # statutes the FAQ searches but the bank does not hold (劳动法, 民法典 …) by their name
+    source = law.source(citation.source) if law else statute_source(citation.source)
     label = citation.label(paragraph=False)
     text = ctx.services.library.article(source, citation.article) if source else None
     if text is None:

@@ -3,7 +3,9 @@
 How it goes: any text that is not a command (and not a tap-style answer during a quiz) is a
 question. The matcher decides:
 - answer: the answer with its citation, 📖 buttons for the article texts, 👍 / 👎, 预约律师
-  (books a lawyer with the question as the topic, see booking.py);
+  (books a lawyer with the question as the topic, see booking.py). It says which kind it is:
+  a reviewed FAQ answer, a question-bank explanation, or 相关法条 — a statute article in the
+  law's own words, found when no reviewed answer fits (legal_faq/sources.py);
 - suggest: "您是不是想问…" with up to three questions as buttons, and 都不是;
 - none: what the bot can answer, 预约律师 and the 12348 / 12351 hotlines; the question is kept
   (without the user's id) for editors, as are answers marked 👎 (`pufa faq misses`);
@@ -84,9 +86,14 @@ class FaqBookUnanswered(ButtonData, prefix="fbooknone"):
 
 
 def entry_view(entry: FaqEntry, asked: int) -> tuple[str, Keyboard]:
-    """An answer message: question, answer, citation, and its buttons (tied to the question
-    asked under token `asked`)."""
-    text = f"{t('faq_answer', question=entry.question, answer=entry.answer)}\n\n{citation_line(entry.refs)}"
+    """An answer message: which kind of answer it is, question, answer, citation, and its
+    buttons (tied to the question asked under token `asked`). An article (the law's own
+    words) is shown as 相关法条 with its label; its 📖 gives the whole article."""
+    if entry.kind == "article":
+        body = t("faq_article_answer", label=entry.question, answer=entry.answer)
+    else:
+        body = f"{t('faq_answer', question=entry.question, answer=entry.answer)}\n\n{citation_line(entry.refs)}"
+    text = f"{t('faq_kind_' + entry.kind)}\n\n{body}"
     articles = article_buttons(entry.refs, lambda i: FaqArticle(entry.id, i))
     votes = [
         FaqVote(entry.id, True, asked).button(t("faq_useful")),

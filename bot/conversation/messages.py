@@ -230,6 +230,10 @@ MESSAGES: dict[str, str] = {
     "final_podium_line": "{medal} {name} · {score} 分",
     # legal FAQ
     "faq_answer": "❓ {question}\n\n{answer}",
+    "faq_kind_faq": "✅ 经审核的解答",
+    "faq_kind_quiz": "📝 题库解析（经审核的答题知识）",
+    "faq_kind_article": "📜 相关法条：以下是法律原文，没有经过解读。具体情况请咨询律师。",
+    "faq_article_answer": "📜 相关法条 · {label}\n\n{answer}",
     "faq_hint_quiz": "（您正在答题中，题目的按钮仍然有效。）",
     "faq_suggest": "我不太确定您问的是哪个问题，您是不是想问：",
     "faq_none_of_these": "都不是",

@@ -1,0 +1,227 @@
+"""Calibrate how the FAQ picks between its sources — reviewed entries, statute articles, bank
+questions — on the tuning sets only (never on tests/data/faq_blind.yaml).
+
+Run: python bench/faq_sources_tune.py [--trials 20000]
+
+Each query of tests/data/faq_articles_tune.yaml (labelled with statute articles, scored like
+the blind set), faq_eval.yaml and faq_holdout.yaml (labelled with entry ids) is ranked once per
+source; then a random search over the decision's parameters (the biases, in-scope and answer
+thresholds of the further sources, AGREE_BONUS and RIVAL_MARGIN of legal_faq/matcher.py)
+replays the decision in `decide`, which mirrors `FaqMatcher.match`. A setting counts only if
+the old sets keep their figures (precision ≥ 97.5 % / 99 %, rejection ≥ 94 % / 89 %); among
+those, the best top-1 (+ half of top-3 and of answer precision) on the tuning set wins. The
+current setting is printed first for comparison.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.faq_blind_eval import answers
+from bench.faq_eval import DATA, EVAL, HOLDOUT
+from legal_faq import FaqEntry, build_matcher
+from legal_faq.matcher import (
+    AGREE_BONUS,
+    ARTICLE_WEIGHTS,
+    GREETINGS,
+    QUIZ_WEIGHTS,
+    RIVAL_MARGIN,
+)
+from legal_faq.text import normalise
+
+TUNE = DATA / "faq_articles_tune.yaml"
+SOURCES = ("faq", "article", "quiz")
+
+
+@dataclass(frozen=True)
+class Top:
+    """A source's best candidate for one query."""
+
+    confidence: float
+    lead: float
+    mass: float
+    right: tuple[bool, ...]  # the first three candidates
+    cited: frozenset[tuple[str, int]]
+
+
+@dataclass(frozen=True)
+class Row:
+    file: str
+    in_scope: bool
+    tops: dict[str, Top]
+
+
+def collect() -> list[Row]:
+    matcher = build_matcher()
+    rows = []
+    for path in (TUNE, EVAL, HOLDOUT):
+        for item in yaml.safe_load(path.read_text(encoding="utf-8")):
+            right: Callable[[FaqEntry], bool]
+            if "expect" in item:
+                in_scope = item["expect"] is not None
+                right = lambda e, x=item["expect"]: e.id == x  # noqa: E731
+            else:
+                in_scope = item["scope"] == "in"
+                right = lambda e, i=item: answers(e, i["law"], i["articles"])  # noqa: E731
+            norm = normalise(item["query"])
+            if not norm or norm in GREETINGS:
+                continue
+            query = matcher.analyse(norm)
+            tops = {}
+            for kind, ranked in matcher.ranked_by_source(query).items():
+                if ranked:
+                    lead = ranked[0].rank - (ranked[1].rank if len(ranked) > 1 else 0.0)
+                    tops[kind] = Top(
+                        ranked[0].confidence,
+                        lead,
+                        ranked[0].matched_mass,
+                        tuple(in_scope and right(r.entry) for r in ranked[:3]),
+                        frozenset((c.source, c.article) for c in ranked[0].entry.refs),
+                    )
+            rows.append(Row(path.name, in_scope, tops))
+    return rows
+
+
+def decide(row: Row, p: dict[str, float]) -> tuple[str, list[bool]]:
+    """The status and the rightness of what is offered, as FaqMatcher.match decides."""
+    tops = row.tops
+    faq = tops.get("faq")
+    agree = faq is not None and any(faq.cited & t.cited for k, t in tops.items() if k != "faq")
+    score = {
+        k: t.confidence + p[f"bias_{k}"] + (p["agree"] if k == "faq" and agree else 0.0)
+        for k, t in tops.items()
+    }
+    inside = []
+    for k, t in tops.items():
+        if k == "faq":
+            ok = t.confidence >= 0.55 or t.mass >= 25
+        else:
+            ok = score[k] >= p[f"in_{k}"] or t.mass >= p[f"mass_{k}"]
+        if ok:
+            inside.append(k)
+    if not inside:
+        return "none", []
+    pick = max(inside, key=lambda k: score[k])
+    t = tops[pick]
+    rivals = sorted((k for k in inside if k != pick), key=lambda k: -score[k])
+    if pick == "faq":
+        sure = t.confidence >= 0.3 and t.lead >= 0.2 and t.mass >= 18
+        sure = sure and not any(score[k] > score[pick] - p["rival"] for k in rivals)
+    else:
+        sure = t.confidence >= p[f"at_{pick}"] and t.lead >= p[f"lead_{pick}"] and t.mass >= 18
+    offered = [t.right[0], *(tops[k].right[0] for k in rivals[:1]), *t.right[1:]]
+    return ("answer" if sure else "suggest"), offered[:3]
+
+
+def figures(rows: list[Row], p: dict[str, float]) -> dict[str, tuple[float, ...]]:
+    counts: dict[str, Counter[str]] = {}
+    for row in rows:
+        c = counts.setdefault(row.file, Counter())
+        status, offered = decide(row, p)
+        if row.in_scope:
+            c["in"] += 1
+            c["top1"] += status != "none" and bool(offered) and offered[0]
+            c["top3"] += status != "none" and any(offered)
+            if status == "answer":
+                c["answers"] += 1
+                c["right"] += offered[0]
+        else:
+            c["out"] += 1
+            c["rejected"] += status == "none"
+            c["answers"] += status == "answer"
+    return {
+        f: (
+            c["top1"] / c["in"],
+            c["top3"] / c["in"],
+            c["rejected"] / max(c["out"], 1),
+            c["right"] / max(c["answers"], 1),
+        )
+        for f, c in counts.items()
+    }
+
+
+def current() -> dict[str, float]:
+    return {
+        "bias_faq": 0.0,
+        "agree": AGREE_BONUS,
+        "rival": RIVAL_MARGIN,
+        **{
+            f"{name}_{kind}": value
+            for kind, w in (("article", ARTICLE_WEIGHTS), ("quiz", QUIZ_WEIGHTS))
+            for name, value in (
+                ("bias", w.bias),
+                ("in", w.in_scope_confidence),
+                ("mass", w.in_scope_mass),
+                ("at", w.answer_at),
+                ("lead", w.answer_lead),
+            )
+        },
+    }
+
+
+SPACE: dict[str, list[float]] = {
+    "bias_faq": [0.0],
+    "agree": [0.0, 0.1, 0.2, 0.4],
+    "rival": [-9.0, 0.3, 0.2, 0.1, 0.0, -0.1],
+    "bias_article": [-0.2, -0.1, 0.0, 0.1, 0.2],
+    "bias_quiz": [-0.2, -0.1, 0.0, 0.1, 0.2],
+    "in_article": [0.3, 0.4, 0.5, 0.6, 0.7],
+    "in_quiz": [0.3, 0.4, 0.5, 0.6, 0.7],
+    "mass_article": [30.0, 40.0, 60.0, 1e9],
+    "mass_quiz": [30.0, 40.0, 60.0, 1e9],
+    "at_article": [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 9.0],
+    "lead_article": [0.1, 0.3, 0.5, 0.8, 1.2],
+    "at_quiz": [0.3, 0.4, 0.5, 0.6, 0.7, 9.0],
+    "lead_quiz": [0.1, 0.3, 0.5, 0.8, 1.2],
+}
+
+
+def acceptable(r: dict[str, tuple[float, ...]]) -> bool:
+    e, h, t = r[EVAL.name], r[HOLDOUT.name], r[TUNE.name]
+    return e[3] >= 0.975 and h[3] >= 0.99 and e[2] >= 0.94 and h[2] >= 0.89 and t[2] >= 0.75
+
+
+def objective(r: dict[str, tuple[float, ...]]) -> float:
+    e, h, t = r[EVAL.name], r[HOLDOUT.name], r[TUNE.name]
+    return t[0] + 0.5 * t[1] + 2 * e[0] + 2 * h[0] + 0.5 * t[3]
+
+
+def show(label: str, p: dict[str, Any], r: dict[str, tuple[float, ...]]) -> None:
+    print(label, {k: v for k, v in p.items() if k != "bias_faq"})
+    for f, (top1, top3, rejection, precision) in r.items():
+        print(
+            f"  {f:<24} top-1 {top1:6.1%}  top-3 {top3:6.1%}  rejection {rejection:6.1%}"
+            f"  answers right {precision:6.1%}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--trials", type=int, default=20_000)
+    args = parser.parse_args()
+    rows = collect()
+    show("current:", current(), figures(rows, current()))
+    rng = random.Random(0)
+    best: tuple[float, dict[str, float]] | None = None
+    for _ in range(args.trials):
+        p = {k: rng.choice(v) for k, v in SPACE.items()}
+        r = figures(rows, p)
+        if acceptable(r) and (best is None or objective(r) > best[0]):
+            best = (objective(r), p)
+    if best is not None:
+        show("best found:", best[1], figures(rows, best[1]))
+
+
+if __name__ == "__main__":
+    main()
