@@ -106,6 +106,35 @@ async def answer(driver: ChatDriver, bank: Bank, right: bool = True) -> Question
     return q
 
 
+async def close_attempt(
+    session: AsyncSession,
+    comp_id: int,
+    member_id: int,
+    user_id: int,
+    number: int,
+    score: int,
+    seconds: int,
+    now: datetime,
+) -> None:
+    """A one-question attempt answered for `score` points, closed `seconds` after `now` the
+    way the exam closes it (so the member's best is kept)."""
+    attempt = ExamAttempt(
+        competition_id=comp_id,
+        member_id=member_id,
+        user_id=user_id,
+        number=number,
+        question_ids=["q"],
+        option_orders=[[0]],
+        position=1,
+        score=score,
+        started_at=now,
+        deadline=now + timedelta(minutes=10),
+    )
+    session.add(attempt)
+    await session.flush()
+    assert await finish_attempt(session, attempt, now + timedelta(seconds=seconds))
+
+
 async def add_member(
     session: AsyncSession,
     comp_id: int | None,
@@ -131,21 +160,7 @@ async def add_member(
     await session.flush()
     if score is not None:
         assert member.id is not None
-        attempt = ExamAttempt(
-            competition_id=comp_id,
-            member_id=member.id,
-            user_id=user_id,
-            number=1,
-            question_ids=["q"],
-            option_orders=[[0]],
-            position=1,
-            score=score,
-            started_at=now,
-            deadline=now + timedelta(minutes=10),
-        )
-        session.add(attempt)
-        await session.flush()
-        assert await finish_attempt(session, attempt, now + timedelta(seconds=seconds))
+        await close_attempt(session, comp_id, member.id, user_id, 1, score, seconds, now)
     return member
 
 

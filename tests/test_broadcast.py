@@ -12,22 +12,11 @@ import pytest
 from bot.config import Settings
 from bot.delivery import broadcast, store
 from bot.delivery.limiter import SendLimiter
-from tests.conftest import SMALL_BANK
 from tests.e2e_kit import Running
 from tests.fake_telegram import FakeTelegram, Phone
+from tests.test_e2e import settings  # noqa: F401  (the same bot settings per runtime)
 
 TEXT = "【通知】“尊法守法·携手筑梦”网上答题明天 9:00 开始，发送 /exam 参加。"
-
-
-@pytest.fixture
-def settings(tmp_path: Path, runtime: str) -> Settings:
-    return Settings(
-        runtime=runtime,
-        bot_token="123456:TEST-TOKEN",
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}",
-        bank_dir=SMALL_BANK,
-        _env_file=None,  # type: ignore[call-arg]
-    )
 
 
 async def start_broadcast(bot: Running, chats: list[int]) -> int:
@@ -49,7 +38,8 @@ def received(telegram: FakeTelegram, chat: int) -> int:
 
 
 async def test_everyone_once_blocked_users_counted_replies_go_first(
-    telegram: FakeTelegram, settings: Settings
+    telegram: FakeTelegram,
+    settings: Settings,  # noqa: F811
 ) -> None:
     people = [9100 + i for i in range(300)]
     telegram.started.update(people)
@@ -86,7 +76,8 @@ async def test_everyone_once_blocked_users_counted_replies_go_first(
 
 
 async def test_a_restart_in_the_middle_loses_and_repeats_nothing(
-    telegram: FakeTelegram, settings: Settings
+    telegram: FakeTelegram,
+    settings: Settings,  # noqa: F811
 ) -> None:
     people = [9300 + i for i in range(80)]
     telegram.started.update(people)

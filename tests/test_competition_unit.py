@@ -16,7 +16,6 @@ from competition import (
     Member,
     Unit,
     award_for,
-    finish_attempt,
     group_quiz_rule,
     group_ranking,
     import_event,
@@ -29,7 +28,14 @@ from competition import (
 from competition.models import Team
 from competition.report import SHEETS, headers
 from scoring.group_quiz import group_quiz_points
-from tests.competition_kit import EVENT, TZ, add_group_quiz, add_member, make_event
+from tests.competition_kit import (
+    EVENT,
+    TZ,
+    add_group_quiz,
+    add_member,
+    close_attempt,
+    make_event,
+)
 
 
 async def test_rankings_with_known_answers(sessions, small_bank, clock, tmp_path) -> None:
@@ -423,21 +429,7 @@ async def test_best_attempt_is_kept_on_the_member(sessions, small_bank, clock, t
         for number, (score, seconds, best) in enumerate(
             [(6, 100, (8, 300)), (8, 200, (8, 200)), (8, 250, (8, 200)), (9, 500, (9, 500))], 2
         ):
-            attempt = ExamAttempt(
-                competition_id=comp.id,
-                member_id=member.id,
-                user_id=7,
-                number=number,
-                question_ids=["q"],
-                option_orders=[[0]],
-                position=1,
-                score=score,
-                started_at=now,
-                deadline=now + timedelta(minutes=10),
-            )
-            s.add(attempt)
-            await s.flush()
-            assert await finish_attempt(s, attempt, now + timedelta(seconds=seconds))
+            await close_attempt(s, comp.id, member.id, 7, number, score, seconds, now)
             await s.refresh(member)
             assert (member.best_score, member.best_seconds) == best
             [me] = await personal_ranking(s, comp)

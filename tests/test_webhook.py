@@ -15,25 +15,13 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from bot.config import Settings
 from bot.db import make_engine, session_factory
 from bot.delivery.models import InboxUpdate
-from tests.conftest import SMALL_BANK, reset_postgres
+from tests.conftest import reset_postgres
 from tests.e2e_kit import WEBHOOK_SECRET, BotProcess, Running
 from tests.fake_telegram import FakeTelegram, Phone
+from tests.test_e2e import settings  # noqa: F401  (the same bot settings per runtime)
 from tests.test_e2e_crash import TAPS, assert_every_tap_answered_once, open_questions, tap_all
-
-
-@pytest.fixture
-def settings(tmp_path: Path, runtime: str) -> Settings:
-    return Settings(
-        runtime=runtime,
-        bot_token="123456:TEST-TOKEN",
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}",
-        bank_dir=SMALL_BANK,
-        practice_size=5,
-        _env_file=None,  # type: ignore[call-arg]
-    )
 
 
 async def inbox_rows(bot: Running) -> int:
@@ -41,7 +29,7 @@ async def inbox_rows(bot: Running) -> int:
         return int((await session.exec(select(func.count()).select_from(InboxUpdate))).one())
 
 
-async def test_webhook_takes_updates_only_with_the_secret(telegram, settings) -> None:
+async def test_webhook_takes_updates_only_with_the_secret(telegram, settings) -> None:  # noqa: F811
     bot = Running(settings, telegram, webhook=True)
     await bot.start()
     try:
