@@ -166,9 +166,8 @@ class Delivery:
             self.workers,
             "webhook" if webhook else "polling",
         )
-        poller = asyncio.create_task(
-            self._poll() if webhook is None else asyncio.Event().wait(), name="poll"
-        )
+        # with a webhook, updates arrive through self.http: nothing to fetch
+        fetching = [asyncio.create_task(self._poll(), name="poll")] if webhook is None else []
         workers = [
             asyncio.create_task(self._work_loop(), name=f"work{i}") for i in range(self.workers)
         ]
@@ -180,9 +179,9 @@ class Delivery:
             log.info("stopping: fetching stopped, finishing stored updates")
             if self.http is not None:  # Telegram retries what it cannot post, to other instances
                 await self.http.stop()
-            poller.cancel()
-            timers.cancel()
-            await asyncio.gather(poller, timers, return_exceptions=True)
+            for task in (*fetching, timers):
+                task.cancel()
+            await asyncio.gather(*fetching, timers, return_exceptions=True)
             self._draining = True
             self._work.set()
             _done, pending = await asyncio.wait(workers, timeout=self.drain_timeout)
@@ -311,8 +310,7 @@ class Delivery:
         seconds of sending), so replies to users never queue behind an announcement."""
         async with self.sessions() as session:
             now = self.clock()
-            health = await store.health(session, now)
-            room = int(2 * self.limiter.overall.rate) - health.outbox_backlog
+            room = int(2 * self.limiter.overall.rate) - await store.outbox_backlog(session)
             fed = await broadcast.feed(session, now, room)
             finished = await broadcast.close_finished(session, now) if not fed else []
             await session.commit()

@@ -367,13 +367,19 @@ class Health:
     scheduler_lag: float  # seconds the oldest due job is overdue (0: none due)
 
 
+async def outbox_backlog(session: AsyncSession) -> int:
+    """Actions waiting to be sent."""
+    conn = await session.connection()
+    return int((await conn.execute(core_select(func.count()).select_from(_OUTBOX))).scalar_one())
+
+
 async def health(session: AsyncSession, now: datetime) -> Health:
     """Three small aggregates over the delivery tables (indexed: pending inbox rows, due jobs)."""
     conn = await session.connection()
     inbox = (
         await conn.execute(core_select(func.count()).where(_INBOX.c.done.is_(False)))
     ).scalar_one()
-    outbox = (await conn.execute(core_select(func.count()).select_from(_OUTBOX))).scalar_one()
+    outbox = await outbox_backlog(session)
     oldest = (
         await conn.execute(
             core_select(func.min(_JOBS.c.due_at)).where(
