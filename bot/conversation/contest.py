@@ -213,6 +213,9 @@ async def show_rank(ctx: Ctx) -> None:
     """/rank: own rank, team's and unit's, the top 10; quiz masters see all rankings."""
     ms = await membership(ctx.session, ctx.user_id)
     comp = ms.competition if ms else await latest_competition(ctx.session)
+    if comp is None and is_quizmaster(ctx, None):
+        ctx.reply(t("rank_no_event"))
+        return
     if comp is None or (ms is None and not is_quizmaster(ctx, comp)):
         ctx.reply(t("rank_none"))
         return

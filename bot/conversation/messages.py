@@ -510,6 +510,7 @@ MESSAGES: dict[str, str] = {
     "remind_start": "📣 “{name}”明天开始（{opens}），届时发送 /exam 参加答题。",
     "remind_end": "⏰ “{name}”还剩 1 小时就截止了（{closes}），还没答题的请抓紧发送 /exam。",
     "rank_none": "您还没有加入比赛。发送 /join 邀请码 加入。",
+    "rank_no_event": "还没有比赛。组织者先用 pufa event import 导入比赛文件，排名就会显示在这里。",
     "rank_header": "🏆 {name} 排名（{rule}）",
     "rank_me": "您：第 {rank} 名（共 {of} 人），{score} 分，用时 {time}{award}",
     "rank_me_award": "，{award}",
