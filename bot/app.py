@@ -15,7 +15,8 @@ from bot.config import Settings
 from bot.conversation.context import Services
 from bot.conversation.router import Conversation
 from bot.db import make_engine, session_factory, upgrade
-from legal_faq import build_matcher
+from legal_faq.compiled import load_matcher
+from question_bank import compiled
 from question_bank import StatuteLibrary, bank_files, load_bank
 
 log = logging.getLogger("pufa")
@@ -42,14 +43,17 @@ async def build_app(
 ) -> App:
     """Open the database (migrating it), load the bank, and build the conversation layer."""
     settings = settings or Settings()
+    if settings.cache_dir is not None:
+        compiled.configure(settings.cache_dir)
     engine = make_engine(settings.database_url)
     if migrate:
         await upgrade(engine)
     files = bank_files(settings.bank_dir) if settings.bank_dir else None
     bank = load_bank(files)
     log.info("bank loaded: %d questions", len(bank.questions))
-    # the index (reviewed entries, statute articles, bank questions) is built once, here
-    matcher = build_matcher(settings.faq_dir, bank.questions.values())
+    # the index (reviewed entries, statute articles, bank questions): built once for given
+    # content and code, then read from the compiled cache (PUFA_CACHE_DIR)
+    matcher = load_matcher(settings.faq_dir, files)
     log.info("faq loaded: %d entries", len(matcher.entries))
     services = Services(
         bank=bank,

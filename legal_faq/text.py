@@ -11,8 +11,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-import zhconv  # type: ignore[import-untyped]
+from question_bank.yamlsource import safe_load
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -28,7 +27,7 @@ def normalise(text: str) -> str:
     """Full-/half-width folded, traditional characters made simplified (zhconv), lower case,
     only Chinese characters, letters and digits (punctuation, spaces and emoji dropped);
     runs of letters/digits keep one space between."""
-    text = zhconv.convert(unicodedata.normalize("NFKC", text).lower(), "zh-cn")
+    text = _zhconv().convert(unicodedata.normalize("NFKC", text).lower(), "zh-cn")
     parts = _KEEP.findall(text)
     out: list[str] = []
     for part in parts:
@@ -36,6 +35,13 @@ def normalise(text: str) -> str:
             out.append(" ")
         out.append(part)
     return "".join(out)
+
+
+@cache
+def _zhconv() -> Any:
+    from legal_faq.segmenter import import_quietly
+
+    return import_quietly("zhconv")
 
 
 @dataclass(frozen=True)
@@ -58,7 +64,7 @@ def load_synonyms(*paths: Path) -> Synonyms:
     statute_terms.yaml for searching the statutes)."""
     pairs = []
     for path in paths or (DATA_DIR / "synonyms.yaml",):
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = safe_load(path.read_text(encoding="utf-8"))
         for legal, colloquials in raw["synonyms"].items():
             for colloquial in colloquials:
                 pair = (normalise(str(colloquial)), normalise(str(legal)))
@@ -139,13 +145,11 @@ def is_pinyin_query(text: str) -> bool:
 
 @cache
 def _jieba() -> Any:
-    """jieba, with its dictionary and the legal one loaded (once)."""
-    import jieba
+    """jieba, with its dictionary and the legal one loaded (once; from the compiled cache,
+    see legal_faq/segmenter.py)."""
+    from legal_faq.segmenter import load_jieba
 
-    jieba.setLogLevel(60)
-    jieba.initialize()
-    jieba.load_userdict(str(DATA_DIR / "legal_words.txt"))
-    return jieba
+    return load_jieba(DATA_DIR / "legal_words.txt")
 
 
 def words(text: str) -> list[str]:
