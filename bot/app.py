@@ -16,8 +16,7 @@ from bot.conversation.context import Services
 from bot.conversation.router import Conversation
 from bot.db import make_engine, session_factory, upgrade
 from legal_faq.compiled import load_matcher
-from question_bank import compiled
-from question_bank import StatuteLibrary, bank_files, load_bank
+from question_bank import StatuteLibrary, bank_files, compiled, load_bank
 
 log = logging.getLogger("pufa")
 
