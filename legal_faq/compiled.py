@@ -24,7 +24,7 @@ def matcher_key(faq_dir: Path | None, bank: list[Path]) -> str:
     content = [
         *(p for p in faq if p.is_file()),
         *bank,
-        *(folder / "blueprint.yaml" for folder in {f.parent for f in bank}),
+        *sorted({f.parent / "blueprint.yaml" for f in bank}),
         *statute_files(),
     ]
     return compiled.fingerprint(

@@ -298,7 +298,7 @@ def bank_key(files: list[Path]) -> str:
     and the statute texts (data/ and the statute database), and the code that checks it."""
     content = [
         *files,
-        *(folder / "blueprint.yaml" for folder in {f.parent for f in files}),
+        *sorted({f.parent / "blueprint.yaml" for f in files}),
         *statute_files(),
     ]
     return compiled.fingerprint(
