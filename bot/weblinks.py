@@ -24,7 +24,9 @@ from sqlalchemy import BigInteger, CheckConstraint, Column, Index
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.webroles import BOUND_ROLES, ROLES, Role
+from bot.webroles import BOUND_ROLES as BOUND_ROLES
+from bot.webroles import ROLES as ROLES
+from bot.webroles import Role as Role
 from scoring.final.models import LiveFinal
 
 if TYPE_CHECKING:

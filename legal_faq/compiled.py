@@ -10,8 +10,8 @@ from pathlib import Path
 from legal_faq.matcher import FaqMatcher
 from legal_faq.text import DATA_DIR
 from question_bank import compiled
+from question_bank.laws import DATA_DIR as BANK_DIR
 from question_bank.laws import statute_files
-from question_bank.loader import DATA_DIR as BANK_DIR
 from question_bank.loader import bank_files
 
 LIBRARIES = ("jieba", "pypinyin", "zhconv", "numpy", "rapidfuzz", "pydantic", "PyYAML")

@@ -96,9 +96,9 @@ def load_jieba(user_dict: Path) -> Any:
         libraries=("jieba", "marisa-trie"),
     )
     trie_path = directory / f"{KIND}-{key}.marisa"
-    meta = compiled.read(KIND, key)
+    meta: dict[str, Any] | None = compiled.read(KIND, key)
     trie = _open_trie(trie_path, meta)
-    if trie is None:
+    if meta is None or trie is None:
         _classic(jieba, user_dict)
         meta, trie = _store(jieba, directory, trie_path, key)
         if trie is None:

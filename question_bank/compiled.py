@@ -43,19 +43,15 @@ _configured: Path | bool | None = False  # False: not configured, use the enviro
 def configure(directory: Path | str | None) -> None:
     """Set the cache directory for this process (None: back to the environment / default)."""
     global _configured
-    _configured = False if directory is None else Path(directory)
+    _configured = None if directory is None else Path(directory)
 
 
 def cache_dir() -> Path | None:
     """Where compiled files go; None when the cache is turned off."""
-    chosen: Path | str | None
-    if _configured is not False:
-        chosen = _configured
-    else:
-        chosen = os.environ.get(ENV)
-    if chosen is not None and str(chosen).strip().lower() in OFF:
+    chosen = str(_configured) if _configured is not None else os.environ.get(ENV, "")
+    if chosen.strip().lower() in OFF:
         return None
-    if chosen:
+    if chosen.strip():
         return Path(chosen).expanduser()
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "pufa"
