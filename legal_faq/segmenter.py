@@ -89,7 +89,8 @@ def load_jieba(user_dict: Path) -> Any:
     jieba.setLogLevel(60)
     directory = compiled.cache_dir()
     if directory is None:
-        return _classic(jieba, user_dict)
+        _classic(jieba.dt, user_dict)
+        return jieba
     key = compiled.fingerprint(
         [_dictionary_file(jieba), user_dict],
         code=("legal_faq.segmenter",),
@@ -99,10 +100,12 @@ def load_jieba(user_dict: Path) -> Any:
     meta: dict[str, Any] | None = compiled.read(KIND, key)
     trie = _open_trie(trie_path, meta)
     if meta is None or trie is None:
-        _classic(jieba, user_dict)
-        meta, trie = _store(jieba, directory, trie_path, key)
-        if trie is None:
-            return jieba  # could not write: jieba keeps its own dict
+        built = jieba.Tokenizer()  # its own dict, whatever state the global one is in
+        _classic(built, user_dict)
+        meta, trie = _store(built, jieba, directory, trie_path, key)
+        if trie is None:  # could not write: jieba keeps the dict just built
+            jieba.dt.FREQ, jieba.dt.total, jieba.dt.initialized = built.FREQ, built.total, True
+            return jieba
     total, freqs, force_split = meta["total"], meta["freqs"], meta["force_split"]
     dt = jieba.dt
     dt.FREQ = TrieFreq(trie, array("q", freqs))
@@ -112,10 +115,12 @@ def load_jieba(user_dict: Path) -> Any:
     return jieba
 
 
-def _classic(jieba: Any, user_dict: Path) -> Any:
-    jieba.initialize()
-    jieba.load_userdict(str(user_dict))
-    return jieba
+def _classic(tokenizer: Any, user_dict: Path) -> Any:
+    """jieba's own way: its dict (from its cache file) and `user_dict` (once per tokenizer)."""
+    if not tokenizer.initialized:
+        tokenizer.initialize()
+        tokenizer.load_userdict(str(user_dict))
+    return tokenizer
 
 
 def _open_trie(path: Path, meta: Any) -> Any:
@@ -137,17 +142,20 @@ def _open_trie(path: Path, meta: Any) -> Any:
         return None
 
 
-def _store(jieba: Any, directory: Path, path: Path, key: str) -> tuple[dict[str, Any], Any]:
-    """Write the trie (atomically) and its frequencies; (meta, trie) or (meta, None)."""
+def _store(
+    built: Any, jieba: Any, directory: Path, path: Path, key: str
+) -> tuple[dict[str, Any], Any]:
+    """Write the trie of the tokenizer `built` (atomically) and its frequencies;
+    (meta, trie) or (meta, None)."""
     import marisa_trie
 
-    freq = jieba.dt.FREQ
+    freq = built.FREQ
     trie = marisa_trie.Trie(list(freq))
     freqs = array("q", bytes(8 * len(trie)))
     for word, at in trie.iteritems():
         freqs[at] = freq[word]
     meta: dict[str, Any] = {
-        "total": jieba.dt.total,
+        "total": built.total,
         "freqs": freqs.tobytes(),
         "force_split": sorted(jieba.finalseg.Force_Split_Words),
     }
