@@ -70,6 +70,17 @@ async def build_app(
     return App(settings, engine, conversation)
 
 
+def release_free_memory() -> None:
+    """Give the heap's free pages back to the system (glibc's malloc_trim): start-up
+    (imports, the compiled cache unpickled) leaves ~20 MiB freed but still held."""
+    import ctypes
+
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        pass
+
+
 def webhook_problem(settings: Settings) -> str | None:
     """Why `pufa run --webhook` cannot start with these settings (None: it can)."""
     if not settings.webhook_url or not settings.webhook_url.startswith("https://"):
@@ -108,6 +119,7 @@ async def run_bot(
     path = settings.webhook_path or (urlsplit(hook.url).path or "/") if hook else None
     app = await build_app(settings, clock)
     api = make_api(settings.runtime, settings.bot_token, settings.telegram_api_base)
+    release_free_memory()
     delivery = Delivery(
         app.conversation,
         api,

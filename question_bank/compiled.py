@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 ENV = "PUFA_CACHE_DIR"
 OFF = ("off", "none", "0", "false")
 MAGIC = b"pufa-compiled-1\n"
-_configured: Path | bool | None = False  # False: not configured, use the environment
+_configured: Path | None = None  # None: not configured, use the environment
 
 
 def configure(directory: Path | str | None) -> None:

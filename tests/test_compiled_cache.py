@@ -190,3 +190,14 @@ def test_a_damaged_trie_is_built_again(cache: Path) -> None:
     jieba = load_jieba(user_dict)
     assert trie.read_bytes() == whole
     assert jieba.lcut("试用期最长多久") == ["试用期", "最长", "多久"]
+
+
+def test_the_default_directory_is_the_users_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(compiled.ENV, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    compiled.configure(None)
+    assert compiled.cache_dir() == tmp_path / "xdg" / "pufa"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    assert compiled.cache_dir() == Path.home() / ".cache" / "pufa"
