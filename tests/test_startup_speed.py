@@ -50,7 +50,7 @@ def test_faq_ask_does_not_import_the_telegram_or_web_stack(warm_cache: Path) -> 
         "except SystemExit:\n"
         "    pass\n"
         "heavy = [m for m in ('aiogram', 'telegram', 'aiohttp', 'sqlalchemy', 'alembic',\n"
-        "         'openpyxl', 'bot.web', 'bot.conversation') if m in sys.modules]\n"
+        "         'openpyxl', 'bot.web', 'bot.conversation', 'pypinyin') if m in sys.modules]\n"
         "print('HEAVY', heavy)\n"
     )
     from bench.startup import ROOT, child_env
