@@ -4,8 +4,8 @@ jieba keeps its dictionary (about 500,000 words and their prefixes, with our leg
 Python dict, rebuilt at every start from its own cache: 0.5–1 s and ~80 MiB. Here the same
 words and frequencies are kept in a MARISA trie (marisa-trie) in the compiled cache directory
 (question_bank/compiled.py), memory-mapped at start-up, with the frequencies in an array beside
-it: jieba segments exactly as before (`TrieFreq` answers every question jieba asks of its
-dict), at a few MiB and a few milliseconds.
+it: jieba segments exactly as before (`TrieFreq` holds every key jieba asks about the
+sentence it cuts), at a few MiB and a few milliseconds.
 """
 
 from __future__ import annotations
@@ -24,41 +24,76 @@ from question_bank import compiled
 KIND = "jieba"
 
 
-class TrieFreq:
-    """jieba's `FREQ` dict, read from a trie: `word in`, `[word]`, `.get(word)`; words added
-    later (`jieba.add_word`) go to a small dict in front of it."""
+class TrieFreq(dict[str, int]):
+    """jieba's `FREQ` dict over a trie. jieba asks its dict, for a sentence, about every
+    stretch of it (`in`, `[ ]`, `.get`) — as a plain dict's C lookups. So this is a plain dict,
+    filled before jieba reads a sentence (`load`, hooked on `get_DAG`) with every dictionary
+    word and word prefix found in the sentence (one `prefixes` call per position), which is
+    every key jieba can ask for about that sentence. `lookup` answers for any word. Words
+    added later (`jieba.add_word`) are kept across the occasional clearing."""
+
+    LIMIT = 200_000  # words kept before the dict is emptied (it fills again as needed)
 
     def __init__(self, trie: Any, freqs: array[int]) -> None:
+        super().__init__()
         self._trie = trie
         self._freqs = freqs
         self._added: dict[str, int] = {}
 
-    def __contains__(self, word: object) -> bool:
-        return word in self._added or word in self._trie
+    def load(self, sentence: str) -> None:
+        if len(self) > self.LIMIT:
+            self.clear()
+            self.update(self._added)
+        trie, freqs, have = self._trie, self._freqs, self.__contains__
+        for start in range(len(sentence)):
+            for word in trie.prefixes(sentence[start:]):
+                if not have(word):
+                    dict.__setitem__(self, word, freqs[trie.key_id(word)])
 
-    def get(self, word: str, default: int | None = None) -> int | None:
+    def lookup(self, word: str) -> int | None:
+        """The word's frequency (0 for a mere prefix), None if the dictionary lacks it."""
         if word in self._added:
             return self._added[word]
         key = self._trie.get(word)
-        return default if key is None else self._freqs[key]
-
-    def __getitem__(self, word: str) -> int:
-        found = self.get(word)
-        if found is None:
-            raise KeyError(word)
-        return found
+        return None if key is None else self._freqs[key]
 
     def __setitem__(self, word: str, freq: int) -> None:
         self._added[word] = freq
+        dict.__setitem__(self, word, freq)
 
-    def items(self) -> Iterator[tuple[str, int]]:
+    def all_items(self) -> Iterator[tuple[str, int]]:
+        """Every word of the dictionary with its frequency."""
         for word, key in self._trie.iteritems():
             if word not in self._added:
                 yield word, self._freqs[key]
         yield from self._added.items()
 
-    def __len__(self) -> int:
-        return len(self._trie) + sum(1 for w in self._added if w not in self._trie)
+
+def _install(jieba: Any, freq: TrieFreq, total: int) -> None:
+    """Make jieba's tokenizer read from `freq`, loading each sentence before it is cut."""
+    dt = jieba.dt
+    get_dag = type(dt).get_DAG
+
+    def loading_get_dag(sentence: str) -> Any:
+        freq.load(sentence)
+        return get_dag(dt, sentence)
+
+    dt.FREQ = freq
+    dt.total = total
+    dt.initialized = True
+    dt.get_DAG = loading_get_dag
+
+
+def dictionary_freq(jieba: Any, word: str) -> int | None:
+    """A word's frequency in jieba's dictionary, whichever form the dictionary has."""
+    freq = jieba.dt.FREQ
+    return freq.lookup(word) if isinstance(freq, TrieFreq) else freq.get(word)
+
+
+def dictionary_items(jieba: Any) -> Iterable[tuple[str, int]]:
+    """Every word of jieba's dictionary with its frequency."""
+    freq = jieba.dt.FREQ
+    return freq.all_items() if isinstance(freq, TrieFreq) else freq.items()
 
 
 @contextmanager
@@ -112,10 +147,7 @@ def load_jieba(user_dict: Path) -> Any:
             jieba.dt.FREQ, jieba.dt.total, jieba.dt.initialized = built.FREQ, built.total, True
             return jieba
     total, freqs, force_split = meta["total"], meta["freqs"], meta["force_split"]
-    dt = jieba.dt
-    dt.FREQ = TrieFreq(trie, array("q", freqs))
-    dt.total = total
-    dt.initialized = True
+    _install(jieba, TrieFreq(trie, array("q", freqs)), total)
     jieba.finalseg.Force_Split_Words.update(force_split)
     return jieba
 

@@ -142,7 +142,9 @@ def _dictionary_words() -> Iterator[str]:
     knows: what the pinyin table holds."""
     from pypinyin.constants import PINYIN_DICT
 
-    for word, freq in _jieba().dt.FREQ.items():
+    from legal_faq.segmenter import dictionary_items
+
+    for word, freq in dictionary_items(_jieba()):
         if freq and _HAN.fullmatch(word):
             yield word
     for code in PINYIN_DICT:
@@ -198,7 +200,9 @@ def words(text: str) -> list[str]:
 
 def is_dictionary_word(word: str) -> bool:
     """True for a word of jieba's dictionary or the legal one (not one jieba's HMM guessed)."""
-    return bool(_jieba().dt.FREQ.get(word))
+    from legal_faq.segmenter import dictionary_freq
+
+    return bool(dictionary_freq(_jieba(), word))
 
 
 def char_ngrams(text: str, sizes: Iterable[int] = (1, 2)) -> list[str]:
