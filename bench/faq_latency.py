@@ -3,14 +3,19 @@ entries — both with the statute articles and the bank questions searched as we
 does — beside plain `rapidfuzz.process.extractOne` (WRatio) over the same entries' texts and
 queries.
 
-Run: python bench/faq_latency.py [--synthetic 20000]
+Run: python bench/faq_latency.py [--synthetic 20000] [--busy] [--json]
 Queries are those of tests/data/faq_eval.yaml. Index building is timed separately (once, at
-start-up). One process, one core.
+start-up). One process, one core: with `--busy` the bench is pinned to one core and a busy
+loop runs on the other (the issue's "other core busy"); BLAS is held to one thread, as in
+`pufa` (bot/cli sets it before numpy loads), so no product splits itself over both cores.
+With `--json` the last line is one JSON object with the figures (for bench/run_all.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import multiprocessing
 import os
 import platform
 import random
@@ -23,11 +28,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy: as `pufa` runs it
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+
 from rapidfuzz import fuzz, process
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from legal_faq import FaqEntry, FaqMatcher, article_entries, load_corpus, quiz_entries
+from legal_faq import (
+    FaqEntry,
+    FaqMatcher,
+    article_entries,
+    load_corpus,
+    quiz_entries,
+)
 from question_bank import load_bank
 
 EVAL = Path(__file__).resolve().parents[1] / "tests" / "data" / "faq_eval.yaml"
@@ -69,7 +85,7 @@ def run(
     queries: list[str],
     articles: list[FaqEntry],
     quiz: list[FaqEntry],
-) -> None:
+) -> dict[str, dict[str, float]]:
     """Both matchers (with and without the further sources) and extractOne, timed query by
     query in turn, so that other work on the machine weighs on all three alike."""
     t0 = time.perf_counter()
@@ -101,6 +117,7 @@ def run(
             cpu[key].append(time.thread_time() - c)
     anchor, _ = percentiles(wall["extract"])
     cpu_anchor, _ = percentiles(cpu["extract"])
+    figures: dict[str, dict[str, float]] = {}
     for key, label, build in (
         ("full", "with articles + bank", build_full),
         ("faq", "FAQ entries only", build_faq),
@@ -108,11 +125,39 @@ def run(
     ):
         p50, p99 = percentiles(wall[key])
         c50, c99 = percentiles(cpu[key])
+        figures[key] = {
+            "entries": len(entries),
+            "build_s": build,
+            "wall_p50_ms": p50,
+            "wall_p99_ms": p99,
+            "cpu_p50_ms": c50,
+            "cpu_p99_ms": c99,
+            "wall_p50_ratio": p50 / anchor,
+        }
         print(
             f"{name:<18} {label:<20} {len(entries):>6} entries  build {build:6.1f} s   "
             f"wall p50 {p50:7.2f} ms  p99 {p99:7.2f} ms (p50 {p50 / anchor:.4f} × extractOne)   "
             f"CPU p50 {c50:7.2f} ms  p99 {c99:7.2f} ms (p50 {c50 / cpu_anchor:.4f} ×)"
         )
+    return figures
+
+
+def _spin() -> None:
+    while True:
+        pass
+
+
+def busy_other_core() -> multiprocessing.Process | None:
+    """Pin this process to one core and keep another core busy; None on a one-core machine."""
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) < 2:
+        return None
+    os.sched_setaffinity(0, {cores[0]})
+    spinner = multiprocessing.Process(target=_spin, daemon=True)
+    spinner.start()
+    assert spinner.pid is not None
+    os.sched_setaffinity(spinner.pid, {cores[1]})
+    return spinner
 
 
 def baseline_accuracy(entries: list[FaqEntry], items: list[dict[str, object]]) -> float:
@@ -132,7 +177,10 @@ def baseline_accuracy(entries: list[FaqEntry], items: list[dict[str, object]]) -
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--synthetic", type=int, default=20_000)
+    parser.add_argument("--busy", action="store_true", help="a busy loop on the other core")
+    parser.add_argument("--json", action="store_true", help="one JSON object on the last line")
     args = parser.parse_args()
+    spinner = busy_other_core() if args.busy else None
     items = yaml.safe_load(EVAL.read_text(encoding="utf-8"))
     queries = [str(i["query"]) for i in items]
     entries = load_corpus()
@@ -143,18 +191,33 @@ def main() -> None:
     articles = article_entries()
     quiz = quiz_entries(load_bank().questions.values())
     print(f"further sources searched: {len(articles)} articles, {len(quiz)} bank questions")
-    run("shipped corpus", entries, queries, articles, quiz)
-    run(
+    shipped = run("shipped corpus", entries, queries, articles, quiz)
+    large = run(
         "synthetic corpus",
         synthetic(entries, args.synthetic, random.Random(1)),
         queries,
         articles,
         quiz,
     )
+    if spinner is not None:
+        spinner.terminate()
     print(
         f"plain extractOne (WRatio) top-1 on the evaluation set: "
         f"{baseline_accuracy(entries, items):.1%}"
     )
+    if args.json:
+        result = {
+            "bench": "faq_latency",
+            "machine": f"{platform.machine()}, {os.cpu_count()} CPU, "
+            f"Python {platform.python_version()}",
+            "date": f"{datetime.now(UTC):%Y-%m-%d %H:%M UTC}",
+            "load": os.getloadavg()[0],
+            "busy_other_core": spinner is not None,
+            "queries": len(queries),
+            "shipped": shipped,
+            "synthetic": large,
+        }
+        print(json.dumps(result, ensure_ascii=False))
 
 
 if __name__ == "__main__":

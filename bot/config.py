@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     tz: str = "Asia/Shanghai"
     bank_dir: Path | None = None
     faq_dir: Path | None = None
+    # the compiled cache (checked bank, FAQ index, jieba's dictionary): a directory, or "off";
+    # default $XDG_CACHE_HOME/pufa or ~/.cache/pufa (see question_bank/compiled.py)
+    cache_dir: str | None = None
     practice_size: int = 10
     log_level: str = "INFO"
     workers: int = 4  # concurrent update handlers per process (PostgreSQL; SQLite uses one)

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiosqlite
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -74,24 +76,64 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
 
 
 def _upgrade(connection: Connection, revision: str) -> None:
+    from alembic import command
+
     cfg = alembic_config()
     cfg.attributes["connection"] = connection
     command.upgrade(cfg, revision)
 
 
+_REVISION = re.compile(r"^revision(?:\s*:[^=]*)?=\s*[\"']([^\"']+)[\"']", re.M)
+_DOWN_REVISION = re.compile(r"^down_revision(?:\s*:[^=]*)?=(.*)$", re.M)
+
+
+def script_heads() -> frozenset[str] | None:
+    """The head revision(s) of bot/migrations, read from the scripts' text (so a start-up on
+    a database already at head need not import alembic: ~0.2 s and ~12 MiB); None when a
+    script does not say its revisions plainly (then alembic decides)."""
+    revisions: set[str] = set()
+    below: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        revision, down = _REVISION.search(text), _DOWN_REVISION.search(text)
+        if revision is None or down is None:
+            return None
+        revisions.add(revision.group(1))
+        below.update(re.findall(r"[\"']([^\"']+)[\"']", down.group(1)))
+    return frozenset(revisions - below) or None
+
+
+async def at_head(engine: AsyncEngine) -> bool:
+    """True when the database's alembic_version holds exactly the scripts' head(s)."""
+    heads = script_heads()
+    if heads is None:
+        return False
+    async with engine.connect() as conn:
+        try:
+            rows = (await conn.exec_driver_sql("SELECT version_num FROM alembic_version")).all()
+        except Exception:  # no table yet: a new database
+            return False
+    return frozenset(str(row[0]) for row in rows) == heads
+
+
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Apply migrations up to `revision` on the engine's database.
+    """Apply migrations up to `revision` on the engine's database (nothing to do, and
+    alembic not even imported, when it is at head already).
 
     SQLite alters a table by rebuilding it (copy, drop, rename), and with foreign keys on,
     dropping a table that rows of another point at fails. SQLite's own procedure is followed:
     foreign keys off outside the transaction, every key checked before the commit, back on.
     """
+    if revision == "head" and await at_head(engine):
+        return
     async with engine.connect() as conn:
         sqlite = conn.dialect.name == "sqlite"
         if sqlite:

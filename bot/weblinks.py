@@ -18,20 +18,20 @@ import secrets
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import BigInteger, CheckConstraint, Column, Index
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.webroles import BOUND_ROLES as BOUND_ROLES
+from bot.webroles import ROLES as ROLES
+from bot.webroles import Role as Role
 from scoring.final.models import LiveFinal
 
 if TYPE_CHECKING:
     from competition import Competition
 
-Role = Literal["screen", "host", "judge"]
-ROLES: tuple[Role, ...] = ("screen", "host", "judge")
-BOUND_ROLES: tuple[Role, ...] = ("host", "judge")  # roles whose link acts as a person
 TOKEN_BYTES = 32  # 256 random bits: 43 URL-safe characters
 MAX_TOKEN_CHARS = 64  # longer path segments are not ours and never reach the database
 

@@ -14,17 +14,16 @@ import csv
 import io
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-
-from openpyxl import Workbook
-from openpyxl.chart import BarChart, Reference
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import TYPE_CHECKING, Any
 
 from competition.event_file import group_quiz_rule
 from competition.models import Competition
 from competition.rankings import GroupRow, Standings
 from question_bank import Bank
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
 SHEETS: dict[str, tuple[str, ...]] = {
     "个人成绩": ("名次", "姓名", "单位", "队伍", "得分", "答对题数", "用时", "用时（秒）", "奖项"),
@@ -164,6 +163,9 @@ PERCENT_COLUMNS = {"参赛率", "正确率"}
 
 def workbook_bytes(comp: Competition, data: Standings, bank: Bank) -> bytes:
     """The .xlsx file."""
+    from openpyxl import Workbook  # imported when a workbook is made (16 MiB)
+    from openpyxl.chart import BarChart, Reference
+
     wb = Workbook()
     wb.remove(wb.active)
     titles = headers(comp)
@@ -195,6 +197,8 @@ def add_sheet(
     wb: Workbook, title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> Worksheet:
     """A sheet with a frozen header row, percent columns formatted, columns fitted."""
+    from openpyxl.utils import get_column_letter
+
     ws = wb.create_sheet(title)
     ws.append(tuple(header))
     for row in rows:

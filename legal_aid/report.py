@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -140,6 +138,9 @@ def sheet_rows(
 
 def bookings_workbook(rows: list[ReportRow], with_details: bool, tz: ZoneInfo) -> bytes:
     """The .xlsx file: frozen header rows, fitted columns."""
+    from openpyxl import Workbook  # imported when a workbook is made (16 MiB)
+    from openpyxl.utils import get_column_letter
+
     wb = Workbook()
     wb.remove(wb.active)
     headers = {**SHEETS, DETAILS[0]: DETAILS[1]}

@@ -385,6 +385,17 @@ class FaqMatcher:
             filter(is_dictionary_word, self._faq.words.vocabulary),
         )
 
+    def __getstate__(self) -> dict[str, object]:
+        """For the compiled cache (legal_faq/compiled.py): the built indexes, without the
+        thread's event."""
+        self.indexes  # noqa: B018 — wait for the further sources (raises a build error)
+        return {k: v for k, v in self.__dict__.items() if k != "_ready"}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._ready = threading.Event()
+        self._ready.set()
+
     @property
     def indexes(self) -> dict[Kind, EntryIndex]:
         """Every source's index, reviewed entries first (waits for the further ones)."""

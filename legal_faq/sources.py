@@ -18,8 +18,6 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import yaml
-
 from legal_faq.corpus import FaqEntry, faq_files, load_corpus
 from legal_faq.excerpts import excerpt, sentences
 from legal_faq.matcher import FaqMatcher
@@ -27,6 +25,7 @@ from legal_faq.text import DATA_DIR
 from question_bank.laws import Citation, Source, StatuteLibrary, load_laws
 from question_bank.loader import load_bank
 from question_bank.model import LETTERS, Question
+from question_bank.yamlsource import safe_load
 
 STATUTES = DATA_DIR / "statutes.yaml"
 ARTICLE_PREFIX = "art-"
@@ -59,7 +58,7 @@ def statute_sources(path: Path = STATUTES) -> list[StatuteSource]:
     laws = load_laws()
     known = {s.name: s for law in laws.values() for s in law.sources}
     out = []
-    for item in yaml.safe_load(path.read_text(encoding="utf-8"))["statutes"]:
+    for item in safe_load(path.read_text(encoding="utf-8"))["statutes"]:
         name = str(item["name"])
         source = known.get(name) or Source(
             name, str(item.get("short", name)), item.get("statute_db"), None

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-import zhconv  # type: ignore[import-untyped]
+from question_bank.yamlsource import safe_load
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -28,7 +27,7 @@ def normalise(text: str) -> str:
     """Full-/half-width folded, traditional characters made simplified (zhconv), lower case,
     only Chinese characters, letters and digits (punctuation, spaces and emoji dropped);
     runs of letters/digits keep one space between."""
-    text = zhconv.convert(unicodedata.normalize("NFKC", text).lower(), "zh-cn")
+    text = _zhconv().convert(unicodedata.normalize("NFKC", text).lower(), "zh-cn")
     parts = _KEEP.findall(text)
     out: list[str] = []
     for part in parts:
@@ -36,6 +35,13 @@ def normalise(text: str) -> str:
             out.append(" ")
         out.append(part)
     return "".join(out)
+
+
+@cache
+def _zhconv() -> Any:
+    from legal_faq.segmenter import import_quietly
+
+    return import_quietly("zhconv")
 
 
 @dataclass(frozen=True)
@@ -58,7 +64,7 @@ def load_synonyms(*paths: Path) -> Synonyms:
     statute_terms.yaml for searching the statutes)."""
     pairs = []
     for path in paths or (DATA_DIR / "synonyms.yaml",):
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = safe_load(path.read_text(encoding="utf-8"))
         for legal, colloquials in raw["synonyms"].items():
             for colloquial in colloquials:
                 pair = (normalise(str(colloquial)), normalise(str(legal)))
@@ -76,7 +82,13 @@ def load_qualifiers(path: Path | None = None) -> tuple[str, ...]:
 
 @cache
 def syllables() -> frozenset[str]:
-    """Every toneless pinyin syllable (from pypinyin's character table)."""
+    """Every toneless pinyin syllable (from pypinyin's character table; kept in the compiled
+    cache with the words' pinyin)."""
+    table = _pinyin_table()
+    return table[1] if table is not None else _pypinyin_syllables()
+
+
+def _pypinyin_syllables() -> frozenset[str]:
     from pypinyin.constants import PINYIN_DICT
 
     found: set[str] = set()
@@ -110,13 +122,48 @@ def word_pinyin(word: str) -> tuple[str, ...]:
     """Toneless syllables of one word (cached: workers' vocabulary is small, pypinyin is not
     cheap). Letters that read as pinyin are split into syllables; other letters and digits are
     kept as they are."""
-    from pypinyin import lazy_pinyin
-
     if _HAN.fullmatch(word):
-        return tuple(lazy_pinyin(word))
+        table = _pinyin_table()
+        found = table[0].get(word) if table is not None else None
+        return tuple(found[0].decode().split(" ")) if found else _han_pinyin(word)
     if word.isalpha():
         return tuple(split_pinyin(word) or [word])
     return (word,)
+
+
+def _han_pinyin(word: str) -> tuple[str, ...]:
+    from pypinyin import lazy_pinyin
+
+    return tuple(lazy_pinyin(word))
+
+
+def _dictionary_words() -> Iterator[str]:
+    """Every Chinese word of jieba's dictionary (with ours) and every character pypinyin
+    knows: what the pinyin table holds."""
+    from pypinyin.constants import PINYIN_DICT
+
+    from legal_faq.segmenter import dictionary_items
+
+    for word, freq in dictionary_items(_jieba()):
+        if freq and _HAN.fullmatch(word):
+            yield word
+    for code in PINYIN_DICT:
+        if _HAN.fullmatch(chr(code)):
+            yield chr(code)
+
+
+@cache
+def _pinyin_table() -> tuple[Any, frozenset[str]] | None:
+    """The words' pinyin from the compiled cache (see legal_faq/segmenter.py); None without."""
+    from legal_faq.segmenter import dictionary_file, load_pinyin_table
+
+    return load_pinyin_table(
+        _dictionary_words,
+        _han_pinyin,
+        _pypinyin_syllables,
+        [dictionary_file(_jieba()), DATA_DIR / "legal_words.txt"],
+        code=("legal_faq.text",),
+    )
 
 
 def pinyin_of(word_list: Iterable[str]) -> list[str]:
@@ -139,13 +186,11 @@ def is_pinyin_query(text: str) -> bool:
 
 @cache
 def _jieba() -> Any:
-    """jieba, with its dictionary and the legal one loaded (once)."""
-    import jieba
+    """jieba, with its dictionary and the legal one loaded (once; from the compiled cache,
+    see legal_faq/segmenter.py)."""
+    from legal_faq.segmenter import load_jieba
 
-    jieba.setLogLevel(60)
-    jieba.initialize()
-    jieba.load_userdict(str(DATA_DIR / "legal_words.txt"))
-    return jieba
+    return load_jieba(DATA_DIR / "legal_words.txt")
 
 
 def words(text: str) -> list[str]:
@@ -155,7 +200,9 @@ def words(text: str) -> list[str]:
 
 def is_dictionary_word(word: str) -> bool:
     """True for a word of jieba's dictionary or the legal one (not one jieba's HMM guessed)."""
-    return bool(_jieba().dt.FREQ.get(word))
+    from legal_faq.segmenter import dictionary_freq
+
+    return bool(dictionary_freq(_jieba(), word))
 
 
 def char_ngrams(text: str, sizes: Iterable[int] = (1, 2)) -> list[str]:

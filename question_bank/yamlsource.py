@@ -15,6 +15,12 @@ Path_ = tuple[str | int, ...]
 _BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+def safe_load(text: str) -> Any:
+    """`yaml.safe_load` through libyaml when installed (for trusted data files whose
+    problems need no line numbers: the law registry, the FAQ's word lists)."""
+    return yaml.load(text, Loader=_BaseLoader)
+
+
 @dataclass(frozen=True)
 class Problem:
     """One problem found in a data file."""

@@ -33,5 +33,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    setup_logging(Settings().log_level)
+    settings = Settings()
+    setup_logging(settings.log_level)
+    if settings.cache_dir is not None:
+        from question_bank import compiled
+
+        compiled.configure(settings.cache_dir)
     return int(args.func(args))

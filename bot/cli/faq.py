@@ -29,9 +29,13 @@ KIND_LABELS = {"faq": "reviewed answer", "quiz": "bank explanation", "article": 
 
 
 def cmd_faq_ask(args: argparse.Namespace) -> int:
-    from legal_faq import build_matcher
+    from bot.config import Settings
+    from legal_faq.compiled import load_matcher
+    from question_bank.loader import bank_files
 
-    result = build_matcher().match(args.question)
+    settings = Settings()  # what the bot would answer: its FAQ and bank folders
+    bank = bank_files(settings.bank_dir) if settings.bank_dir else None
+    result = load_matcher(settings.faq_dir, bank).match(args.question)
     status = result.status if result.status != "greeting" else "none"
     if args.json:
         payload = {

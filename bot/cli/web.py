@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from bot.cli.common import in_database
 from bot.config import Settings
-from bot.weblinks import BOUND_ROLES, ROLES, create_link, event_links, link_url, revoke_links
+from bot.webroles import BOUND_ROLES, ROLES
 
 if TYPE_CHECKING:
     from sqlmodel.ext.asyncio.session import AsyncSession
@@ -50,6 +50,8 @@ def _run(work: Callable[[AsyncSession], Awaitable[str]]) -> int:
 
 
 def cmd_web_link(args: argparse.Namespace) -> int:
+    from bot.weblinks import create_link, link_url
+
     settings = Settings()
 
     async def make(session: AsyncSession) -> str:
@@ -74,6 +76,8 @@ def cmd_web_link(args: argparse.Namespace) -> int:
 
 
 def cmd_web_links(args: argparse.Namespace) -> int:
+    from bot.weblinks import event_links
+
     tz = ZoneInfo(Settings().tz)
 
     async def show(session: AsyncSession) -> str:
@@ -95,6 +99,8 @@ def cmd_web_links(args: argparse.Namespace) -> int:
 
 
 def cmd_web_revoke(args: argparse.Namespace) -> int:
+    from bot.weblinks import revoke_links
+
     if args.id is None and args.role is None and args.user is None and not args.all:
         print("say which links: --id N, --role R, --user ID (any together), or --all")
         return 2

@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -139,6 +138,8 @@ async def final_workbook(
             )
         )
     rows["答题记录"] = answer_rows
+    from openpyxl import Workbook  # imported when a workbook is made (16 MiB)
+
     wb = Workbook()
     wb.remove(wb.active)
     for title, header in SHEETS.items():
