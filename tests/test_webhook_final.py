@@ -25,7 +25,7 @@ import asyncio
 import os
 import random
 import signal
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ from sqlmodel import col, select
 
 from bot.db import make_engine, session_factory, upgrade
 from bot.delivery.models import InboxUpdate
+from competition import ExamAnswer, ExamAttempt
 from scoring.final.models import BuzzPress, FinalAnswer, LedgerEntry, LiveFinal
 from tests.conftest import reset_postgres
 from tests.e2e_kit import WEBHOOK_SECRET, BotProcess, webhook_instances
@@ -278,3 +279,87 @@ async def waiting_for_locks(engine: Any, count: int) -> bool:
 
 async def all_stored(engine: Any, ids: list[int]) -> bool:
     return len(await stored(engine, ids)) == len(ids)
+
+
+EXAM_TIME_UP = "⏰ 答题时间到，已自动交卷。"
+EXAM_RESULT = "🏁 答题结束"
+
+
+async def test_exam_deadlines_hold_and_run_once_with_two_instances(
+    telegram: FakeTelegram, tmp_path: Path, small_bank
+) -> None:
+    """Twelve workers start the exam through two instances; the event closes a few seconds
+    later, so all their deadlines — one scheduler job each — fall due at the same moment,
+    with both instances' timer loops waiting for it. Four answer in time; the other eight are
+    closed by their job exactly once (one "time up", one result each), and four of them
+    answering afterwards are not counted."""
+    tg = telegram
+    await reset_postgres(POSTGRES_URL)
+    engine = make_engine(POSTGRES_URL)
+    try:
+        await upgrade(engine)
+        comp = await make_final(session_factory(engine), small_bank, datetime.now(UTC), tmp_path)
+        workers = [phone(team, seat) for team in range(4) for seat in range(3)]
+        tg.started.update(p.id for p in workers)
+        tg.webhook_connections = 40
+        instances = await webhook_instances(tg, tmp_path, "aiogram", POSTGRES_URL)
+        closes = datetime.now(UTC) + timedelta(seconds=15)
+        async with engine.begin() as conn:
+            await conn.execute(
+                text("UPDATE competition SET closes_at = :t WHERE id = :c"),
+                {"t": closes, "c": comp.id},
+            )
+        for p in workers:
+            tg.send_text(p, "/exam")
+        await tg.wait_for(lambda: all(has(tg, p, "开始答题") for p in workers), timeout=30)
+        for p in workers:
+            tg.press(p, tg.last(p, "开始答题"), "开始答题")
+        await tg.wait_for(lambda: all(has(tg, p, "第 1/1 题") for p in workers), timeout=30)
+        assert datetime.now(UTC) < closes - timedelta(seconds=3), "too slow to start in time"
+        in_time, closed_by_job = workers[:4], workers[4:]
+        for p in in_time:
+            tg.press(p, tg.last(p, "第 1/1 题"), "")
+        await tg.wait_for(lambda: all(has(tg, p, EXAM_RESULT) for p in in_time), timeout=30)
+        await tg.wait_for(
+            lambda: all(has(tg, p, EXAM_TIME_UP) for p in closed_by_job),
+            timeout=(closes - datetime.now(UTC)).total_seconds() + 30,
+        )
+        late = [tg.press(p, tg.last(p, "第 1/1 题"), "") for p in closed_by_job[:4]]
+        await tg.wait_for(lambda: all(q in tg.callback_answers for q in late), timeout=30)
+        await asyncio.sleep(1.5)  # a second run of any job would show by now
+        await tg.settle(timeout=30)
+        for p in in_time:
+            assert count_of(tg, p, EXAM_TIME_UP) == 0 and count_of(tg, p, EXAM_RESULT) == 1
+        for p in closed_by_job:
+            assert count_of(tg, p, EXAM_TIME_UP) == 1 and count_of(tg, p, EXAM_RESULT) == 1
+        assert all("已记录" not in tg.callback_answers[q]["text"] for q in late)
+        async with session_factory(engine)() as session:
+            attempts = (
+                await session.exec(
+                    select(ExamAttempt).where(col(ExamAttempt.competition_id) == comp.id)
+                )
+            ).all()
+            answered = (await session.exec(select(ExamAnswer))).all()
+            jobs = (await session.exec(text("SELECT count(*) FROM scheduled_job"))).one()
+        assert len(attempts) == 12 and all(a.status != "active" for a in attempts)
+        assert sorted(a.attempt_id for a in answered) == sorted(
+            a.id for a in attempts if a.user_id in {p.id for p in in_time}
+        )
+        assert jobs[0] == 0
+        assert tg.refused_callbacks == [] and tg.errors == []
+        for bot in instances:
+            assert await bot.stop(signal.SIGTERM) == 0, bot.output.decode()
+    finally:
+        await engine.dispose()
+
+
+def has(tg: FakeTelegram, who: Phone, containing: str) -> bool:
+    return count_of(tg, who, containing) > 0
+
+
+def count_of(tg: FakeTelegram, who: Phone, containing: str) -> int:
+    return sum(
+        1
+        for m in tg.chat(who)
+        if containing in m.text or any(containing in b["text"] for b in m.buttons())
+    )
