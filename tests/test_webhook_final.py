@@ -303,7 +303,7 @@ async def test_exam_deadlines_hold_and_run_once_with_two_instances(
         tg.started.update(p.id for p in workers)
         tg.webhook_connections = 40
         instances = await webhook_instances(tg, tmp_path, "aiogram", POSTGRES_URL)
-        closes = datetime.now(UTC) + timedelta(seconds=15)
+        closes = datetime.now(UTC) + timedelta(seconds=25)
         async with engine.begin() as conn:
             await conn.execute(
                 text("UPDATE competition SET closes_at = :t WHERE id = :c"),
