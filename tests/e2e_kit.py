@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import sys
 from collections.abc import Callable
 from datetime import date, datetime
@@ -172,3 +173,44 @@ class BotProcess:
                 return int((await session.exec(stmt)).one())
         finally:
             await engine.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def webhook_instances(
+    telegram: FakeTelegram,
+    folder: Path,
+    runtime: str,
+    database_url: str,
+    count: int = 2,
+    env: dict[str, str] | None = None,
+) -> list[BotProcess]:
+    """`count` `pufa run --webhook` processes on one database, each on a loopback port of
+    its own, started one after the other and placed behind the fake Bot API's load balancer
+    (`telegram.webhook_targets`, in the order returned)."""
+    instances = []
+    for n in range(count):
+        port = free_port()
+        (folder / f"instance{n}").mkdir()
+        bot = BotProcess(
+            telegram,
+            folder / f"instance{n}",
+            runtime,
+            database_url=database_url,
+            args=("--webhook",),
+            env={
+                "PUFA_WEBHOOK_URL": "https://bot.example.org/tg",
+                "PUFA_WEBHOOK_SECRET": WEBHOOK_SECRET,
+                "PUFA_HTTP_PORT": str(port),
+                "PUFA_SEND_LEASE_SECONDS": "2",
+                **(env or {}),
+            },
+        )
+        await bot.start()
+        instances.append(bot)
+        telegram.webhook_targets.append(f"http://127.0.0.1:{port}/tg")
+    return instances

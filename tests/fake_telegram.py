@@ -21,6 +21,7 @@ import itertools
 import json
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -199,6 +200,9 @@ class FakeTelegram:
         self.webhook_targets: list[str] = []
         self.webhook_posts: list[tuple[str, int, int]] = []  # (target, update id, status)
         self.webhook_connections = 1  # posts at a time (Telegram's max_connections: 40)
+        # a test's own load balancing: update → (target index, seconds to hold the post) for
+        # its first try (later tries take the targets in turn)
+        self.webhook_route: Callable[[dict[str, Any]], tuple[int, float]] | None = None
         self.delivered: set[int] = set()  # posted and answered 200, not yet confirmed in order
         self._webhook_task: asyncio.Task[None] | None = None
         # Telegram's flood limits, enforced when set: more than 30 messages in any second, or
@@ -385,8 +389,15 @@ class FakeTelegram:
             headers = {}
             if self.webhook.get("secret_token"):
                 headers["X-Telegram-Bot-Api-Secret-Token"] = self.webhook["secret_token"]
+            routed = self.webhook_route(update) if self.webhook_route is not None else None
             while True:
-                target = self.webhook_targets[next(turn) % len(self.webhook_targets)]
+                if routed is not None:
+                    index, hold = routed
+                    routed = None
+                    await asyncio.sleep(hold)
+                    target = self.webhook_targets[index % len(self.webhook_targets)]
+                else:
+                    target = self.webhook_targets[next(turn) % len(self.webhook_targets)]
                 try:
                     async with http.post(target, json=update, headers=headers) as response:
                         status = response.status

@@ -88,3 +88,20 @@ def test_a_worker_tap_feedback_and_next_question_go_at_once() -> None:
         assert limiter.delay(42) == 0
         limiter.take(42)
     assert limiter.delay(42) > 0.5  # a sixth within the second: the chat's own limit
+
+
+def test_the_chats_kept_stay_bounded_however_many_users_write() -> None:
+    """A bucket per chat is kept only while it matters: 60,000 users each sent one message
+    at the full rate (a broadcast to a province) never leave more than MAX_CHATS buckets,
+    and the table is pruned down to the few chats of the last seconds."""
+    clock = Clock()
+    limiter = SendLimiter(clock=clock)
+    sizes = []
+    for chat in range(1, 60_001):
+        while (wait := limiter.delay(chat)) > 0:
+            clock.t += wait
+        limiter.take(chat)
+        sizes.append(len(limiter.chats))
+    assert max(sizes) == SendLimiter.MAX_CHATS  # reached, then pruned
+    assert min(sizes[SendLimiter.MAX_CHATS :]) < 100  # only chats whose bucket is not full
+    assert max(sizes[SendLimiter.MAX_CHATS :]) <= SendLimiter.MAX_CHATS

@@ -71,3 +71,18 @@ async def test_out_of_range_option_is_refused(sessions, small_bank, clock) -> No
         assert attempt is not None and attempt.id is not None
         outcome = await record_answer(s, small_bank, 3, attempt.id, 0, frozenset({9}), clock())
     assert not outcome.accepted
+
+
+def test_the_round_plan_cache_keeps_only_the_most_recent_plans() -> None:
+    """The one in-process cache keyed by users' rounds is bounded: however many workers
+    practise, it holds `size` plans, the least recently used ones dropped (a round in use
+    stays); the conversation layer's default holds 20,000."""
+    from scoring.rounds import PlanCache, RoundPlan
+
+    assert PlanCache().size == 20_000
+    cache = PlanCache(size=100)
+    for attempt in range(1, 100_001):
+        cache.put(attempt, RoundPlan(attempt, "practice", ("q",)))
+        assert cache.get(1) is not None  # used all along: kept
+        assert len(cache._plans) <= 100
+    assert cache.get(100_000 - 98) is not None and cache.get(100_000 - 99) is None

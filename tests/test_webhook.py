@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 from pathlib import Path
 
 import aiohttp
@@ -18,7 +17,7 @@ from sqlmodel import select
 from bot.db import make_engine, session_factory
 from bot.delivery.models import InboxUpdate
 from tests.conftest import reset_postgres
-from tests.e2e_kit import WEBHOOK_SECRET, BotProcess, Running
+from tests.e2e_kit import WEBHOOK_SECRET, Running, webhook_instances
 from tests.fake_telegram import FakeTelegram, Phone
 from tests.test_e2e import settings  # noqa: F401  (the same bot settings per runtime)
 from tests.test_e2e_crash import TAPS, assert_every_tap_answered_once, open_questions, tap_all
@@ -88,12 +87,6 @@ async def test_webhook_takes_updates_only_with_the_secret(telegram, settings) ->
         await bot.stop()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 POSTGRES_URL = os.environ.get("PUFA_TEST_POSTGRES_URL", "")
 
 
@@ -106,27 +99,7 @@ async def test_two_webhook_instances_one_killed_mid_stream(
     the middle. Posts to it fail over to the other, which also takes over what the dead one
     held: every tap answered, every accepted answer stored once."""
     await reset_postgres(POSTGRES_URL)
-    instances = []
-    for name in ("a", "b"):
-        port = free_port()
-        (tmp_path / name).mkdir()
-        instances.append(
-            BotProcess(
-                telegram,
-                tmp_path / name,
-                runtime,
-                database_url=POSTGRES_URL,
-                args=("--webhook",),
-                env={
-                    "PUFA_WEBHOOK_URL": "https://bot.example.org/tg",
-                    "PUFA_WEBHOOK_SECRET": WEBHOOK_SECRET,
-                    "PUFA_HTTP_PORT": str(port),
-                    "PUFA_SEND_LEASE_SECONDS": "2",
-                },
-            )
-        )
-        await instances[-1].start()
-        telegram.webhook_targets.append(f"http://127.0.0.1:{port}/tg")
+    instances = await webhook_instances(telegram, tmp_path, runtime, POSTGRES_URL)
     assert telegram.webhook_targets[0] != telegram.webhook_targets[1]
     a, b = instances
     phones = [Phone(9500 + i, f"职工{i}") for i in range(TAPS)]

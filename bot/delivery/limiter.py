@@ -37,6 +37,8 @@ class _Bucket:
 
 
 class SendLimiter:
+    MAX_CHATS = 10_000  # buckets kept before the full ones (nothing owed) are dropped
+
     def __init__(
         self,
         rate: float = 28,
@@ -60,7 +62,7 @@ class SendLimiter:
     def _chat(self, chat_id: int, now: float) -> _Bucket:
         bucket = self.chats.get(chat_id)
         if bucket is None:
-            if len(self.chats) >= 10_000:  # forget chats whose buckets have refilled
+            if len(self.chats) >= self.MAX_CHATS:  # forget chats whose buckets have refilled
                 for chat, b in list(self.chats.items()):
                     b.refill(now)
                     if b.tokens >= b.capacity:
