@@ -51,6 +51,14 @@ async def votes_in(tg: FakeTelegram) -> None:
     await tg.settle(quiet=0.3, answered=False)
 
 
+async def polls_sent(tg: FakeTelegram, n: int) -> None:
+    """Wait for the n-th poll, then for the bot to go quiet: it notes when the poll was sent
+    (each answer's speed counts from then) after Telegram's reply, so the test's clock must
+    not move before that."""
+    await tg.wait_for(lambda: len(group_polls(tg)) == n)
+    await tg.settle(quiet=0.3, answered=False)
+
+
 async def test_a_group_quiz_with_several_members(telegram, settings) -> None:
     clock = FakeClock()
     tg = telegram
@@ -66,7 +74,7 @@ async def test_a_group_quiz_with_several_members(telegram, settings) -> None:
         assert "只有答题主持人" in tg.last(GROUP).text and group_polls(tg) == []
 
         tg.send_text(QUIZMASTER, "/groupquiz 3 20", group=GROUP)
-        await tg.wait_for(lambda: len(group_polls(tg)) == 1)
+        await polls_sent(tg, 1)
         assert "共 3 题，每题 20 秒" in tg.last(GROUP, "群答题开始").text
         first = group_polls(tg)[0]
         assert first.poll["type"] == "quiz" and not first.poll["is_anonymous"]
@@ -80,7 +88,7 @@ async def test_a_group_quiz_with_several_members(telegram, settings) -> None:
         tg.answer_poll(c, first, wrong(first))
         await votes_in(tg)
         clock.advance(13)  # past the poll's time and the grace: the scheduler closes it
-        await tg.wait_for(lambda: len(group_polls(tg)) == 2)
+        await polls_sent(tg, 2)
         assert first.poll["is_closed"]
         board = tg.last(GROUP, "排行榜")
         assert board.text.splitlines() == [
@@ -99,7 +107,7 @@ async def test_a_group_quiz_with_several_members(telegram, settings) -> None:
         tg.answer_poll(c, second, right(second))  # 2 s: 950
         await votes_in(tg)
         clock.advance(21)
-        await tg.wait_for(lambda: len(group_polls(tg)) == 3)
+        await polls_sent(tg, 3)
         assert second.poll["is_closed"]
         assert tg.last(GROUP, "排行榜") is board and board.edits == 1  # edited, not re-posted
         assert "第 2/3 题后" in board.text and "🥉 老张  750 分" in board.text
