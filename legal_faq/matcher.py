@@ -39,6 +39,7 @@ from legal_faq.index import BM25Index
 from legal_faq.text import (
     DATA_DIR,
     Homophones,
+    OtherDomain,
     Synonyms,
     char_ngrams,
     is_dictionary_word,
@@ -380,6 +381,7 @@ class FaqMatcher:
         else:
             self._ready.set()
         self._by_id = {e.id: e for e in [*self.entries, *articles, *quiz]}
+        self._other_domain = OtherDomain.load()
         self._homophones = Homophones(
             self._faq.expanded_texts,
             filter(is_dictionary_word, self._faq.words.vocabulary),
@@ -432,7 +434,7 @@ class FaqMatcher:
             if r
         ]
         in_scope = [b for b in bests if b.in_scope]
-        if not in_scope:
+        if not in_scope or self._other_domain(norm):
             return MatchResult(query, "none", tuple(r.scored for r in faq[:3]))
         pick = max(in_scope, key=lambda b: b.score)
         rivals = sorted((b for b in in_scope if b is not pick), key=lambda b: -b.score)
