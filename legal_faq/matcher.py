@@ -130,28 +130,35 @@ class Weights:
     scope_on_score: bool = False
 
 
+# Calibrated with bench/faq_sources_tune.py on faq_eval.yaml, faq_holdout.yaml,
+# faq_articles_tune.yaml and the even half of faq_natural_tune.yaml (docs/benchmarks.md).
+DEFAULT = Weights(answer_at=0.4, answer_lead=0.3)
+# A reviewed answer that no other source agrees with (its refs cite neither the article nor
+# the bank question found best) is only offered as "您是不是想问…": on the natural questions
+# such answers were the wrong ones (a neighbouring statute's rule, a look-alike topic).
+ALONE = Weights(answer_at=9.0, answer_lead=0.6)
 QUALIFIER_PENALTY = 0.5  # rank taken off an entry whose special case the query does not name
-AGREE_BONUS = 0.2  # the best reviewed entry cites the article another source finds best
-RIVAL_MARGIN = 0.1  # a reviewed answer becomes a suggestion when another source scores within
+AGREE_BONUS = 0.1  # the best reviewed entry cites the article another source finds best
+RIVAL_MARGIN = 0.2  # a reviewed answer becomes a suggestion when another source scores within
 # this much of it (the law's own words or a bank question may fit the query as well)
 
 # Calibrated on tests/data/faq_articles_tune.yaml with faq_eval.yaml and faq_holdout.yaml
 # (bench/faq_sources_tune.py), see docs/benchmarks.md.
 ARTICLE_WEIGHTS = Weights(
-    answer_at=0.4,
-    answer_lead=0.3,
-    in_scope_confidence=0.5,
-    in_scope_mass=1e9,
-    bias=0.2,
+    answer_at=0.3,
+    answer_lead=0.5,
+    in_scope_confidence=0.3,
+    in_scope_mass=40.0,
+    bias=0.0,
     scope_on_score=True,
     candidates=10,  # fewer fuzzy comparisons; the same figures on the tuning sets as 20
 )
 QUIZ_WEIGHTS = Weights(
-    answer_at=0.5,
-    answer_lead=1.2,
-    in_scope_confidence=0.4,
-    in_scope_mass=40.0,
-    bias=-0.1,
+    answer_at=9.0,  # a bank explanation is offered, never answered outright
+    answer_lead=0.1,
+    in_scope_confidence=0.3,
+    in_scope_mass=60.0,
+    bias=-0.2,
     scope_on_score=True,
     candidates=10,  # fewer fuzzy comparisons; the same figures on the tuning sets as 20
 )
@@ -351,7 +358,7 @@ class FaqMatcher:
         quiz: Sequence[FaqEntry] = (),
     ) -> None:
         self.synonyms = synonyms or load_synonyms()
-        self.weights = weights or Weights()
+        self.weights = weights or DEFAULT
         self._faq = EntryIndex(entries, self.synonyms, self.weights)
         self.entries = self._faq.entries
         # the statutes and the bank are also searched with the statutes' own words
@@ -381,7 +388,7 @@ class FaqMatcher:
         else:
             self._ready.set()
         self._by_id = {e.id: e for e in [*self.entries, *articles, *quiz]}
-        self._other_domain = OtherDomain.load()
+        self.other_domain = OtherDomain.load()
         self._homophones = Homophones(
             self._faq.expanded_texts,
             filter(is_dictionary_word, self._faq.words.vocabulary),
@@ -434,13 +441,13 @@ class FaqMatcher:
             if r
         ]
         in_scope = [b for b in bests if b.in_scope]
-        if not in_scope or self._other_domain(norm):
+        if not in_scope or self.other_domain(norm):
             return MatchResult(query, "none", tuple(r.scored for r in faq[:3]))
         pick = max(in_scope, key=lambda b: b.score)
         rivals = sorted((b for b in in_scope if b is not pick), key=lambda b: -b.score)
-        confident = pick.confident and not (
-            pick.weights is self.weights
-            and any(r.score > pick.score - RIVAL_MARGIN for r in rivals)
+        reviewed = pick.weights is self.weights
+        confident = pick.sure(pick.weights if agree or not reviewed else ALONE) and not (
+            reviewed and any(r.score > pick.score - RIVAL_MARGIN for r in rivals)
         )
         offered = [pick.ranked[0], *(r.ranked[0] for r in rivals[:1]), *pick.ranked[1:]]
         if len(offered) > 1 and offered[0].entry.kind == "article":
@@ -491,13 +498,16 @@ class Best:
 
     @property
     def in_scope(self) -> bool:
-        if self.weights.scope_on_score:
-            return self.score >= self.weights.in_scope_confidence
-        return self.ranked[0].in_scope(self.weights)
+        w = self.weights
+        if w.scope_on_score:
+            return self.score >= w.in_scope_confidence or self.ranked[0].matched_mass >= (
+                w.in_scope_mass
+            )
+        return self.ranked[0].in_scope(w)
 
-    @property
-    def confident(self) -> bool:
-        w, best = self.weights, self.ranked[0]
+    def sure(self, w: Weights) -> bool:
+        """Sure enough for a direct answer under `w`'s answer thresholds."""
+        best = self.ranked[0]
         return (
             best.confidence >= w.answer_at
             and self.lead >= w.answer_lead
