@@ -134,9 +134,10 @@ class Weights:
 # faq_articles_tune.yaml and the even half of faq_natural_tune.yaml (docs/benchmarks.md).
 DEFAULT = Weights(answer_at=0.4, answer_lead=0.3)
 # A reviewed answer that no other source agrees with (its refs cite neither the article nor
-# the bank question found best) is only offered as "您是不是想问…": on the natural questions
-# such answers were the wrong ones (a neighbouring statute's rule, a look-alike topic).
-ALONE = Weights(answer_at=9.0, answer_lead=0.6)
+# the bank question found best) is given outright only when it is nearly certain, else offered
+# as "您是不是想问…": on the natural questions such answers were most of the wrong ones (a
+# neighbouring statute's rule, a look-alike topic).
+ALONE = Weights(answer_at=0.95, answer_lead=0.3)
 QUALIFIER_PENALTY = 0.5  # rank taken off an entry whose special case the query does not name
 AGREE_BONUS = 0.1  # the best reviewed entry cites the article another source finds best
 RIVAL_MARGIN = 0.2  # a reviewed answer becomes a suggestion when another source scores within
