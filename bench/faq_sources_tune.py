@@ -39,8 +39,8 @@ from legal_faq import FaqEntry, build_matcher
 from legal_faq.matcher import (
     AGREE_BONUS,
     ALONE,
-    DEFAULT,
     ARTICLE_WEIGHTS,
+    DEFAULT,
     GREETINGS,
     QUIZ_WEIGHTS,
     RIVAL_MARGIN,
