@@ -196,7 +196,7 @@ def current() -> dict[str, float]:
 
 SPACE: dict[str, list[float]] = {
     "bias_faq": [0.0],
-    "in_faq": [0.45, 0.5, 0.55],
+    "in_faq": [0.45, 0.5, 0.55, 0.6],
     "mass_faq": [20.0, 25.0, 30.0],
     "at_faq": [0.3, 0.4, 0.5],
     "lead_faq": [0.2, 0.3, 0.4],
@@ -257,11 +257,24 @@ def main() -> None:
     show("current:", current(), figures(rows, current()))
     rng = random.Random(0)
     best: tuple[float, dict[str, float]] | None = None
+    start = current()
+    if acceptable(figures(rows, start)):
+        best = (objective(figures(rows, start)), start)
     for _ in range(args.trials):
         p = {k: rng.choice(v) for k, v in SPACE.items()}
         r = figures(rows, p)
         if acceptable(r) and (best is None or objective(r) > best[0]):
             best = (objective(r), p)
+    # then one parameter at a time from the best so far, until nothing improves
+    improved = best is not None
+    while improved and best is not None:
+        improved = False
+        for key, values in SPACE.items():
+            for value in values:
+                p = {**best[1], key: value}
+                r = figures(rows, p)
+                if acceptable(r) and objective(r) > best[0] + 1e-9:
+                    best, improved = (objective(r), p), True
     if best is not None:
         show("best found:", best[1], figures(rows, best[1]))
 
