@@ -92,8 +92,14 @@ class OtherDomain:
         return cls(load_words("other_domains.txt"), load_words("domain_anchors.txt"))
 
     def __call__(self, norm: str) -> bool:
-        """True when a normalised question belongs to another field."""
-        return any(c in norm for c in self.cues) and not any(a in norm for a in self.anchors)
+        """True when a normalised question belongs to another field: it names a cue, and none
+        of the workers' words outside the cues ("装修公司" is a cue; its 公司 is no anchor)."""
+        found = [c for c in self.cues if c in norm]
+        if not found:
+            return False
+        for cue in sorted(found, key=len, reverse=True):
+            norm = norm.replace(cue, " ")
+        return not any(a in norm for a in self.anchors)
 
 
 @cache
