@@ -23,6 +23,7 @@ constants below, calibrated by bench/faq_sources_tune.py on the tuning sets).
 from __future__ import annotations
 
 import itertools
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -428,6 +429,18 @@ class FaqMatcher:
             return MatchResult(query, "none")
         if norm in GREETINGS:
             return MatchResult(query, "greeting")
+        result, _ = self._decide(query, norm)
+        focus = asking_part(query)
+        if focus is None or result.status != "none" or not result.best or self.other_domain(norm):
+            return result
+        # a long message rejected as a whole: its asking clauses alone may say more clearly
+        # what it asks — taken when they lead to the entry the whole message ranked first
+        focused, _ = self._decide(query, focus)
+        same = bool(focused.best) and focused.best[0].entry.id == result.best[0].entry.id
+        return focused if focused.status != "none" and same else result
+
+    def _decide(self, query: str, norm: str) -> tuple[MatchResult, float]:
+        """What to answer for a normalised text, and the winning source's score."""
         analysed = self.analyse(norm)
         ranked = self.ranked_by_source(analysed)
         faq = ranked["faq"]
@@ -443,7 +456,7 @@ class FaqMatcher:
         ]
         in_scope = [b for b in bests if b.in_scope]
         if not in_scope or self.other_domain(norm):
-            return MatchResult(query, "none", tuple(r.scored for r in faq[:3]))
+            return MatchResult(query, "none", tuple(r.scored for r in faq[:3])), 0.0
         pick = max(in_scope, key=lambda b: b.score)
         rivals = sorted((b for b in in_scope if b is not pick), key=lambda b: -b.score)
         reviewed = pick.weights is self.weights
@@ -460,7 +473,7 @@ class FaqMatcher:
             if explained:
                 offered[0], offered[1] = offered[1], offered[0]
         best = tuple(Scored(relevant_sentences(r.entry, norm), r.scored.score) for r in offered[:3])
-        return MatchResult(query, "answer" if confident else "suggest", best)
+        return MatchResult(query, "answer" if confident else "suggest", best), pick.score
 
     def ranked_by_source(self, query: Query) -> dict[Kind, list[Ranked]]:
         """Each source's candidates for an analysed query, best first."""
@@ -533,6 +546,24 @@ class Ranked:
     @property
     def scored(self) -> Scored:
         return Scored(self.entry, round(min(max(self.confidence, 0.0), 1.0), 4))
+
+
+_CLAUSE_END = re.compile(r"[，。！？；,.!?;…\s]+")
+_ASKING = re.compile(
+    r"吗|嘛|么|怎|咋|啥|多少|多久|多长|几|能不能|可不可以|可以不|是不是|有没有|算不算|要不要|"
+    r"行不行|会不会|该不该|合法|违法|合理|什么|哪|谁|是否|呢|如何"
+)
+
+
+def asking_part(query: str) -> str | None:
+    """The normalised clauses of a message that ask something (吗, 怎么, 多少, 能不能, 合法 …),
+    when they are only part of it: "产假是几天？我在工厂上班" → "产假是几天". None for a
+    one-clause question or one with no asking clause."""
+    clauses = [c for c in (normalise(part) for part in _CLAUSE_END.split(query)) if c]
+    asking = [c for c in clauses if _ASKING.search(c)]
+    if len(clauses) < 2 or not asking or len(asking) == len(clauses):
+        return None
+    return "".join(asking)
 
 
 def _cited(entry: FaqEntry) -> set[tuple[str, int]]:
