@@ -135,7 +135,10 @@ def decide(row: Row, p: dict[str, float]) -> tuple[str, list[bool]]:
         # without another source's agreement a reviewed answer must be surer to be given
         at, lead = (p["at_faq"], p["lead_faq"]) if agree else (p["alone_at"], p["alone_lead"])
         sure = t.confidence >= at and t.lead >= lead and t.mass >= 18
-        sure = sure and not any(score[k] > score[pick] - p["rival"] for k in rivals)
+        # a close rival counts against the answer unless it cites the same article
+        sure = sure and not any(
+            score[k] > score[pick] - p["rival"] and not tops[k].cited & t.cited for k in rivals
+        )
     else:
         sure = t.confidence >= p[f"at_{pick}"] and t.lead >= p[f"lead_{pick}"] and t.mass >= 18
     offered = [t.right[0], *(tops[k].right[0] for k in rivals[:1]), *t.right[1:]]

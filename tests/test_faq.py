@@ -19,6 +19,7 @@ from bot.conversation.context import Services
 from bot.conversation.faq import FaqVote
 from bot.conversation.router import Conversation
 from legal_faq import FaqMatcher, FaqMiss, build_matcher, load_corpus, validate_faq
+from legal_faq.matcher import asking_part
 from legal_faq.text import Homophones, load_synonyms, normalise, split_pinyin, to_pinyin, words
 from question_bank import StatuteLibrary
 from question_bank.laws import Source, chinese_number, load_laws
@@ -107,15 +108,57 @@ def test_text_pipeline() -> None:
     ],
 )
 def test_typed_like_a_worker(matcher: FaqMatcher, query: str, expected: str) -> None:
+    """Typos, traditional characters: the right entry comes first — answered outright only when
+    another source agrees (see test_a_reviewed_answer_is_given_outright_only_when_a_source_agrees),
+    else as the first "您是不是想问…"."""
     result = matcher.match(query)
-    assert result.status == "answer"
-    assert result.answer is not None and result.answer.entry.id == expected
+    assert result.status in ("answer", "suggest")
+    assert result.best[0].entry.id == expected
+
+
+def test_a_reviewed_answer_is_given_outright_only_when_a_source_agrees(
+    matcher: FaqMatcher,
+) -> None:
+    """Calibrated on the tuning sets (docs/benchmarks.md): a reviewed answer whose refs cite the
+    article (or bank question) the other sources find best is answered outright; the same entry
+    reached through a typo that the statutes' search does not follow is only suggested."""
+    agreed = matcher.match("入职三个月没签合同能要双倍工资吗")
+    assert agreed.answer is not None and agreed.answer.entry.id == "lcl-no-written-contract"
+    alone = matcher.match("老板不签和同怎么赔")
+    assert alone.status == "suggest" and alone.best[0].entry.id == "lcl-no-written-contract"
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [
+        ("房东不退押金怎么办", "none"),  # another field: tenancy
+        ("装修公司违约拖了工期能要违约金吗", "none"),  # 公司 inside a cue is no worker's word
+        ("朋友借了我两万块不还能起诉吗", "none"),
+        ("公司不退入职押金怎么办", "suggest|answer"),  # the worker's deposit stays in scope
+        ("公司不给报销租房补贴合法吗", "suggest|answer|none"),  # a cue with a worker's word
+    ],
+)
+def test_questions_from_another_field_are_out_of_scope(
+    matcher: FaqMatcher, query: str, status: str
+) -> None:
+    assert matcher.match(query).status in status.split("|")
+    assert matcher.other_domain(normalise(query)) == (status == "none")
+
+
+def test_the_asking_clauses_of_a_message() -> None:
+    assert asking_part("產假是幾天？我在工廠上班") == "产假是几天"
+    assert asking_part("我在厂里干了三年，老板突然不要我了，这样合法吗") == "这样合法吗"
+    assert asking_part("产假多少天") is None  # one clause
+    assert asking_part("老板欠薪，我很生气") is None  # nothing asked
+    assert asking_part("产假多少天？能延长吗") is None  # every clause asks
 
 
 def test_rider_example_cites_article_82(matcher: FaqMatcher) -> None:
     result = matcher.match("老板不签和同怎么赔")
-    assert result.answer is not None
-    assert any(r.law == "labour_contract_law" and r.article == 82 for r in result.answer.entry.refs)
+    assert result.status != "none"
+    assert any(
+        r.law == "labour_contract_law" and r.article == 82 for r in result.best[0].entry.refs
+    )
 
 
 def test_toneless_pinyin_and_union_homophone(matcher: FaqMatcher) -> None:
@@ -214,7 +257,7 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
 
 
 def test_cli_faq_ask_json_shape() -> None:
-    out = run_cli("faq", "ask", "老板不签和同怎么赔", "--json")
+    out = run_cli("faq", "ask", "入职三个月没签合同能要双倍工资吗", "--json")
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert set(data) == {"query", "status", "answer", "alternatives"}
@@ -238,7 +281,7 @@ def faq_conversation(sessions, small_bank, clock, matcher) -> Conversation:  # t
 
 async def test_typed_question_gets_cited_answer_with_buttons(faq_conversation) -> None:
     chat = ChatDriver(faq_conversation, 31)
-    await chat.send("老板不签和同怎么赔")
+    await chat.send("入职三个月没签合同能要双倍工资吗")
     reply = chat.last()
     assert "二倍的工资" in reply.text and "《中华人民共和国劳动合同法》第八十二条" in reply.text
     labels = [b.text for b in reply.buttons]
@@ -266,7 +309,7 @@ async def test_unanswered_and_disliked_are_kept_without_user_ids(
 
 async def test_buttons_under_an_older_answer_act_on_that_answer(faq_conversation, sessions) -> None:
     chat = ChatDriver(faq_conversation, 35)
-    await chat.send("老板不签和同怎么赔")
+    await chat.send("入职三个月没签合同能要双倍工资吗")
     first = chat.last("第八十二条")
     await chat.send("产价有多少天")
     assert "98" in chat.last().text
@@ -274,7 +317,7 @@ async def test_buttons_under_an_older_answer_act_on_that_answer(faq_conversation
     async with sessions() as s:
         miss = (await s.exec(select(FaqMiss).where(FaqMiss.kind == "down"))).one()
     first_entry = FaqVote.unpack(first.button("👎").data).entry_id
-    assert miss.query == "老板不签和同怎么赔" and miss.entry_id == first_entry
+    assert miss.query == "入职三个月没签合同能要双倍工资吗" and miss.entry_id == first_entry
 
 
 async def test_in_a_group_only_ask_is_a_question(faq_conversation) -> None:
