@@ -461,7 +461,9 @@ class FaqMatcher:
         pick = max(in_scope, key=lambda b: b.score)
         rivals = sorted((b for b in in_scope if b is not pick), key=lambda b: -b.score)
         reviewed = pick.weights is self.weights
-        confident = pick.sure(pick.weights if agree or not reviewed else ALONE) and not (
+        # (with no further sources to agree, the reviewed entries' own thresholds decide)
+        alone = reviewed and not agree and len(ranked) > 1
+        confident = pick.sure(ALONE if alone else pick.weights) and not (
             reviewed
             and any(
                 r.score > pick.score - RIVAL_MARGIN
