@@ -17,7 +17,11 @@ Pipeline (index built once at start-up, see `FaqMatcher.__init__`):
 Steps 3–4 run once per source — the reviewed entries, and (see legal_faq/sources.py) the
 statute articles and the bank's questions, searched also with the statutes' wording
 (statute_terms.yaml); `FaqMatcher.match` then picks the best in-scope source (`Best`, the
-constants below, calibrated by bench/faq_sources_tune.py on the tuning sets).
+constants below, calibrated by bench/faq_sources_tune.py on the tuning sets). A question from
+another field (data/other_domains.txt) is out of scope; a long message rejected as a whole is
+tried on its asking clauses (`asking_part`). Only a reviewed answer that another source confirms
+(its refs cite the article or bank question found best) is answered outright; the rest is offered
+as "您是不是想问…" — calibrated so that a direct answer is right ≥ 98 % of the time.
 """
 
 from __future__ import annotations
@@ -137,16 +141,16 @@ DEFAULT = Weights(answer_at=0.5, answer_lead=0.5)
 # A reviewed answer that no other source agrees with (its refs cite neither the article nor
 # the bank question found best) is offered as "您是不是想问…", never answered outright: on the
 # natural questions such answers were most of the wrong ones (a neighbouring statute's rule, a
-# look-alike topic). With these thresholds a direct answer was right on 22 of 22 questions of
-# the fitted half of faq_natural_tune.yaml and 26 of 27 of the other half.
+# look-alike topic). With these thresholds a direct answer was right on 26 of 26 questions of
+# the fitted half of faq_natural_tune.yaml and 36 of 37 of the other half.
 ALONE = Weights(answer_at=9.0, answer_lead=0.5)
 QUALIFIER_PENALTY = 0.5  # rank taken off an entry whose special case the query does not name
 AGREE_BONUS = 0.0  # the best reviewed entry cites the article another source finds best
 RIVAL_MARGIN = 0.2  # a reviewed answer becomes a suggestion when another source scores within
 # this much of it (the law's own words or a bank question may fit the query as well)
 
-# Calibrated on tests/data/faq_articles_tune.yaml with faq_eval.yaml and faq_holdout.yaml
-# (bench/faq_sources_tune.py), see docs/benchmarks.md.
+# Calibrated on tests/data/faq_articles_tune.yaml, the even half of faq_natural_tune.yaml,
+# faq_eval.yaml and faq_holdout.yaml (bench/faq_sources_tune.py), see docs/benchmarks.md.
 ARTICLE_WEIGHTS = Weights(
     answer_at=9.0,  # the law's own words are offered, never answered outright
     answer_lead=0.5,
@@ -430,18 +434,18 @@ class FaqMatcher:
             return MatchResult(query, "none")
         if norm in GREETINGS:
             return MatchResult(query, "greeting")
-        result, _ = self._decide(query, norm)
+        result = self._decide(query, norm)
         focus = asking_part(query)
         if focus is None or result.status != "none" or not result.best or self.other_domain(norm):
             return result
         # a long message rejected as a whole: its asking clauses alone may say more clearly
         # what it asks — taken when they lead to the entry the whole message ranked first
-        focused, _ = self._decide(query, focus)
+        focused = self._decide(query, focus)
         same = bool(focused.best) and focused.best[0].entry.id == result.best[0].entry.id
         return focused if focused.status != "none" and same else result
 
-    def _decide(self, query: str, norm: str) -> tuple[MatchResult, float]:
-        """What to answer for a normalised text, and the winning source's score."""
+    def _decide(self, query: str, norm: str) -> MatchResult:
+        """What to answer for a normalised text."""
         analysed = self.analyse(norm)
         ranked = self.ranked_by_source(analysed)
         faq = ranked["faq"]
@@ -457,7 +461,7 @@ class FaqMatcher:
         ]
         in_scope = [b for b in bests if b.in_scope]
         if not in_scope or self.other_domain(norm):
-            return MatchResult(query, "none", tuple(r.scored for r in faq[:3])), 0.0
+            return MatchResult(query, "none", tuple(r.scored for r in faq[:3]))
         pick = max(in_scope, key=lambda b: b.score)
         rivals = sorted((b for b in in_scope if b is not pick), key=lambda b: -b.score)
         reviewed = pick.weights is self.weights
@@ -481,7 +485,7 @@ class FaqMatcher:
             if explained:
                 offered[0], offered[1] = offered[1], offered[0]
         best = tuple(Scored(relevant_sentences(r.entry, norm), r.scored.score) for r in offered[:3])
-        return MatchResult(query, "answer" if confident else "suggest", best), pick.score
+        return MatchResult(query, "answer" if confident else "suggest", best)
 
     def ranked_by_source(self, query: Query) -> dict[Kind, list[Ranked]]:
         """Each source's candidates for an analysed query, best first."""
