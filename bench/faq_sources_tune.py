@@ -3,6 +3,11 @@ questions — on the tuning sets only (never on tests/data/faq_blind.yaml).
 
 Run: python bench/faq_sources_tune.py [--trials 20000]
 
+tests/data/faq_natural_tune.yaml (natural questions written blind to the corpus, labelled like
+the blind set) joins when present: its even-numbered queries are fitted on, its odd-numbered
+ones only reported ("natural-check"), so the precision of direct answers is seen on questions
+the fit never saw.
+
 Each query of tests/data/faq_articles_tune.yaml (labelled with statute articles, scored like
 the blind set), faq_eval.yaml and faq_holdout.yaml (labelled with entry ids) is ranked once per
 source; then a random search over the decision's parameters (the biases, in-scope and answer
@@ -33,7 +38,9 @@ from bench.faq_eval import DATA, EVAL, HOLDOUT
 from legal_faq import FaqEntry, build_matcher
 from legal_faq.matcher import (
     AGREE_BONUS,
+    ALONE,
     ARTICLE_WEIGHTS,
+    DEFAULT,
     GREETINGS,
     QUIZ_WEIGHTS,
     RIVAL_MARGIN,
@@ -41,6 +48,9 @@ from legal_faq.matcher import (
 from legal_faq.text import normalise
 
 TUNE = DATA / "faq_articles_tune.yaml"
+NATURAL = DATA / "faq_natural_tune.yaml"
+FIT, CHECK = "natural-fit", "natural-check"
+PRECISION = 0.98  # direct answers right on every fitted set (--precision)
 SOURCES = ("faq", "article", "quiz")
 
 
@@ -60,13 +70,16 @@ class Row:
     file: str
     in_scope: bool
     tops: dict[str, Top]
+    other_domain: bool = False  # another field's words and none of the workers' (matcher)
 
 
 def collect() -> list[Row]:
     matcher = build_matcher()
     rows = []
-    for path in (TUNE, EVAL, HOLDOUT):
-        for item in yaml.safe_load(path.read_text(encoding="utf-8")):
+    for path in (TUNE, EVAL, HOLDOUT, NATURAL):
+        if not path.exists():
+            continue
+        for n, item in enumerate(yaml.safe_load(path.read_text(encoding="utf-8"))):
             right: Callable[[FaqEntry], bool]
             if "expect" in item:
                 in_scope = item["expect"] is not None
@@ -89,7 +102,8 @@ def collect() -> list[Row]:
                         tuple(in_scope and right(r.entry) for r in ranked[:3]),
                         frozenset((c.source, c.article) for c in ranked[0].entry.refs),
                     )
-            rows.append(Row(path.name, in_scope, tops))
+            name = path.name if path != NATURAL else (FIT, CHECK)[n % 2]
+            rows.append(Row(name, in_scope, tops, matcher.other_domain(norm)))
     return rows
 
 
@@ -104,8 +118,10 @@ def decide(row: Row, p: dict[str, float]) -> tuple[str, list[bool]]:
     }
     inside = []
     for k, t in tops.items():
+        if row.other_domain:
+            break
         if k == "faq":
-            ok = t.confidence >= 0.55 or t.mass >= 25
+            ok = t.confidence >= p["in_faq"] or t.mass >= p["mass_faq"]
         else:
             ok = score[k] >= p[f"in_{k}"] or t.mass >= p[f"mass_{k}"]
         if ok:
@@ -116,8 +132,13 @@ def decide(row: Row, p: dict[str, float]) -> tuple[str, list[bool]]:
     t = tops[pick]
     rivals = sorted((k for k in inside if k != pick), key=lambda k: -score[k])
     if pick == "faq":
-        sure = t.confidence >= 0.3 and t.lead >= 0.2 and t.mass >= 18
-        sure = sure and not any(score[k] > score[pick] - p["rival"] for k in rivals)
+        # without another source's agreement a reviewed answer must be surer to be given
+        at, lead = (p["at_faq"], p["lead_faq"]) if agree else (p["alone_at"], p["alone_lead"])
+        sure = t.confidence >= at and t.lead >= lead and t.mass >= 18
+        # a close rival counts against the answer unless it cites the same article
+        sure = sure and not any(
+            score[k] > score[pick] - p["rival"] and not tops[k].cited & t.cited for k in rivals
+        )
     else:
         sure = t.confidence >= p[f"at_{pick}"] and t.lead >= p[f"lead_{pick}"] and t.mass >= 18
     offered = [t.right[0], *(tops[k].right[0] for k in rivals[:1]), *t.right[1:]]
@@ -154,6 +175,12 @@ def figures(rows: list[Row], p: dict[str, float]) -> dict[str, tuple[float, ...]
 def current() -> dict[str, float]:
     return {
         "bias_faq": 0.0,
+        "in_faq": DEFAULT.in_scope_confidence,
+        "mass_faq": DEFAULT.in_scope_mass,
+        "at_faq": DEFAULT.answer_at,
+        "lead_faq": DEFAULT.answer_lead,
+        "alone_at": ALONE.answer_at,
+        "alone_lead": ALONE.answer_lead,
         "agree": AGREE_BONUS,
         "rival": RIVAL_MARGIN,
         **{
@@ -172,6 +199,12 @@ def current() -> dict[str, float]:
 
 SPACE: dict[str, list[float]] = {
     "bias_faq": [0.0],
+    "in_faq": [0.45, 0.5, 0.55, 0.6],
+    "mass_faq": [20.0, 25.0, 30.0],
+    "at_faq": [0.3, 0.4, 0.5],
+    "lead_faq": [0.2, 0.3, 0.4],
+    "alone_at": [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 9.0],
+    "alone_lead": [0.2, 0.3, 0.4, 0.6, 0.8],
     "agree": [0.0, 0.1, 0.2, 0.4],
     "rival": [-9.0, 0.3, 0.2, 0.1, 0.0, -0.1],
     "bias_article": [-0.2, -0.1, 0.0, 0.1, 0.2],
@@ -188,13 +221,23 @@ SPACE: dict[str, list[float]] = {
 
 
 def acceptable(r: dict[str, tuple[float, ...]]) -> bool:
+    """Direct answers right ≥ 98 % on every fitted set, rejection kept (natural-check is
+    never looked at here)."""
     e, h, t = r[EVAL.name], r[HOLDOUT.name], r[TUNE.name]
-    return e[3] >= 0.975 and h[3] >= 0.99 and e[2] >= 0.94 and h[2] >= 0.89 and t[2] >= 0.75
+    n = r.get(FIT, (0.0, 0.0, 1.0, 1.0))
+    return (
+        min(e[3], h[3], t[3], n[3]) >= PRECISION
+        and e[2] >= 0.94
+        and h[2] >= 0.89
+        and t[2] >= 0.85
+        and n[2] >= 0.8
+    )
 
 
 def objective(r: dict[str, tuple[float, ...]]) -> float:
     e, h, t = r[EVAL.name], r[HOLDOUT.name], r[TUNE.name]
-    return t[0] + 0.5 * t[1] + 2 * e[0] + 2 * h[0] + 0.5 * t[3]
+    n = r.get(FIT, (0.0, 0.0, 0.0, 0.0))
+    return t[0] + 0.5 * t[1] + 2 * e[0] + 2 * h[0] + 2 * n[0] + n[1] + 0.5 * n[2] + 0.5 * t[2]
 
 
 def show(label: str, p: dict[str, Any], r: dict[str, tuple[float, ...]]) -> None:
@@ -207,18 +250,34 @@ def show(label: str, p: dict[str, Any], r: dict[str, tuple[float, ...]]) -> None
 
 
 def main() -> None:
+    global PRECISION
     parser = argparse.ArgumentParser()
     parser.add_argument("--trials", type=int, default=20_000)
+    parser.add_argument("--precision", type=float, default=PRECISION)
     args = parser.parse_args()
+    PRECISION = args.precision
     rows = collect()
     show("current:", current(), figures(rows, current()))
     rng = random.Random(0)
     best: tuple[float, dict[str, float]] | None = None
+    start = current()
+    if acceptable(figures(rows, start)):
+        best = (objective(figures(rows, start)), start)
     for _ in range(args.trials):
         p = {k: rng.choice(v) for k, v in SPACE.items()}
         r = figures(rows, p)
         if acceptable(r) and (best is None or objective(r) > best[0]):
             best = (objective(r), p)
+    # then one parameter at a time from the best so far, until nothing improves
+    improved = best is not None
+    while improved and best is not None:
+        improved = False
+        for key, values in SPACE.items():
+            for value in values:
+                p = {**best[1], key: value}
+                r = figures(rows, p)
+                if acceptable(r) and objective(r) > best[0] + 1e-9:
+                    best, improved = (objective(r), p), True
     if best is not None:
         show("best found:", best[1], figures(rows, best[1]))
 

@@ -74,10 +74,38 @@ def load_synonyms(*paths: Path) -> Synonyms:
     return Synonyms(tuple(pairs))
 
 
-def load_qualifiers(path: Path | None = None) -> tuple[str, ...]:
-    """Words that narrow a topic to a special case (data: qualifiers.txt), normalised."""
-    lines = (path or DATA_DIR / "qualifiers.txt").read_text(encoding="utf-8").splitlines()
+def load_words(name: str) -> tuple[str, ...]:
+    """A word list of data/ (one word a line, # comments), normalised."""
+    lines = (DATA_DIR / name).read_text(encoding="utf-8").splitlines()
     return tuple(normalise(w) for w in lines if w.strip() and not w.startswith("#"))
+
+
+def load_qualifiers() -> tuple[str, ...]:
+    """Words that narrow a topic to a special case (data: qualifiers.txt), normalised."""
+    return load_words("qualifiers.txt")
+
+
+@dataclass(frozen=True)
+class OtherDomain:
+    """Questions from another field (data: other_domains.txt — 房东, 彩礼, 交通事故 …) that name
+    none of the workers' own words (domain_anchors.txt — 单位, 工资, 工会 …)."""
+
+    cues: tuple[str, ...]
+    anchors: tuple[str, ...]
+
+    @classmethod
+    def load(cls) -> OtherDomain:
+        return cls(load_words("other_domains.txt"), load_words("domain_anchors.txt"))
+
+    def __call__(self, norm: str) -> bool:
+        """True when a normalised question belongs to another field: it names a cue, and none
+        of the workers' words outside the cues ("装修公司" is a cue; its 公司 is no anchor)."""
+        found = [c for c in self.cues if c in norm]
+        if not found:
+            return False
+        for cue in sorted(found, key=len, reverse=True):
+            norm = norm.replace(cue, " ")
+        return not any(a in norm for a in self.anchors)
 
 
 @cache

@@ -146,7 +146,7 @@ async def test_worker_asks_a_question_in_their_own_words(telegram, settings) -> 
     bot = Running(settings, telegram)
     await bot.start()
     try:
-        telegram.send_text(phone, "老板不签和同怎么赔")
+        telegram.send_text(phone, "入职三个月没签合同能要双倍工资吗")
         await telegram.settle()
         reply = telegram.last(phone)
         assert "二倍的工资" in reply.text and "第八十二条" in reply.text
@@ -173,7 +173,10 @@ async def test_a_question_no_entry_answers_gets_the_article_itself(telegram, set
     try:
         telegram.send_text(phone, "勞動者每週至少休息一日嗎")
         await telegram.settle()
-        reply = telegram.last(phone)
+        # the law's own words are offered ("您是不是想问…"), then shown when picked
+        telegram.press(phone, telegram.last(phone, "您是不是想问"), "第三十八条")
+        await telegram.settle()
+        reply = telegram.last(phone, "相关法条")
         assert "相关法条" in reply.text and "《中华人民共和国劳动法》第三十八条" in reply.text
         telegram.press(phone, reply, "原文")
         await telegram.settle()
@@ -201,12 +204,12 @@ async def test_worker_books_a_lawyer_who_accepts_on_their_phone(
     roster = one_duty_roster(lawyer.id, "王律师", tomorrow)
     await import_roster_text(settings, tmp_path / "roster.yaml", roster)
     try:
-        telegram.send_text(worker, "公司不交社宝我辞职能要补偿吗")
+        telegram.send_text(worker, "入职三个月没签合同能要双倍工资吗")
         await telegram.settle()
         telegram.press(worker, telegram.last(worker), "预约律师")
         await telegram.settle()
         slots = telegram.last(worker, "请选择一个时间")
-        assert "咨询内容：公司不交社宝我辞职能要补偿吗" in slots.text
+        assert "咨询内容：入职三个月没签合同能要双倍工资吗" in slots.text
         telegram.press(worker, slots, "10:00")
         await telegram.settle()
         # the phone comes from Telegram's share-contact button under the prompt
@@ -222,7 +225,7 @@ async def test_worker_books_a_lawyer_who_accepts_on_their_phone(
         telegram.send_text(lawyer, "/duty")
         await telegram.settle()
         desk = telegram.last(lawyer, "预约 #")
-        assert "公司不交社宝" in desk.text and "13812345678" in desk.text
+        assert "没签合同" in desk.text and "13812345678" in desk.text
         # the lawyer's desk asked for in a group shows nobody's topic or phone
         group = Group(-100777, "律师工作群")
         telegram.add_bot_to_group(lawyer, group)

@@ -14,11 +14,12 @@ import pytest
 from sqlmodel import select
 
 from bench.faq_blind_eval import answers, evaluate_blind
-from bench.faq_eval import HOLDOUT, evaluate
+from bench.faq_eval import DATA, HOLDOUT, evaluate
 from bot.conversation.context import Services
 from bot.conversation.faq import FaqVote
 from bot.conversation.router import Conversation
 from legal_faq import FaqMatcher, FaqMiss, build_matcher, load_corpus, validate_faq
+from legal_faq.matcher import asking_part
 from legal_faq.text import Homophones, load_synonyms, normalise, split_pinyin, to_pinyin, words
 from question_bank import StatuteLibrary
 from question_bank.laws import Source, chinese_number, load_laws
@@ -107,15 +108,57 @@ def test_text_pipeline() -> None:
     ],
 )
 def test_typed_like_a_worker(matcher: FaqMatcher, query: str, expected: str) -> None:
+    """Typos, traditional characters: the right entry comes first — answered outright only when
+    another source agrees (see test_a_reviewed_answer_is_given_outright_only_when_a_source_agrees),
+    else as the first "您是不是想问…"."""
     result = matcher.match(query)
-    assert result.status == "answer"
-    assert result.answer is not None and result.answer.entry.id == expected
+    assert result.status in ("answer", "suggest")
+    assert result.best[0].entry.id == expected
+
+
+def test_a_reviewed_answer_is_given_outright_only_when_a_source_agrees(
+    matcher: FaqMatcher,
+) -> None:
+    """Calibrated on the tuning sets (docs/benchmarks.md): a reviewed answer whose refs cite the
+    article (or bank question) the other sources find best is answered outright; the same entry
+    reached through a typo that the statutes' search does not follow is only suggested."""
+    agreed = matcher.match("入职三个月没签合同能要双倍工资吗")
+    assert agreed.answer is not None and agreed.answer.entry.id == "lcl-no-written-contract"
+    alone = matcher.match("老板不签和同怎么赔")
+    assert alone.status == "suggest" and alone.best[0].entry.id == "lcl-no-written-contract"
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [
+        ("房东不退押金怎么办", "none"),  # another field: tenancy
+        ("装修公司违约拖了工期能要违约金吗", "none"),  # 公司 inside a cue is no worker's word
+        ("朋友借了我两万块不还能起诉吗", "none"),
+        ("公司不退入职押金怎么办", "suggest|answer"),  # the worker's deposit stays in scope
+        ("公司不给报销租房补贴合法吗", "suggest|answer|none"),  # a cue with a worker's word
+    ],
+)
+def test_questions_from_another_field_are_out_of_scope(
+    matcher: FaqMatcher, query: str, status: str
+) -> None:
+    assert matcher.match(query).status in status.split("|")
+    assert matcher.other_domain(normalise(query)) == (status == "none")
+
+
+def test_the_asking_clauses_of_a_message() -> None:
+    assert asking_part("產假是幾天？我在工廠上班") == "产假是几天"
+    assert asking_part("我在厂里干了三年，老板突然不要我了，这样合法吗") == "这样合法吗"
+    assert asking_part("产假多少天") is None  # one clause
+    assert asking_part("老板欠薪，我很生气") is None  # nothing asked
+    assert asking_part("产假多少天？能延长吗") is None  # every clause asks
 
 
 def test_rider_example_cites_article_82(matcher: FaqMatcher) -> None:
     result = matcher.match("老板不签和同怎么赔")
-    assert result.answer is not None
-    assert any(r.law == "labour_contract_law" and r.article == 82 for r in result.answer.entry.refs)
+    assert result.status != "none"
+    assert any(
+        r.law == "labour_contract_law" and r.article == 82 for r in result.best[0].entry.refs
+    )
 
 
 def test_toneless_pinyin_and_union_homophone(matcher: FaqMatcher) -> None:
@@ -179,18 +222,33 @@ def test_holdout_set_floor(matcher: FaqMatcher) -> None:
 
 def test_blind_set_floor(matcher: FaqMatcher) -> None:
     """tests/data/faq_blind.yaml, written without seeing the corpus and NEVER to be tuned on:
-    floors just below what it measures with the statute articles and the bank as further
-    sources (2026-11-30, docs/benchmarks.md; baseline before them: top-1 51.8 %, top-3 56.7 %,
-    rejection 70.8 %, confident-wrong 21.1 %), so a regression shows. With 48 out-of-scope
-    queries one query is 2.1 points of rejection."""
+    floors just below what it measured at the end of issue 12 part 2 (2026-12-01,
+    docs/benchmarks.md; before: top-1 77.3 %, top-3 84.5 %, rejection 68.8 %, confident-wrong
+    9.4 %; baseline before the further sources: 51.8 %, 56.7 %, 70.8 %, 21.1 %), so a regression
+    shows. With 48 out-of-scope queries one query is 2.1 points of rejection."""
     report = evaluate_blind(matcher)
     overall = report.overall
     assert overall.in_scope >= 300 and overall.out_of_scope >= 40
-    assert overall.top1 >= 0.713  # measured 73.3 %; goal 90 %
-    assert overall.top3 >= 0.786  # measured 80.6 %; goal 97 %
-    assert overall.rejection >= 0.666  # measured 68.8 %; goal 95 %
-    assert report.confident_wrong <= 0.13  # measured 11.2 %; goal 2 %
-    assert report.none <= 20  # measured 17 in-scope queries answered "none"
+    assert overall.top1 >= 0.79  # measured 80.9 %; goal 90 %
+    assert overall.top3 >= 0.88  # measured 90.0 %; goal 97 %
+    assert overall.rejection >= 0.83  # measured 85.4 %; goal 95 %
+    assert report.confident_wrong <= 0.03  # measured 1.2 % (1 of 86); goal 2 %
+    assert report.none <= 11  # measured 9 in-scope queries answered "none"
+
+
+def test_natural_tuning_set_floor(matcher: FaqMatcher) -> None:
+    """tests/data/faq_natural_tune.yaml (natural questions written blind to the corpus, then
+    tuned on; its even half fitted the answer thresholds): floors just below what it measures
+    (2026-12-01, docs/benchmarks.md; before any tuning on it: top-1 66.0 %, top-3 75.2 %,
+    rejection 73.1 %, confident-wrong 25.1 %). One out-of-scope query is 1.9 points."""
+    report = evaluate_blind(matcher, DATA / "faq_natural_tune.yaml")
+    overall = report.overall
+    assert overall.in_scope >= 280 and overall.out_of_scope >= 50
+    assert overall.top1 >= 0.72  # measured 74.5 %
+    assert overall.top3 >= 0.85  # measured 86.9 %
+    assert overall.rejection >= 0.88  # measured 90.4 %
+    assert report.confident_wrong <= 0.04  # measured 1.6 %
+    assert report.none <= 11  # measured 8 in-scope queries answered "none"
 
 
 def test_blind_scoring_matches_refs_by_statute_and_article() -> None:
@@ -214,7 +272,7 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
 
 
 def test_cli_faq_ask_json_shape() -> None:
-    out = run_cli("faq", "ask", "老板不签和同怎么赔", "--json")
+    out = run_cli("faq", "ask", "入职三个月没签合同能要双倍工资吗", "--json")
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert set(data) == {"query", "status", "answer", "alternatives"}
@@ -238,7 +296,7 @@ def faq_conversation(sessions, small_bank, clock, matcher) -> Conversation:  # t
 
 async def test_typed_question_gets_cited_answer_with_buttons(faq_conversation) -> None:
     chat = ChatDriver(faq_conversation, 31)
-    await chat.send("老板不签和同怎么赔")
+    await chat.send("入职三个月没签合同能要双倍工资吗")
     reply = chat.last()
     assert "二倍的工资" in reply.text and "《中华人民共和国劳动合同法》第八十二条" in reply.text
     labels = [b.text for b in reply.buttons]
@@ -266,7 +324,7 @@ async def test_unanswered_and_disliked_are_kept_without_user_ids(
 
 async def test_buttons_under_an_older_answer_act_on_that_answer(faq_conversation, sessions) -> None:
     chat = ChatDriver(faq_conversation, 35)
-    await chat.send("老板不签和同怎么赔")
+    await chat.send("入职三个月没签合同能要双倍工资吗")
     first = chat.last("第八十二条")
     await chat.send("产价有多少天")
     assert "98" in chat.last().text
@@ -274,7 +332,7 @@ async def test_buttons_under_an_older_answer_act_on_that_answer(faq_conversation
     async with sessions() as s:
         miss = (await s.exec(select(FaqMiss).where(FaqMiss.kind == "down"))).one()
     first_entry = FaqVote.unpack(first.button("👎").data).entry_id
-    assert miss.query == "老板不签和同怎么赔" and miss.entry_id == first_entry
+    assert miss.query == "入职三个月没签合同能要双倍工资吗" and miss.entry_id == first_entry
 
 
 async def test_in_a_group_only_ask_is_a_question(faq_conversation) -> None:

@@ -67,9 +67,10 @@ def test_a_long_article_is_cut_to_the_sentences_that_answer() -> None:
 
 
 def test_a_statute_no_entry_cites_answers_in_its_own_words(matcher: FaqMatcher) -> None:
+    """Offered first, as "您是不是想问…": the law's own words are never answered outright."""
     result = matcher.match("勞動者每週至少休息一日嗎")  # traditional characters, 劳动法 第三十八条
-    assert result.answer is not None
-    entry = result.answer.entry
+    assert result.status == "suggest"
+    entry = result.best[0].entry
     assert entry.kind == "article"
     assert (entry.refs[0].source, entry.refs[0].article) == ("中华人民共和国劳动法", 38)
     assert "每周至少休息一日" in entry.answer
@@ -77,8 +78,8 @@ def test_a_statute_no_entry_cites_answers_in_its_own_words(matcher: FaqMatcher) 
 
 def test_a_quiz_style_question_is_answered_from_the_bank(matcher: FaqMatcher) -> None:
     result = matcher.match("企业有多少会员以上应当建立基层工会委员会")
-    assert result.status == "answer" and result.answer is not None
-    entry = result.answer.entry
+    assert result.status in ("answer", "suggest")
+    entry = result.best[0].entry
     assert entry.kind == "quiz" and entry.id.startswith("bank-")
     assert any(r.law == "trade_union_law" and r.article == 11 for r in entry.refs)
     assert "二十五" in entry.answer or "25" in entry.answer
@@ -91,23 +92,25 @@ def test_a_special_case_does_not_take_the_general_question(matcher: FaqMatcher) 
 
 
 def test_reviewed_answers_still_come_first(matcher: FaqMatcher) -> None:
-    result = matcher.match("老板不签和同怎么赔")
-    assert result.answer is not None and result.answer.entry.kind == "faq"
+    for query in ("老板不签和同怎么赔", "入职三个月没签合同能要双倍工资吗"):
+        assert matcher.match(query).best[0].entry.kind == "faq", query
 
 
 def test_tuning_set_floor(matcher: FaqMatcher) -> None:
     """The set the sources were calibrated on (figures in docs/benchmarks.md)."""
     report = evaluate_blind(matcher, TUNE)
     assert report.overall.in_scope >= 140 and report.overall.out_of_scope >= 35
-    assert report.overall.top1 >= 0.41 and report.overall.top3 >= 0.50  # 43.2 %, 52.7 %
-    assert report.overall.rejection >= 0.76  # 78.9 %
+    assert report.overall.top1 >= 0.65 and report.overall.top3 >= 0.76  # 67.6 %, 78.4 %
+    assert report.overall.rejection >= 0.89  # 92.1 %
 
 
 def test_cli_says_the_kind(matcher: FaqMatcher) -> None:
     out = run_cli("faq", "ask", "勞動者每週至少休息一日嗎", "--json")
     assert out.returncode == 0, out.stderr
-    answer = json.loads(out.stdout)["answer"]
-    assert answer["kind"] == "article" and answer["refs"][0]["article"] == 38
+    data = json.loads(out.stdout)
+    assert data["status"] == "suggest" and data["answer"] is None  # articles are offered
+    first = data["alternatives"][0]
+    assert first["kind"] == "article" and first["refs"][0]["article"] == 38
 
 
 @pytest.fixture
@@ -119,6 +122,8 @@ def conversation(sessions, small_bank, clock, matcher) -> Conversation:  # type:
 async def test_an_article_answer_is_marked_and_its_buttons_lead_somewhere(conversation) -> None:
     chat = ChatDriver(conversation, 41)
     await chat.send("勞動者每週至少休息一日嗎")
+    shown = chat.last("您是不是想问")  # the law's own words are offered, then shown
+    await chat.press_data(shown.buttons[0].data, shown.id)
     reply = chat.last("相关法条")
     assert "法律原文" in reply.text and "《中华人民共和国劳动法》第三十八条" in reply.text
     # 劳动法 is no law of the bank: 📖 still finds its text in the statute database
@@ -130,9 +135,9 @@ async def test_an_article_answer_is_marked_and_its_buttons_lead_somewhere(conver
 
 
 async def test_each_kind_of_answer_says_what_it_is(matcher: FaqMatcher) -> None:
-    reviewed = matcher.match("老板不签和同怎么赔").answer
-    quiz = matcher.match("企业有多少会员以上应当建立基层工会委员会").answer
-    assert reviewed is not None and quiz is not None
+    reviewed = matcher.match("入职三个月没签合同能要双倍工资吗").best[0]
+    quiz = matcher.match("企业有多少会员以上应当建立基层工会委员会").best[0]
+    assert reviewed.entry.kind == "faq" and quiz.entry.kind == "quiz"
     assert "经审核的解答" in entry_view(reviewed.entry, 1)[0]
     assert "题库解析" in entry_view(quiz.entry, 1)[0]
     _, buttons = entry_view(quiz.entry, 1)

@@ -248,14 +248,14 @@ async def test_at_most_two_bookings_and_no_slots_means_hotline(desk, clock) -> N
 
 async def test_faq_answer_offers_a_lawyer_with_the_question_as_topic(desk, matcher) -> None:
     worker, lawyer = ChatDriver(desk, 509), ChatDriver(desk, LAWYER)
-    await worker.send("老板不签和同怎么赔")
+    await worker.send("入职三个月没签合同能要双倍工资吗")
     answer = worker.last("第八十二条")
     await worker.press("预约律师", answer)
-    assert "咨询内容：老板不签和同怎么赔" in worker.last().text
+    assert "咨询内容：入职三个月没签合同能要双倍工资吗" in worker.last().text
     await worker.press("11月26日（周四）14:00")
     await worker.send("不留电话")
     to(lawyer, await worker.press("确认预约"))
-    assert "老板不签和同怎么赔" in lawyer.last("新的咨询预约").text
+    assert "入职三个月没签合同能要双倍工资吗" in lawyer.last("新的咨询预约").text
     await worker.send("明天会下雨吗")
     assert any("预约律师" in b.text for b in worker.last("12348").buttons)
 
@@ -343,11 +343,11 @@ async def test_booking_under_an_older_answer_takes_that_answers_question(desk, m
     worker = ChatDriver(desk, 522)
     await worker.send("明天会下雨吗")  # no answer
     unanswered = worker.last("12348")
-    await worker.send("老板不签和同怎么赔")
+    await worker.send("入职三个月没签合同能要双倍工资吗")
     first = worker.last("第八十二条")
     await worker.send("产价有多少天")
     await worker.press("预约律师", first)
-    assert "咨询内容：老板不签和同怎么赔" in worker.last().text
+    assert "咨询内容：入职三个月没签合同能要双倍工资吗" in worker.last().text
     await worker.send("/cancel")
     await worker.send("加班费怎么算")
     await worker.press("预约律师", unanswered)
