@@ -11,31 +11,8 @@ from pathlib import Path
 from tests.conftest import SMALL_BANK
 
 
-def test_chat_plays_questions_in_the_terminal(tmp_path: Path) -> None:
-    bank = tmp_path / "bank"  # one-tap questions only, so that "1" always answers
-    bank.mkdir()
-    shutil.copy(SMALL_BANK / "women.yaml", bank / "women.yaml")
-    env = {**os.environ, "PUFA_BANK_DIR": str(bank), "PUFA_LOG_LEVEL": "WARNING"}
-    env.pop("PUFA_DATABASE_URL", None)
-    script = "1\n1\n1\n/help\n/exit\n"  # 开始练习 → 综合练习 → first option
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "chat"],
-        input=script,
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=env,
-        timeout=120,
-    )
-    out = result.stdout
-    assert result.returncode == 0, result.stderr
-    assert "普法小助手" in out and "[1] 📝 开始练习" in out
-    assert "第 1/" in out and ("回答正确" in out or "回答错误" in out)
-    assert "第 2/" in out and "/wrong 复习我的错题" in out
-    assert (tmp_path / "var" / "pufa.sqlite3").exists()  # the default database under ./var/
-
-
 def _chat(tmp_path: Path, script: str, *args: str, **env_extra: str) -> str:
+    """`pufa chat ARGS` in tmp_path (its default database under ./var/), fed `script`."""
     env = {**os.environ, "PUFA_LOG_LEVEL": "WARNING"}
     env.pop("PUFA_DATABASE_URL", None)
     env.pop("PUFA_QUIZMASTERS", None)
@@ -51,6 +28,18 @@ def _chat(tmp_path: Path, script: str, *args: str, **env_extra: str) -> str:
     )
     assert result.returncode == 0, result.stderr
     return result.stdout
+
+
+def test_chat_plays_questions_in_the_terminal(tmp_path: Path) -> None:
+    bank = tmp_path / "bank"  # one-tap questions only, so that "1" always answers
+    bank.mkdir()
+    shutil.copy(SMALL_BANK / "women.yaml", bank / "women.yaml")
+    script = "1\n1\n1\n/help\n/exit\n"  # 开始练习 → 综合练习 → first option
+    out = _chat(tmp_path, script, PUFA_BANK_DIR=str(bank))
+    assert "普法小助手" in out and "[1] 📝 开始练习" in out
+    assert "第 1/" in out and ("回答正确" in out or "回答错误" in out)
+    assert "第 2/" in out and "/wrong 复习我的错题" in out
+    assert (tmp_path / "var" / "pufa.sqlite3").exists()  # the default database under ./var/
 
 
 def test_chat_as_quizmaster_gets_the_quiz_masters_answers(tmp_path: Path) -> None:
