@@ -81,14 +81,15 @@ class Row:
     other_domain: bool = False  # another field's words and none of the workers' (matcher)
 
 
+def cited(entry: FaqEntry) -> frozenset[tuple[str, int]]:
+    return frozenset((c.source, c.article) for c in entry.refs)
+
+
 def distinct_lead(ranked: list[Ranked]) -> float:
     """The best candidate's rank lead over the best one citing none of its articles (one citing
     the same articles is no rival; one without refs always is)."""
-
-    def cited(r: Ranked) -> set[tuple[str, int]]:
-        return {(c.source, c.article) for c in r.entry.refs}
-
-    rival = next((r.rank for r in ranked[1:] if not cited(ranked[0]) & cited(r)), 0.0)
+    top = cited(ranked[0].entry)
+    rival = next((r.rank for r in ranked[1:] if not top & cited(r.entry)), 0.0)
     return ranked[0].rank - rival
 
 
@@ -121,7 +122,7 @@ def collect() -> list[Row]:
                         lead,
                         ranked[0].matched_mass,
                         tuple(in_scope and right(r.entry) for r in ranked[:3]),
-                        frozenset((c.source, c.article) for c in ranked[0].entry.refs),
+                        cited(ranked[0].entry),
                         distinct_lead(ranked),
                     )
             name = path.name if path != NATURAL else (FIT, CHECK)[n % 2]
