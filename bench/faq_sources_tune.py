@@ -1,7 +1,12 @@
 """Calibrate how the FAQ picks between its sources — reviewed entries, statute articles, bank
 questions — on the tuning sets only (never on tests/data/faq_blind.yaml).
 
-Run: python bench/faq_sources_tune.py [--trials 20000]
+Run: python bench/faq_sources_tune.py [--trials 20000] [--answers]
+
+--answers tries a second route to a direct answer (`answer_grid`, not in the matcher: its best
+fit lost precision on the check half, docs/benchmarks.md): a reviewed entry this confident and
+this far ahead of the best entry citing other articles, fitted on faq_eval.yaml,
+faq_articles_tune.yaml and the even half of faq_natural_tune.yaml.
 
 tests/data/faq_natural_tune.yaml (natural questions written blind to the corpus, labelled like
 the blind set) joins when present: its even-numbered queries are fitted on, its odd-numbered
@@ -21,6 +26,7 @@ current setting is printed first for comparison.
 from __future__ import annotations
 
 import argparse
+import itertools
 import random
 import sys
 from collections import Counter
@@ -44,6 +50,7 @@ from legal_faq.matcher import (
     GREETINGS,
     QUIZ_WEIGHTS,
     RIVAL_MARGIN,
+    Ranked,
 )
 from legal_faq.text import normalise
 
@@ -63,6 +70,7 @@ class Top:
     mass: float
     right: tuple[bool, ...]  # the first three candidates
     cited: frozenset[tuple[str, int]]
+    distinct_lead: float = 0.0  # lead over the best candidate citing other articles
 
 
 @dataclass(frozen=True)
@@ -71,6 +79,18 @@ class Row:
     in_scope: bool
     tops: dict[str, Top]
     other_domain: bool = False  # another field's words and none of the workers' (matcher)
+
+
+def cited(entry: FaqEntry) -> frozenset[tuple[str, int]]:
+    return frozenset((c.source, c.article) for c in entry.refs)
+
+
+def distinct_lead(ranked: list[Ranked]) -> float:
+    """The best candidate's rank lead over the best one citing none of its articles (one citing
+    the same articles is no rival; one without refs always is)."""
+    top = cited(ranked[0].entry)
+    rival = next((r.rank for r in ranked[1:] if not top & cited(r.entry)), 0.0)
+    return ranked[0].rank - rival
 
 
 def collect() -> list[Row]:
@@ -86,6 +106,8 @@ def collect() -> list[Row]:
                 right = lambda e, x=item["expect"]: e.id == x  # noqa: E731
             else:
                 in_scope = item["scope"] == "in"
+                if in_scope and not item.get("articles"):
+                    continue  # unscorable, as in bench/faq_blind_eval.py
                 right = lambda e, i=item: answers(e, i["law"], i["articles"])  # noqa: E731
             norm = normalise(item["query"])
             if not norm or norm in GREETINGS:
@@ -100,7 +122,8 @@ def collect() -> list[Row]:
                         lead,
                         ranked[0].matched_mass,
                         tuple(in_scope and right(r.entry) for r in ranked[:3]),
-                        frozenset((c.source, c.article) for c in ranked[0].entry.refs),
+                        cited(ranked[0].entry),
+                        distinct_lead(ranked),
                     )
             name = path.name if path != NATURAL else (FIT, CHECK)[n % 2]
             rows.append(Row(name, in_scope, tops, matcher.other_domain(norm)))
@@ -135,6 +158,13 @@ def decide(row: Row, p: dict[str, float]) -> tuple[str, list[bool]]:
         # without another source's agreement a reviewed answer must be surer to be given
         at, lead = (p["at_faq"], p["lead_faq"]) if agree else (p["alone_at"], p["alone_lead"])
         sure = t.confidence >= at and t.lead >= lead and t.mass >= 18
+        # or: clearly ahead on its own of every entry citing other articles
+        sure = sure or (
+            (agree or not p.get("distinct_confirmed"))
+            and t.confidence >= p["distinct_at"]
+            and t.distinct_lead >= p["distinct_lead"]
+            and t.mass >= p["distinct_mass"]
+        )
         # a close rival counts against the answer unless it cites the same article
         sure = sure and not any(
             score[k] > score[pick] - p["rival"] and not tops[k].cited & t.cited for k in rivals
@@ -181,6 +211,11 @@ def current() -> dict[str, float]:
         "lead_faq": DEFAULT.answer_lead,
         "alone_at": ALONE.answer_at,
         "alone_lead": ALONE.answer_lead,
+        # the second route (`--answers`) is not in the matcher: never
+        "distinct_at": 9.0,
+        "distinct_lead": 9.0,
+        "distinct_mass": 18.0,
+        "distinct_confirmed": 0.0,
         "agree": AGREE_BONUS,
         "rival": RIVAL_MARGIN,
         **{
@@ -249,14 +284,82 @@ def show(label: str, p: dict[str, Any], r: dict[str, tuple[float, ...]]) -> None
         )
 
 
+ANSWER_SPACE: dict[str, list[float]] = {
+    "distinct_at": [0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 9.0],
+    "distinct_lead": [0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.2, 1.5, 2.0],
+    "distinct_mass": [18.0, 25.0, 30.0, 40.0, 50.0],
+    "distinct_confirmed": [0.0, 1.0],  # 1: only for an answer another source confirms
+}
+ANSWER_FIT = (EVAL.name, TUNE.name, FIT)  # holdout and natural-check are only reported
+
+
+def outright(rows: list[Row], p: dict[str, float]) -> dict[str, tuple[int, int, int]]:
+    """Per set: in-scope queries, direct answers (out-of-scope ones included), right ones."""
+    counts: dict[str, Counter[str]] = {}
+    for row in rows:
+        c = counts.setdefault(row.file, Counter())
+        status, offered = decide(row, p)
+        c["in"] += row.in_scope
+        if status == "answer":
+            c["answers"] += 1
+            c["right"] += row.in_scope and offered[0]
+    return {f: (c["in"], c["answers"], c["right"]) for f, c in counts.items()}
+
+
+def show_outright(label: str, p: dict[str, float], rows: list[Row]) -> None:
+    print(label, {k: p[k] for k in ANSWER_SPACE})
+    for f, (n, answers_, right) in outright(rows, p).items():
+        print(
+            f"  {f:<24} answered outright {answers_:4}/{n:<4} ({answers_ / max(n, 1):6.1%})"
+            f"  right {right}/{answers_} ({right / max(answers_, 1):6.1%})"
+        )
+
+
+def _kept(before: tuple[int, int, int], after: tuple[int, int, int]) -> bool:
+    """The added direct answers are right ≥ PRECISION, and the precision stays ≥ PRECISION
+    (or, where lower already, does not fall)."""
+    (_, a0, r0), (_, a1, r1) = before, after
+    added_wrong = (a1 - r1) - (a0 - r0)
+    floor = min(PRECISION, r0 / a0 if a0 else 1.0)
+    return added_wrong <= (1 - PRECISION) * (a1 - a0) and r1 >= floor * a1
+
+
+def answer_grid(rows: list[Row]) -> None:
+    """More direct answers, the rest of the decision as it is: every setting of the second
+    route (ANSWER_SPACE) whose added direct answers are right ≥ PRECISION on each fitted set
+    (so no added wrong one under 50 added answers), leaving each set's precision ≥ PRECISION
+    or, where it is lower already, no lower; the one answering most on them wins (ties: the
+    stricter)."""
+    base = current()
+    show_outright("current:", base, rows)
+    before = outright(rows, base)
+    best: tuple[tuple[float, ...], dict[str, float]] | None = None
+    for values in itertools.product(*ANSWER_SPACE.values()):
+        p = {**base, **dict(zip(ANSWER_SPACE, values, strict=True))}
+        r = outright(rows, p)
+        if not all(_kept(before[f], r[f]) for f in ANSWER_FIT):
+            continue
+        key = (sum(r[f][1] for f in ANSWER_FIT), *values)
+        if best is None or key > best[0]:
+            best = (key, p)
+    if best is not None:
+        show_outright("most answers:", best[1], rows)
+
+
 def main() -> None:
     global PRECISION
     parser = argparse.ArgumentParser()
     parser.add_argument("--trials", type=int, default=20_000)
     parser.add_argument("--precision", type=float, default=PRECISION)
+    parser.add_argument(
+        "--answers", action="store_true", help="tune only the second route to a direct answer"
+    )
     args = parser.parse_args()
     PRECISION = args.precision
     rows = collect()
+    if args.answers:
+        answer_grid(rows)
+        return
     show("current:", current(), figures(rows, current()))
     rng = random.Random(0)
     best: tuple[float, dict[str, float]] | None = None
@@ -264,7 +367,7 @@ def main() -> None:
     if acceptable(figures(rows, start)):
         best = (objective(figures(rows, start)), start)
     for _ in range(args.trials):
-        p = {k: rng.choice(v) for k, v in SPACE.items()}
+        p = {**start, **{k: rng.choice(v) for k, v in SPACE.items()}}
         r = figures(rows, p)
         if acceptable(r) and (best is None or objective(r) > best[0]):
             best = (objective(r), p)
