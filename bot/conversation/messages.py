@@ -235,7 +235,7 @@ MESSAGES: dict[str, str] = {
     "faq_kind_article": "📜 相关法条：以下是法律原文，没有经过解读。具体情况请咨询律师。",
     "faq_article_answer": "📜 相关法条 · {label}\n\n{answer}",
     "faq_hint_quiz": "（您正在答题中，题目的按钮仍然有效。）",
-    "faq_suggest": "我不太确定您问的是哪个问题，您是不是想问：",
+    "faq_suggest": "您是不是想问下面的问题？点一下就给您答案和法条出处：",
     "faq_none_of_these": "都不是",
     "faq_none": (
         "抱歉，这个问题我还答不上来 🙏\n\n"
