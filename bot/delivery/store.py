@@ -94,13 +94,8 @@ _CLAIM_UPDATE = (
         ),
     )
     .order_by(_INBOX.c.update_id)
-    .limit(1)
+    .limit(bindparam("limit"))
     .with_for_update(skip_locked=True, of=_INBOX)
-)
-_LOCK_UPDATE = (
-    core_select(_INBOX.c.update_id, _INBOX.c.event, _INBOX.c.received_at, _INBOX.c.attempts)
-    .where(_INBOX.c.update_id == bindparam("u"), _INBOX.c.done.is_(False))
-    .with_for_update(skip_locked=True)
 )
 _SET_UPDATE = (
     update(_INBOX)
@@ -150,19 +145,20 @@ def _claimed(row: Any) -> ClaimedUpdate:
     return ClaimedUpdate(row.update_id, Event.from_json(row.event), row.received_at, row.attempts)
 
 
-async def claim_update(session: AsyncSession) -> ClaimedUpdate | None:
-    """The oldest open update whose key has no earlier open update, locked for this
-    transaction (other processes skip it)."""
+async def begin(session: AsyncSession) -> None:
+    """Open a fresh session's transaction now. SQLite's driver opens one only at the first
+    write, and a SAVEPOINT outside a transaction starts one of its own that its RELEASE
+    commits: a batch of updates, each in a savepoint, would commit one by one."""
     conn = await session.connection()
-    row = (await conn.execute(_CLAIM_UPDATE)).first()
-    return None if row is None else _claimed(row)
+    if conn.dialect.name == "sqlite":
+        await conn.exec_driver_sql("BEGIN")
 
 
-async def lock_update(session: AsyncSession, update_id: int) -> ClaimedUpdate | None:
-    """An open update by id, locked (None if handled meanwhile or locked elsewhere)."""
+async def claim_updates(session: AsyncSession, limit: int) -> list[ClaimedUpdate]:
+    """Up to `limit` open updates, oldest first, each the oldest open update of its key (so
+    at most one per key), locked for this transaction (other processes skip them)."""
     conn = await session.connection()
-    row = (await conn.execute(_LOCK_UPDATE, {"u": update_id})).first()
-    return None if row is None else _claimed(row)
+    return [_claimed(row) for row in await conn.execute(_CLAIM_UPDATE, {"limit": limit})]
 
 
 async def set_update(session: AsyncSession, update_id: int, done: bool, attempts: int) -> None:
