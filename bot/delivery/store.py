@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam, delete, exists, func, insert, update
@@ -59,9 +60,16 @@ async def store_updates(session: AsyncSession, fetched: Iterable[Fetched], now: 
         if f.event is not None
     ]
     if rows:
-        stmt = _insert(session, InboxUpdate).values(rows).on_conflict_do_nothing()
-        await session.exec(stmt)
+        conn = await session.connection()
+        await conn.execute(_store_updates(conn.dialect.name), rows)
     return len(rows)
+
+
+@cache
+def _store_updates(dialect: str) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING, built once per dialect and run for many rows (a
+    statement with the rows as VALUES would be compiled again for every batch size)."""
+    return upsert_insert(dialect, _INBOX).on_conflict_do_nothing()
 
 
 @dataclass(frozen=True)
@@ -347,7 +355,8 @@ async def note_reachability(session: AsyncSession, event: Event, now: datetime) 
         else:
             await mark_reachable(session, event.chat_id)
     elif event.private and event.kind != "timer" and event.kind != "poll_answer":
-        if await session.get(UnreachableChat, event.chat_id) is not None:
+        conn = await session.connection()  # every update asks: a prebuilt statement, no ORM
+        if (await conn.execute(_UNREACHABLE_OF, {"chats": [event.chat_id]})).first() is not None:
             await mark_reachable(session, event.chat_id)
 
 
