@@ -31,6 +31,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -256,61 +257,59 @@ class Delivery:
         done: a crash before it loses nothing (every one is handled again), one after it
         repeats nothing. False if there was nothing to handle."""
         handled: list[tuple[str, float]] = []
-        queued = False
+        marks: list[tuple[int, bool, int]] = []  # update id, done, attempts
+        outbox: list[dict[str, Any]] = []
         async with self.sessions() as session:
             await store.begin(session)
             rows = await store.claim_updates(session, self.batch)
             if not rows:
                 return False
+            # one statement each for the whole batch: reachability before the handlers (a
+            # user who wrote is reachable, whatever the handler does), the outbox rows and
+            # the done marks after them
+            await store.note_reachability(session, [r.event for r in rows], self.clock())
             for row in rows:
                 event, now = row.event, self.clock()
                 started = time.perf_counter()
                 try:
                     async with session.begin_nested():
-                        await store.note_reachability(session, event, now)
-                        actions = await handle_into_outbox(
-                            self.conversation,
-                            session,
-                            event,
-                            now,
-                            row.received_at,
-                            arrival=row.update_id,
-                        )
-                        await store.set_update(
-                            session, row.update_id, done=True, attempts=row.attempts
+                        actions = await self.conversation.handle(
+                            session, event, now, row.received_at, arrival=row.update_id
                         )
                 except (IntegrityError, OperationalError) as exc:
                     log.warning("update %d: %s, will retry", row.update_id, type(exc).__name__)
-                    queued |= await self._handle_failed(session, row, retry=True)
+                    marks.append(self._failed(row, retry=True, outbox=outbox))
                     continue
                 except Exception:
                     log.exception("update %d failed (kind=%s)", row.update_id, event.kind)
-                    queued |= await self._handle_failed(session, row, retry=False)
+                    marks.append(self._failed(row, retry=False, outbox=outbox))
                     continue
+                outbox += store.outbox_rows(actions, event, now)
+                marks.append((row.update_id, True, row.attempts))
                 handled.append((event.kind, time.perf_counter() - started))
-                queued |= bool(actions)
+            await store.enqueue_rows(session, outbox)
+            await store.set_updates(session, marks)
             await session.commit()
         for kind, seconds in handled:
             self.metrics.handler_seconds.observe(seconds)
             self.metrics.updates.labels(kind).inc()
-        if queued:
+        if outbox:
             self._outgoing.set()
         return True
 
-    async def _handle_failed(
-        self, session: AsyncSession, row: store.ClaimedUpdate, retry: bool
-    ) -> bool:
-        """Count a failed attempt (its savepoint is rolled back, the row still locked); after
-        the last one (or a flow error) the update is done with the kind "went wrong" answer
-        and nothing else. True if that answer was queued."""
+    def _failed(
+        self, row: store.ClaimedUpdate, retry: bool, outbox: list[dict[str, Any]]
+    ) -> tuple[int, bool, int]:
+        """A failed attempt (its savepoint rolled back, the row still locked): its mark; after
+        the last attempt (or a flow error) the update is done with the kind "went wrong"
+        answer, added to `outbox`, and nothing else."""
         attempts = row.attempts + 1
         done = not retry or attempts >= MAX_HANDLE_ATTEMPTS
-        await store.set_update(session, row.update_id, done=done, attempts=attempts)
-        if not done:
-            return False
-        failure = self.conversation.failure(row.event)
-        await store.enqueue(session, failure, row.event, self.clock())
-        return bool(failure)
+        if done:
+            outbox += store.outbox_rows(
+                self.conversation.failure(row.event), row.event, self.clock()
+            )
+        return row.update_id, done, attempts
 
     # --- timers ----------------------------------------------------------------------------
 

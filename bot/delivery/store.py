@@ -147,6 +147,9 @@ _UNREACHABLE_OF = core_select(_UNREACHABLE.c.chat_id).where(
     _UNREACHABLE.c.chat_id.in_(bindparam("chats", expanding=True))
 )
 _INSERT_ACTION = insert(_OUTBOX)
+_REACHABLE_AGAIN = delete(_UNREACHABLE).where(
+    _UNREACHABLE.c.chat_id.in_(bindparam("chats", expanding=True))
+)
 
 
 def _claimed(row: Any) -> ClaimedUpdate:
@@ -169,9 +172,11 @@ async def claim_updates(session: AsyncSession, limit: int) -> list[ClaimedUpdate
     return [_claimed(row) for row in await conn.execute(_CLAIM_UPDATE, {"limit": limit})]
 
 
-async def set_update(session: AsyncSession, update_id: int, done: bool, attempts: int) -> None:
-    conn = await session.connection()
-    await conn.execute(_SET_UPDATE, {"u": update_id, "d": done, "a": attempts})
+async def set_updates(session: AsyncSession, marks: list[tuple[int, bool, int]]) -> None:
+    """(update id, done, attempts) for many updates, in one statement."""
+    if marks:
+        conn = await session.connection()
+        await conn.execute(_SET_UPDATE, [{"u": u, "d": d, "a": a} for u, d, a in marks])
 
 
 async def prune_inbox(session: AsyncSession, now: datetime) -> None:
@@ -191,6 +196,11 @@ async def enqueue(
     session: AsyncSession, actions: Iterable[Action], event: Event, now: datetime
 ) -> int:
     """Queue actions to be sent after this transaction commits; returns how many."""
+    return await enqueue_rows(session, outbox_rows(actions, event, now))
+
+
+def outbox_rows(actions: Iterable[Action], event: Event, now: datetime) -> list[dict[str, Any]]:
+    """The outbox rows of an event's actions, in order."""
     rows = []
     for action in actions:
         chat = action_chat(action)
@@ -205,6 +215,11 @@ async def enqueue(
                 "attempts": 0,
             }
         )
+    return rows
+
+
+async def enqueue_rows(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
+    """Queue outbox rows (one statement for all); returns how many."""
     if rows:
         conn = await session.connection()
         await conn.execute(_INSERT_ACTION, rows)
@@ -346,18 +361,22 @@ async def is_unreachable(session: AsyncSession, chat_id: int) -> bool:
     return await session.get(UnreachableChat, chat_id) is not None
 
 
-async def note_reachability(session: AsyncSession, event: Event, now: datetime) -> None:
-    """What an event says about whether the bot can write to its chat: a user who writes is
-    reachable again; a membership change says it outright (blocked, removed, re-added)."""
-    if event.kind == "membership":
-        if event.member_status in GONE:
-            await mark_unreachable(session, event.chat_id, now)
-        else:
-            await mark_reachable(session, event.chat_id)
-    elif event.private and event.kind != "timer" and event.kind != "poll_answer":
-        conn = await session.connection()  # every update asks: a prebuilt statement, no ORM
-        if (await conn.execute(_UNREACHABLE_OF, {"chats": [event.chat_id]})).first() is not None:
-            await mark_reachable(session, event.chat_id)
+async def note_reachability(session: AsyncSession, events: Iterable[Event], now: datetime) -> None:
+    """What events say about whether the bot can write to their chats: a user who writes is
+    reachable again (one statement for a whole batch); a membership change says it outright
+    (blocked, removed, re-added)."""
+    writers = set()
+    for event in events:
+        if event.kind == "membership":
+            if event.member_status in GONE:
+                await mark_unreachable(session, event.chat_id, now)
+            else:
+                await mark_reachable(session, event.chat_id)
+        elif event.private and event.kind != "timer" and event.kind != "poll_answer":
+            writers.add(event.chat_id)
+    if writers:
+        conn = await session.connection()
+        await conn.execute(_REACHABLE_AGAIN, {"chats": sorted(writers)})
 
 
 # --- health --------------------------------------------------------------------------------
