@@ -271,10 +271,19 @@ def runtime_api(runtime: str, users: Users | None) -> Any:
 _files = itertools.count()
 
 
+def remove_sqlite_file(url: str) -> None:
+    """An explicit SQLite file starts empty in every measurement (update ids repeat)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{parsed.database}{suffix}").unlink(missing_ok=True)
+
+
 async def fresh_engine(url: str | None, tmp: Path) -> AsyncEngine:
     """A migrated, empty database: a new SQLite file, or the given database emptied."""
     if url is None:
         url = f"sqlite+aiosqlite:///{tmp / f'bench{next(_files)}.sqlite3'}"
+    remove_sqlite_file(url)
     engine = make_engine(url)
     if make_url(url).get_backend_name() == "postgresql":
         async with engine.begin() as conn:
@@ -496,7 +505,7 @@ async def measure(
 
         watcher = asyncio.create_task(stop_when_answered())
         start = time.perf_counter()
-        await asyncio.wait_for(delivery.run(stop, handle_signals=False), 600)
+        await asyncio.wait_for(delivery.run(stop, handle_signals=False), args.timeout)
         wall = time.perf_counter() - start
         await watcher
         latencies = users.latencies()
@@ -587,9 +596,10 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=0, help="idle users with a history")
     parser.add_argument("--history", type=int, default=0, help="past rounds per active user")
     parser.add_argument("--runtimes", default=",".join(RUNTIMES), type=lambda s: s.split(","))
+    parser.add_argument("--timeout", type=float, default=600, help="seconds per measurement")
     parser.add_argument("--json", action="store_true", help="one JSON object on the last line")
     args = parser.parse_args()
-    logging.basicConfig(level=logging.ERROR)
+    logging.basicConfig(level=logging.WARNING)
     print(f"machine: {machine()}")
     print(
         f"{args.active} active users × {args.per_user} questions, {args.users} idle users with "
