@@ -13,6 +13,8 @@ Rows, per runtime (a multiple-choice answer is two taps: tick, submit):
   very actions the delivery run performed, through the adapter's `perform` — what the
   framework costs to read the updates and build, validate and "send" the calls, with no
   inbox, flow or outbox. The best share the delivery path could reach.
+- flow alone: the conversation layer and the same database, each tap as an event through
+  `Conversation.process` (one transaction each): no inbox, outbox or runtime.
 - <runtime> no-op: the same JSON fed to the framework's own dispatcher with a handler that
   does nothing (aiogram `Dispatcher.feed_raw_update`, PTB `Application.process_update`).
 
@@ -63,6 +65,7 @@ from telegram import Update as PtbUpdate
 from telegram.ext import Application, CallbackQueryHandler
 from telegram.request import BaseRequest, RequestData
 
+from bot.config import Settings
 from bot.conversation.actions import Action, SendMessage
 from bot.conversation.context import Services
 from bot.conversation.events import Event, User
@@ -76,6 +79,7 @@ from bot.transports.telegram_ptb import PtbApi
 from question_bank import Bank, StatuteLibrary, load_bank
 from scoring import PracticeAttempt
 from scoring.models import AttemptAnswer, QuestionRecord
+from scoring.rounds import active_round
 
 TOKEN = "42:BENCH"
 BOT_USER = {"id": 42, "is_bot": True, "first_name": "普法", "username": "pufa_bench_bot"}
@@ -472,6 +476,41 @@ async def floor_seconds(
     return time.perf_counter() - start
 
 
+async def active_round_seconds(conv: Conversation, calls: int = 200) -> float:
+    """One `active_round` look-up (every text and /quiz) of an active user, on average."""
+    async with conv.sessions() as session:
+        start = time.perf_counter()
+        for _ in range(calls):
+            await active_round(session, 1)
+        return (time.perf_counter() - start) / calls
+
+
+async def flow_seconds(url: str | None, args: argparse.Namespace, bank: Bank, tmp: Path) -> float:
+    """The conversation layer alone on the same database: each tap as an event through
+    `Conversation.process` (one transaction each), no inbox, outbox or runtime."""
+    engine = await fresh_engine(url, tmp)
+    try:
+        await add_history(engine, bank, args.users, args.active, args.history)
+        conv = Conversation(
+            session_factory(engine), Services(bank, StatuteLibrary(), args.per_user), Clock()
+        )
+        plans = await open_rounds(conv, bank, args.active)
+        taps = [
+            (uid, data)
+            for step in itertools.zip_longest(*plans.values())
+            for uid, data in zip(plans, step, strict=True)
+            if data is not None
+        ]
+        return await timed(
+            [
+                lambda u=uid, d=data: conv.process(Event.button(User(u), u, d, "cb", 1))
+                for uid, data in taps
+            ]
+        )
+    finally:
+        await engine.dispose()
+
+
 async def measure(
     runtime: str, url: str | None, args: argparse.Namespace, bank: Bank, tmp: Path
 ) -> dict[str, float]:
@@ -496,7 +535,9 @@ async def measure(
 
         api.perform = recording
         limiter = SendLimiter(rate=UNLIMITED, burst=UNLIMITED, chat_burst=UNLIMITED)
-        delivery = Delivery(conv, api, poll_timeout=1, limiter=limiter)
+        # as `pufa run` builds it: PUFA_WORKERS handlers on PostgreSQL (SQLite runs one)
+        workers = Settings.model_fields["workers"].default
+        delivery = Delivery(conv, api, workers=workers, poll_timeout=1, limiter=limiter)
         stop = asyncio.Event()
 
         async def stop_when_answered() -> None:
@@ -509,11 +550,13 @@ async def measure(
         wall = time.perf_counter() - start
         await watcher
         latencies = users.latencies()
+        lookup = await active_round_seconds(conv)
         assert len(latencies) == len(payloads), (len(latencies), len(payloads))
         floor = await floor_seconds(runtime, payloads, performed)
         noop = await noop_seconds(runtime, payloads)
     finally:
         await engine.dispose()
+    flow = await flow_seconds(url, args, bank, tmp)
     return {
         "answers_per_s": answers / wall,
         "taps": len(payloads),
@@ -522,6 +565,8 @@ async def measure(
         "p50_ms": statistics.median(latencies) * 1000,
         "p99_ms": percentile(latencies, 99) * 1000,
         "floor_per_s": answers / floor,
+        "flow_per_s": answers / flow,
+        "active_round_us": lookup * 1e6,
         "noop_per_s": answers / noop,
     }
 
@@ -531,7 +576,8 @@ def summary(runs: list[dict[str, float]]) -> dict[str, Any]:
     out: dict[str, Any] = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
     out["share"] = statistics.median(r["answers_per_s"] / r["noop_per_s"] for r in runs)
     out["floor_share"] = statistics.median(r["floor_per_s"] / r["noop_per_s"] for r in runs)
-    for key in ("answers_per_s", "noop_per_s", "floor_per_s", "p99_ms"):
+    out["flow_share"] = statistics.median(r["flow_per_s"] / r["noop_per_s"] for r in runs)
+    for key in ("answers_per_s", "noop_per_s", "floor_per_s", "flow_per_s", "p99_ms"):
         values = sorted(r[key] for r in runs)
         out[key + "_min_med_max"] = [values[0], statistics.median(values), values[-1]]
     out["share_min_med_max"] = sorted(r["answers_per_s"] / r["noop_per_s"] for r in runs)
@@ -573,7 +619,7 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
                         f"run {n + 1} {db_name(url):<10} {runtime:<7} "
                         f"{r['answers_per_s']:7.0f} answers/s  p50 {r['p50_ms']:5.2f} ms  "
                         f"p99 {r['p99_ms']:5.2f} ms  | floor {r['floor_per_s']:6.0f}/s  "
-                        f"no-op {r['noop_per_s']:6.0f}/s",
+                        f"flow {r['flow_per_s']:6.0f}/s  no-op {r['noop_per_s']:6.0f}/s",
                         flush=True,
                     )
     databases = []
@@ -613,8 +659,9 @@ def main() -> None:
                 f"{entry['db']:<10} {runtime:<7} answers/s {fmt(s['answers_per_s_min_med_max'])}"
                 f" = {fmt([100 * v for v in s['share_min_med_max']], ' %')} of no-op "
                 f"({fmt(s['noop_per_s_min_med_max'])}); floor {fmt(s['floor_per_s_min_med_max'])}"
-                f" = {100 * s['floor_share']:.1f} %; p50 {s['p50_ms']:.2f} ms, "
-                f"p99 {fmt(s['p99_ms_min_med_max'], ' ms')}"
+                f" = {100 * s['floor_share']:.1f} %; flow alone {fmt(s['flow_per_s_min_med_max'])}"
+                f" = {100 * s['flow_share']:.1f} %; p50 {s['p50_ms']:.2f} ms, "
+                f"p99 {fmt(s['p99_ms_min_med_max'], ' ms')}; active_round {s['active_round_us']:.0f} µs"
             )
     if args.json:
         print(json.dumps(result, sort_keys=True))
