@@ -1,8 +1,9 @@
 """The delivery core: Telegram → inbox → handler → outbox → Telegram, and the scheduler.
 
 ```
- Telegram ──fetch──▶ inbox (DB, unique update_id) ──▶ handler: one transaction per update
-   ▲                                                    │ effects + outbox rows + "done"
+ Telegram ──fetch──▶ inbox (DB, unique update_id) ──▶ handler: one savepoint per update,
+   ▲                                                    │ one transaction per batch:
+   │                                                    │ effects + outbox rows + "done"
    └──── sender (retry_after honoured) ◀── outbox (DB) ◀┘
  scheduler: due jobs → timer events, claimed once, handled like updates
 ```
@@ -11,6 +12,10 @@
   offset past it), and marked done in the same transaction as its effects and its outgoing
   actions. So a crash re-handles what was not done, never what was; an update fetched twice
   is stored once.
+- Group commit: up to `BATCH` updates (one per ordering key) share a transaction, each in
+  a savepoint (a failing handler rolls back only itself); the inbox takes a whole getUpdates
+  batch in one statement; sent actions are deleted in one commit per step for all chats of
+  a send round (`_Acks`).
 - Actions leave through the outbox: a row is leased, sent, then deleted. Committed effects
   are therefore always followed by their messages, even if the process died right after the
   commit (a message may go twice if the process dies between Telegram's reply and the delete —
