@@ -485,16 +485,27 @@ async def active_round_seconds(conv: Conversation, calls: int = 200) -> float:
         return (time.perf_counter() - start) / calls
 
 
-async def flow_seconds(url: str | None, args: argparse.Namespace, bank: Bank, tmp: Path) -> float:
-    """The conversation layer alone on the same database: each tap as an event through
-    `Conversation.process` (one transaction each), no inbox, outbox or runtime."""
+async def prepared(
+    url: str | None, args: argparse.Namespace, bank: Bank, tmp: Path
+) -> tuple[AsyncEngine, Conversation, dict[int, list[str]]]:
+    """A fresh database with the history asked for, and every active user's round open."""
     engine = await fresh_engine(url, tmp)
     try:
         await add_history(engine, bank, args.users, args.active, args.history)
         conv = Conversation(
             session_factory(engine), Services(bank, StatuteLibrary(), args.per_user), Clock()
         )
-        plans = await open_rounds(conv, bank, args.active)
+        return engine, conv, await open_rounds(conv, bank, args.active)
+    except BaseException:
+        await engine.dispose()
+        raise
+
+
+async def flow_seconds(url: str | None, args: argparse.Namespace, bank: Bank, tmp: Path) -> float:
+    """The conversation layer alone on the same database: each tap as an event through
+    `Conversation.process` (one transaction each), no inbox, outbox or runtime."""
+    engine, conv, plans = await prepared(url, args, bank, tmp)
+    try:
         taps = [
             (uid, data)
             for step in itertools.zip_longest(*plans.values())
@@ -514,13 +525,8 @@ async def flow_seconds(url: str | None, args: argparse.Namespace, bank: Bank, tm
 async def measure(
     runtime: str, url: str | None, args: argparse.Namespace, bank: Bank, tmp: Path
 ) -> dict[str, float]:
-    engine = await fresh_engine(url, tmp)
+    engine, conv, plans = await prepared(url, args, bank, tmp)
     try:
-        await add_history(engine, bank, args.users, args.active, args.history)
-        conv = Conversation(
-            session_factory(engine), Services(bank, StatuteLibrary(), args.per_user), Clock()
-        )
-        plans = await open_rounds(conv, bank, args.active)
         by_user = callback_payloads(plans)
         payloads = sorted((p for ps in by_user.values() for p in ps), key=lambda p: p["update_id"])
         answers = answers_only(plans)
