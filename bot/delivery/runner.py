@@ -254,13 +254,13 @@ class Delivery:
                 return
             await self._wait(self._work, self.idle_wait)
 
-    async def handle_next(self) -> bool:
+    async def handle_next(self) -> int:
         """Handle the next claimable inbox updates (up to `batch`, at most one per ordering
         key) in one transaction: one commit for all of them (group commit). Each update runs
         in a savepoint of its own, so a failing handler rolls back only its own effects and
         counts its own failed attempt; the others commit. The commit is what makes them
         done: a crash before it loses nothing (every one is handled again), one after it
-        repeats nothing. False if there was nothing to handle."""
+        repeats nothing. Returns how many updates were taken (0: there was nothing to handle)."""
         handled: list[tuple[str, float]] = []
         marks: list[tuple[int, bool, int]] = []  # update id, done, attempts
         outbox: list[dict[str, Any]] = []
@@ -268,7 +268,7 @@ class Delivery:
             await store.begin(session)
             rows = await store.claim_updates(session, self.batch)
             if not rows:
-                return False
+                return 0
             # one statement each for the whole batch: reachability before the handlers (a
             # user who wrote is reachable, whatever the handler does), the outbox rows and
             # the done marks after them
@@ -300,7 +300,7 @@ class Delivery:
             self.metrics.updates.labels(kind).inc()
         if outbox:
             self._outgoing.set()
-        return True
+        return len(rows)
 
     def _failed(
         self, row: store.ClaimedUpdate, retry: bool, outbox: list[dict[str, Any]]
