@@ -497,15 +497,16 @@ class Delivery:
         broadcast recipients updated, in one transaction."""
         async with self.sessions() as session:
             for _row, action, sent, _outcome in done:
-                key = getattr(action, "key", "")
-                if (
-                    sent is not None
-                    and sent.message_id is not None
-                    and key
-                    and isinstance(action, SendMessage | SendPoll)
-                ):
+                if _remembered(action, sent):
+                    assert isinstance(action, SendMessage | SendPoll) and sent is not None
+                    assert sent.message_id is not None and action.key
                     await store.remember_message(
-                        session, key, action.chat_id, sent.message_id, sent.poll_id, self.clock()
+                        session,
+                        action.key,
+                        action.chat_id,
+                        sent.message_id,
+                        sent.poll_id,
+                        self.clock(),
                     )
             await store.finish_actions(session, [row.id for row, *_ in done])
             await broadcast.record(
@@ -537,6 +538,16 @@ class Delivery:
             await asyncio.wait_for(event.wait(), seconds)
 
 
+def _remembered(action: Action | None, sent: Sent | None) -> bool:
+    """A message sent with a key: where it went is remembered (for edits, poll answers)."""
+    return (
+        isinstance(action, SendMessage | SendPoll)
+        and bool(action.key)
+        and sent is not None
+        and sent.message_id is not None
+    )
+
+
 _Done = tuple[store.QueuedAction, Action | None, Sent | None, str]  # row, action, result, outcome
 
 
@@ -559,6 +570,11 @@ class _Acks:
         sent: Sent | None = None,
         outcome: str = "sent",
     ) -> None:
+        if _remembered(action, sent):
+            # where a keyed message went (a poll: its answers) is committed before anything
+            # else runs in this process — answers to a poll must find their poll
+            await self.finish_all([(row, action, sent, outcome)])
+            return
         self.pending.append((row, action, sent, outcome))
         if self.committed is not None:  # a commit is being gathered: it will take this row
             await self.committed
