@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import bindparam, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from question_bank import Bank, Question
@@ -27,18 +28,26 @@ async def open_question(
 ) -> tuple[QuestionAt, Question] | None:
     """The question at `position` of the user's round, if the round is still open and waiting
     for exactly that question (so a stale, replayed or forged button gets None)."""
-    attempt = await user_round(session, user_id, attempt_id)
+    conn = await session.connection()  # on every tick and submit: a prebuilt read, no ORM
+    row = (await conn.execute(_OPEN_QUERY, {"a": attempt_id})).first()
     if (
-        attempt is None
-        or attempt.status != "active"
-        or attempt.position != position
-        or position >= len(attempt.question_ids)
+        row is None
+        or row.user_id != user_id
+        or row.status != "active"
+        or row.position != position
+        or position >= len(row.question_ids)
     ):
         return None
-    question = bank.get(attempt.question_ids[position])
+    question = bank.get(row.question_ids[position])
     if question is None:
         return None
-    return QuestionAt(attempt_id, position, len(attempt.question_ids)), question
+    return QuestionAt(attempt_id, position, len(row.question_ids)), question
+
+
+_ROUNDS = PracticeAttempt.__table__  # type: ignore[attr-defined]
+_OPEN_QUERY = select(
+    _ROUNDS.c.user_id, _ROUNDS.c.status, _ROUNDS.c.position, _ROUNDS.c.question_ids
+).where(_ROUNDS.c.id == bindparam("a"))
 
 
 async def user_round(

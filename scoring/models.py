@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Column, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -12,9 +12,12 @@ class PracticeAttempt(SQLModel, table=True):
     """One practice round (or a wrong-question review) of one user."""
 
     __tablename__ = "practice_attempt"
+    # a user's open round is looked up on every text and /quiz: by user and status, so the
+    # cost does not grow with the user's past rounds
+    __table_args__ = (Index("ix_practice_attempt_user_status", "user_id", "status"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    user_id: int = Field(sa_column=Column(BigInteger, nullable=False, index=True))
+    user_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     kind: str = Field(max_length=16)  # practice | wrong
     law: str | None = Field(default=None, max_length=64)  # None = all laws
     question_ids: list[str] = Field(sa_column=Column(JSON, nullable=False))
@@ -32,7 +35,7 @@ class AttemptAnswer(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("attempt_id", "position", name="uq_answer_once"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    attempt_id: int = Field(foreign_key="practice_attempt.id", index=True)
+    attempt_id: int = Field(foreign_key="practice_attempt.id")  # indexed by uq_answer_once
     position: int
     question_id: str = Field(max_length=64)
     law: str = Field(max_length=64)

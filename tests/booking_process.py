@@ -4,7 +4,8 @@ database's inbox, as `pufa run` does, with a fixed clock and no Telegram, then e
     python -m tests.booking_process DATABASE_URL NOW_ISO START_AT_EPOCH
 
 It waits until START_AT_EPOCH (so that several processes start handling at the same moment),
-runs two handler tasks until the inbox is empty, and prints how many updates it handled.
+runs two handler tasks until the inbox is empty, and prints how many updates it handled
+(each call of `handle_next` takes a batch).
 """
 
 from __future__ import annotations
@@ -40,8 +41,8 @@ async def main(url: str, now: datetime, start_at: float) -> int:
 
         async def work() -> None:
             nonlocal handled
-            while await delivery.handle_next():
-                handled += 1
+            while taken := await delivery.handle_next():
+                handled += taken
 
         await asyncio.gather(work(), work())
         return handled

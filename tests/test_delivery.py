@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from bot.conversation.actions import (
@@ -172,6 +173,74 @@ async def test_a_failing_flow_is_rolled_back_and_answered_kindly(delivery, api) 
         from bot.conversation.state import ConversationState
 
         assert await session.get(ConversationState, 9) is None  # the half-done state is gone
+
+
+def break_help_for(delivery: Delivery, user_id: int, error: BaseException) -> Any:
+    """/help fails for one user (after writing half its effects); the original handler back."""
+    routes = delivery.conversation.routes
+    original = routes.commands["help"]
+
+    async def broken(ctx: Ctx) -> None:
+        if ctx.user_id != user_id:
+            await original.handler(ctx)
+            return
+        await ctx.set_state("quiz", half="done")
+        raise error
+
+    routes.commands["help"] = dataclasses.replace(original, handler=broken)
+    return original
+
+
+async def open_updates(delivery: Delivery) -> dict[int, tuple[bool, int]]:
+    async with delivery.sessions() as session:
+        rows = (await session.exec(select(InboxUpdate))).all()
+    return {r.update_id: (r.done, r.attempts) for r in rows}
+
+
+async def test_a_failing_handler_in_a_batch_rolls_back_only_itself(delivery, api) -> None:
+    break_help_for(delivery, 8, RuntimeError("bug"))
+    await delivery.accept([message(1, 7, "/help"), message(2, 8, "/help"), message(3, 9, "/help")])
+    assert await delivery.handle_next()  # one batch, one transaction
+    assert await open_updates(delivery) == {1: (True, 0), 2: (True, 1), 3: (True, 0)}
+    await drain(delivery)
+    assert api.texts(8) == [t("error")]
+    assert len(api.texts(7)) == len(api.texts(9)) == 1 and api.texts(7) != [t("error")]
+    async with delivery.sessions() as session:
+        from bot.conversation.state import ConversationState
+
+        assert await session.get(ConversationState, 8) is None  # its savepoint rolled back
+
+
+async def test_a_race_lost_in_a_batch_is_retried_alone(delivery, api) -> None:
+    original = break_help_for(delivery, 8, IntegrityError("INSERT", {}, Exception("race")))
+    await delivery.accept([message(1, 7, "/help"), message(2, 8, "/help"), message(3, 9, "/help")])
+    assert await delivery.handle_next()
+    assert await open_updates(delivery) == {1: (True, 0), 2: (False, 1), 3: (True, 0)}
+    delivery.conversation.routes.commands["help"] = original  # the race is over
+    await drain(delivery)
+    assert await open_updates(delivery) == {1: (True, 0), 2: (True, 1), 3: (True, 0)}
+    assert all(len(api.texts(u)) == 1 and api.texts(u) != [t("error")] for u in (7, 8, 9))
+
+
+class Killed(BaseException):
+    """The process dies here (kill -9): nothing after this line runs."""
+
+
+async def test_a_crash_mid_batch_loses_and_doubles_nothing(conversation, api) -> None:
+    crashed = Delivery(conversation, api)
+    original = break_help_for(crashed, 9, Killed())
+    await crashed.accept([message(1, 7, "/quiz"), message(2, 8, "/quiz"), message(3, 9, "/help")])
+    with pytest.raises(Killed):  # updates 1 and 2 handled, the process dies before the commit
+        await crashed.handle_next()
+    assert await open_updates(crashed) == {1: (False, 0), 2: (False, 0), 3: (False, 0)}
+    assert await count(crashed, OutboxAction) == 0
+    conversation.routes.commands["help"] = original
+    restarted_api = MemoryApi()
+    await drain(Delivery(conversation, restarted_api))
+    for user in (7, 8):
+        assert [m for m in restarted_api.texts(user) if "选择练习范围" in m] != []
+        assert len(restarted_api.texts(user)) == 1
+    assert len(restarted_api.texts(9)) == 1 and api.performed == []
 
 
 async def test_one_chats_messages_keep_their_order_through_retry_after(

@@ -1,8 +1,9 @@
 """The delivery core: Telegram → inbox → handler → outbox → Telegram, and the scheduler.
 
 ```
- Telegram ──fetch──▶ inbox (DB, unique update_id) ──▶ handler: one transaction per update
-   ▲                                                    │ effects + outbox rows + "done"
+ Telegram ──fetch──▶ inbox (DB, unique update_id) ──▶ handler: one savepoint per update,
+   ▲                                                    │ one transaction per batch:
+   │                                                    │ effects + outbox rows + "done"
    └──── sender (retry_after honoured) ◀── outbox (DB) ◀┘
  scheduler: due jobs → timer events, claimed once, handled like updates
 ```
@@ -11,6 +12,10 @@
   offset past it), and marked done in the same transaction as its effects and its outgoing
   actions. So a crash re-handles what was not done, never what was; an update fetched twice
   is stored once.
+- Group commit: up to `BATCH` updates (one per ordering key) share a transaction, each in
+  a savepoint (a failing handler rolls back only itself); the inbox takes a whole getUpdates
+  batch in one statement; sent actions are deleted in one commit per step for all chats of
+  a send round (`_Acks`).
 - Actions leave through the outbox: a row is leased, sent, then deleted. Committed effects
   are therefore always followed by their messages, even if the process died right after the
   commit (a message may go twice if the process dies between Telegram's reply and the delete —
@@ -28,9 +33,10 @@ import contextlib
 import logging
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -67,7 +73,8 @@ log = logging.getLogger("pufa.delivery")
 MAX_HANDLE_ATTEMPTS = 3  # a race lost this often in a row ends in the "went wrong" answer
 MAX_SEND_ATTEMPTS = 6  # network errors: 1, 2, 4, 8, 16 s apart, then the action is dropped
 LEASE = timedelta(seconds=30)  # a sending process that died frees its rows after this
-PRUNE_EVERY = timedelta(hours=1)  # how often handled inbox rows past store.KEEP_DONE go
+PRUNE_EVERY = timedelta(hours=1)
+BATCH = 32  # inbox updates handled in one transaction (one commit), each in its savepoint  # how often handled inbox rows past store.KEEP_DONE go
 
 
 async def handle_into_outbox(
@@ -100,6 +107,7 @@ class Delivery:
         idle_wait: float = 1.0,
         lease: timedelta = LEASE,
         limiter: SendLimiter | None = None,
+        batch: int = BATCH,
     ) -> None:
         self.conversation = conversation
         self.api = api
@@ -112,6 +120,7 @@ class Delivery:
         self.drain_timeout = drain_timeout
         self.idle_wait = idle_wait
         self.lease = lease
+        self.batch = batch
         self.limiter = limiter or SendLimiter()
         self.username = ""
         # each loop waits on an event of its own (one clearing a shared event could eat
@@ -230,61 +239,82 @@ class Delivery:
     async def _work_loop(self) -> None:
         while True:
             self._work.clear()
-            if await self.handle_next():
+            try:
+                handled = await self.handle_next()
+            except Exception:  # the database failed (e.g. a dropped connection): nothing committed
+                log.exception("handling failed, retrying in a second")
+                await asyncio.sleep(1)
+                continue
+            if handled:
                 # SQLite calls run on the loop thread without suspending: give the sender a
-                # turn after each update, so replies go out while a backlog is handled
+                # turn after each batch, so replies go out while a backlog is handled
                 await asyncio.sleep(0)
                 continue
             if self._draining:
                 return
             await self._wait(self._work, self.idle_wait)
 
-    async def handle_next(self) -> bool:
-        """Handle the next claimable inbox update; False if there is none."""
+    async def handle_next(self) -> int:
+        """Handle the next claimable inbox updates (up to `batch`, at most one per ordering
+        key) in one transaction: one commit for all of them (group commit). Each update runs
+        in a savepoint of its own, so a failing handler rolls back only its own effects and
+        counts its own failed attempt; the others commit. The commit is what makes them
+        done: a crash before it loses nothing (every one is handled again), one after it
+        repeats nothing. Returns how many updates were taken (0: there was nothing to handle)."""
+        handled: list[tuple[str, float]] = []
+        marks: list[tuple[int, bool, int]] = []  # update id, done, attempts
+        outbox: list[dict[str, Any]] = []
         async with self.sessions() as session:
-            row = await store.claim_update(session)
-            if row is None:
-                return False
-            event, now = row.event, self.clock()
-            started = time.perf_counter()
-            try:
-                await store.note_reachability(session, event, now)
-                actions = await handle_into_outbox(
-                    self.conversation, session, event, now, row.received_at, arrival=row.update_id
-                )
-            except (IntegrityError, OperationalError) as exc:
-                await session.rollback()
-                log.warning("update %d: %s, will retry", row.update_id, type(exc).__name__)
-                await self._handle_failed(row.update_id, retry=True)
-                return True
-            except Exception:
-                await session.rollback()
-                log.exception("update %d failed (kind=%s)", row.update_id, event.kind)
-                await self._handle_failed(row.update_id, retry=False)
-                return True
-            await store.set_update(session, row.update_id, done=True, attempts=row.attempts)
+            await store.begin(session)
+            rows = await store.claim_updates(session, self.batch)
+            if not rows:
+                return 0
+            # one statement each for the whole batch: reachability before the handlers (a
+            # user who wrote is reachable, whatever the handler does), the outbox rows and
+            # the done marks after them
+            await store.note_reachability(session, [r.event for r in rows], self.clock())
+            for row in rows:
+                event, now = row.event, self.clock()
+                started = time.perf_counter()
+                try:
+                    async with session.begin_nested():
+                        actions = await self.conversation.handle(
+                            session, event, now, row.received_at, arrival=row.update_id
+                        )
+                except (IntegrityError, OperationalError) as exc:
+                    log.warning("update %d: %s, will retry", row.update_id, type(exc).__name__)
+                    marks.append(self._failed(row, retry=True, outbox=outbox))
+                    continue
+                except Exception:
+                    log.exception("update %d failed (kind=%s)", row.update_id, event.kind)
+                    marks.append(self._failed(row, retry=False, outbox=outbox))
+                    continue
+                outbox += store.outbox_rows(actions, event, now)
+                marks.append((row.update_id, True, row.attempts))
+                handled.append((event.kind, time.perf_counter() - started))
+            await store.enqueue_rows(session, outbox)
+            await store.set_updates(session, marks)
             await session.commit()
-        self.metrics.handler_seconds.observe(time.perf_counter() - started)
-        self.metrics.updates.labels(event.kind).inc()
-        if actions:
+        for kind, seconds in handled:
+            self.metrics.handler_seconds.observe(seconds)
+            self.metrics.updates.labels(kind).inc()
+        if outbox:
             self._outgoing.set()
-        return True
+        return len(rows)
 
-    async def _handle_failed(self, update_id: int, retry: bool) -> None:
-        """Count a failed attempt; after the last one (or a flow error) the update is done
-        with the kind "went wrong" answer and nothing else."""
-        async with self.sessions() as session:
-            row = await store.lock_update(session, update_id)
-            if row is None:
-                return
-            attempts = row.attempts + 1
-            done = not retry or attempts >= MAX_HANDLE_ATTEMPTS
-            await store.set_update(session, update_id, done=done, attempts=attempts)
-            if done:
-                failure = self.conversation.failure(row.event)
-                await store.enqueue(session, failure, row.event, self.clock())
-                self._outgoing.set()
-            await session.commit()
+    def _failed(
+        self, row: store.ClaimedUpdate, retry: bool, outbox: list[dict[str, Any]]
+    ) -> tuple[int, bool, int]:
+        """A failed attempt (its savepoint rolled back, the row still locked): its mark; after
+        the last attempt (or a flow error) the update is done with the kind "went wrong"
+        answer, added to `outbox`, and nothing else."""
+        attempts = row.attempts + 1
+        done = not retry or attempts >= MAX_HANDLE_ATTEMPTS
+        if done:
+            outbox += store.outbox_rows(
+                self.conversation.failure(row.event), row.event, self.clock()
+            )
+        return row.update_id, done, attempts
 
     # --- timers ----------------------------------------------------------------------------
 
@@ -368,7 +398,13 @@ class Delivery:
     async def _send_loop(self) -> None:
         while True:
             self._outgoing.clear()
-            if await self.send_round():
+            try:
+                sent = await self.send_round()
+            except Exception:  # the database failed: leased rows come back after the lease
+                log.exception("sending failed, retrying in a second")
+                await asyncio.sleep(1)
+                continue
+            if sent:
                 continue
             if self._workers_done:
                 return
@@ -382,19 +418,20 @@ class Delivery:
             queues = await store.claim_outbox(session, now, limit, self.lease)
             await session.commit()
         if queues:
-            await asyncio.gather(*(self._send_chat(queue) for queue in queues.values()))
+            acks = _Acks(self._finish_all)
+            await asyncio.gather(*(self._send_chat(queue, acks) for queue in queues.values()))
         return sum(len(q) for q in queues.values())
 
-    async def _send_chat(self, queue: list[store.QueuedAction]) -> None:
+    async def _send_chat(self, queue: list[store.QueuedAction], acks: _Acks) -> None:
         """One chat's actions, in order; a postponed one holds back the ones after it."""
         for n, row in enumerate(queue):
-            if not await self._send(row):
+            if not await self._send(row, acks):
                 async with self.sessions() as session:
                     await store.release_actions(session, [r.id for r in queue[n + 1 :]])
                     await session.commit()
                 return
 
-    async def _send(self, row: store.QueuedAction) -> bool:
+    async def _send(self, row: store.QueuedAction, acks: _Acks) -> bool:
         """Send one action; False if the rest of its chat must wait (postponed, unreachable)."""
         action: Action | None = action_from_json(row.action)
         assert action is not None
@@ -404,7 +441,7 @@ class Delivery:
             async with self.sessions() as session:
                 action = await self._resolve(session, action)
             if action is None:  # addressed by a key that was never sent
-                await self._finish(row, outcome="failed")
+                await acks.finish(row, outcome="failed")
                 return True
         if chat is not None:  # a message (callback answers are not): Telegram's limits
             await self.limiter.acquire(chat)
@@ -428,7 +465,7 @@ class Delivery:
         except Rejected as exc:
             self.metrics.sends.labels("rejected").inc()
             log.warning("%s rejected: %s", name, str(exc)[:120])
-            await self._finish(row, outcome="failed")
+            await acks.finish(row, outcome="failed")
             return True
         except Exception as exc:  # TransientError, or anything the network threw
             self.metrics.sends.labels("failed").inc()
@@ -436,7 +473,7 @@ class Delivery:
             await self._postpone(row, 2 ** min(row.attempts, 4), give_up=True)
             return False
         self.metrics.sends.labels("sent").inc()
-        await self._finish(row, action, sent)
+        await acks.finish(row, action, sent)
         return True
 
     async def _resolve(self, session: AsyncSession, action: Action) -> Action | None:
@@ -455,26 +492,31 @@ class Delivery:
         if row.broadcast_id is not None:
             await broadcast.record(session, [(row.broadcast_id, row.chat_key, outcome)])
 
-    async def _finish(
-        self,
-        row: store.QueuedAction,
-        action: Action | None = None,
-        sent: Sent | None = None,
-        outcome: str = "sent",
-    ) -> None:
+    async def _finish_all(self, done: list[_Done]) -> None:
+        """Sent (or given up) actions: their rows go, keyed messages are remembered, and
+        broadcast recipients updated, in one transaction."""
         async with self.sessions() as session:
-            key = getattr(action, "key", "")
-            if (
-                sent is not None
-                and sent.message_id is not None
-                and key
-                and isinstance(action, SendMessage | SendPoll)
-            ):
-                await store.remember_message(
-                    session, key, action.chat_id, sent.message_id, sent.poll_id, self.clock()
-                )
-            await store.finish_actions(session, [row.id])
-            await self._record(session, row, outcome)
+            for _row, action, sent, _outcome in done:
+                if _remembered(action, sent):
+                    assert isinstance(action, SendMessage | SendPoll) and sent is not None
+                    assert sent.message_id is not None and action.key
+                    await store.remember_message(
+                        session,
+                        action.key,
+                        action.chat_id,
+                        sent.message_id,
+                        sent.poll_id,
+                        self.clock(),
+                    )
+            await store.finish_actions(session, [row.id for row, *_ in done])
+            await broadcast.record(
+                session,
+                [
+                    (row.broadcast_id, row.chat_key, outcome)
+                    for row, _action, _sent, outcome in done
+                    if row.broadcast_id is not None
+                ],
+            )
             await session.commit()
 
     async def _postpone(self, row: store.QueuedAction, seconds: float, give_up: bool) -> None:
@@ -494,3 +536,59 @@ class Delivery:
     async def _wait(event: asyncio.Event, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(event.wait(), seconds)
+
+
+def _remembered(action: Action | None, sent: Sent | None) -> bool:
+    """A message sent with a key: where it went is remembered (for edits, poll answers)."""
+    return (
+        isinstance(action, SendMessage | SendPoll)
+        and bool(action.key)
+        and sent is not None
+        and sent.message_id is not None
+    )
+
+
+_Done = tuple[store.QueuedAction, Action | None, Sent | None, str]  # row, action, result, outcome
+
+
+class _Acks:
+    """Group commit for sent actions: the chats of one send round hand in their finished
+    rows, and whoever hands in first commits all that arrived by its next turn of the event
+    loop in one transaction (`finish_all`). Each chat waits for that commit before sending
+    its next action, so a crash repeats at most the one in-flight action per chat — as with
+    one transaction per action — while a round of many chats costs one commit per step."""
+
+    def __init__(self, finish_all: Callable[[list[_Done]], Awaitable[None]]) -> None:
+        self.finish_all = finish_all
+        self.pending: list[_Done] = []
+        self.committed: asyncio.Future[None] | None = None
+
+    async def finish(
+        self,
+        row: store.QueuedAction,
+        action: Action | None = None,
+        sent: Sent | None = None,
+        outcome: str = "sent",
+    ) -> None:
+        if _remembered(action, sent):
+            # where a keyed message went (a poll: its answers) is committed before anything
+            # else runs in this process — answers to a poll must find their poll
+            await self.finish_all([(row, action, sent, outcome)])
+            return
+        self.pending.append((row, action, sent, outcome))
+        if self.committed is not None:  # a commit is being gathered: it will take this row
+            await self.committed
+            return
+        committed = self.committed = asyncio.get_running_loop().create_future()
+        await asyncio.sleep(0)  # the other chats of the round hand in theirs
+        done, self.pending, self.committed = self.pending, [], None
+        try:
+            await self.finish_all(done)
+        except asyncio.CancelledError:
+            committed.cancel()
+            raise
+        except BaseException as exc:
+            committed.set_exception(exc)
+            committed.exception()  # retrieved: the waiters raise it, none may be left
+            raise
+        committed.set_result(None)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam, delete, exists, func, insert, update
@@ -59,9 +60,16 @@ async def store_updates(session: AsyncSession, fetched: Iterable[Fetched], now: 
         if f.event is not None
     ]
     if rows:
-        stmt = _insert(session, InboxUpdate).values(rows).on_conflict_do_nothing()
-        await session.exec(stmt)
+        conn = await session.connection()
+        await conn.execute(_store_updates(conn.dialect.name), rows)
     return len(rows)
+
+
+@cache
+def _store_updates(dialect: str) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING, built once per dialect and run for many rows (a
+    statement with the rows as VALUES would be compiled again for every batch size)."""
+    return upsert_insert(dialect, _INBOX).on_conflict_do_nothing()
 
 
 @dataclass(frozen=True)
@@ -94,13 +102,8 @@ _CLAIM_UPDATE = (
         ),
     )
     .order_by(_INBOX.c.update_id)
-    .limit(1)
+    .limit(bindparam("limit"))
     .with_for_update(skip_locked=True, of=_INBOX)
-)
-_LOCK_UPDATE = (
-    core_select(_INBOX.c.update_id, _INBOX.c.event, _INBOX.c.received_at, _INBOX.c.attempts)
-    .where(_INBOX.c.update_id == bindparam("u"), _INBOX.c.done.is_(False))
-    .with_for_update(skip_locked=True)
 )
 _SET_UPDATE = (
     update(_INBOX)
@@ -144,30 +147,36 @@ _UNREACHABLE_OF = core_select(_UNREACHABLE.c.chat_id).where(
     _UNREACHABLE.c.chat_id.in_(bindparam("chats", expanding=True))
 )
 _INSERT_ACTION = insert(_OUTBOX)
+_REACHABLE_AGAIN = delete(_UNREACHABLE).where(
+    _UNREACHABLE.c.chat_id.in_(bindparam("chats", expanding=True))
+)
 
 
 def _claimed(row: Any) -> ClaimedUpdate:
     return ClaimedUpdate(row.update_id, Event.from_json(row.event), row.received_at, row.attempts)
 
 
-async def claim_update(session: AsyncSession) -> ClaimedUpdate | None:
-    """The oldest open update whose key has no earlier open update, locked for this
-    transaction (other processes skip it)."""
+async def begin(session: AsyncSession) -> None:
+    """Open a fresh session's transaction now. SQLite's driver opens one only at the first
+    write, and a SAVEPOINT outside a transaction starts one of its own that its RELEASE
+    commits: a batch of updates, each in a savepoint, would commit one by one."""
     conn = await session.connection()
-    row = (await conn.execute(_CLAIM_UPDATE)).first()
-    return None if row is None else _claimed(row)
+    if conn.dialect.name == "sqlite":
+        await conn.exec_driver_sql("BEGIN")
 
 
-async def lock_update(session: AsyncSession, update_id: int) -> ClaimedUpdate | None:
-    """An open update by id, locked (None if handled meanwhile or locked elsewhere)."""
+async def claim_updates(session: AsyncSession, limit: int) -> list[ClaimedUpdate]:
+    """Up to `limit` open updates, oldest first, each the oldest open update of its key (so
+    at most one per key), locked for this transaction (other processes skip them)."""
     conn = await session.connection()
-    row = (await conn.execute(_LOCK_UPDATE, {"u": update_id})).first()
-    return None if row is None else _claimed(row)
+    return [_claimed(row) for row in await conn.execute(_CLAIM_UPDATE, {"limit": limit})]
 
 
-async def set_update(session: AsyncSession, update_id: int, done: bool, attempts: int) -> None:
-    conn = await session.connection()
-    await conn.execute(_SET_UPDATE, {"u": update_id, "d": done, "a": attempts})
+async def set_updates(session: AsyncSession, marks: list[tuple[int, bool, int]]) -> None:
+    """(update id, done, attempts) for many updates, in one statement."""
+    if marks:
+        conn = await session.connection()
+        await conn.execute(_SET_UPDATE, [{"u": u, "d": d, "a": a} for u, d, a in marks])
 
 
 async def prune_inbox(session: AsyncSession, now: datetime) -> None:
@@ -187,6 +196,11 @@ async def enqueue(
     session: AsyncSession, actions: Iterable[Action], event: Event, now: datetime
 ) -> int:
     """Queue actions to be sent after this transaction commits; returns how many."""
+    return await enqueue_rows(session, outbox_rows(actions, event, now))
+
+
+def outbox_rows(actions: Iterable[Action], event: Event, now: datetime) -> list[dict[str, Any]]:
+    """The outbox rows of an event's actions, in order."""
     rows = []
     for action in actions:
         chat = action_chat(action)
@@ -201,6 +215,11 @@ async def enqueue(
                 "attempts": 0,
             }
         )
+    return rows
+
+
+async def enqueue_rows(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
+    """Queue outbox rows (one statement for all); returns how many."""
     if rows:
         conn = await session.connection()
         await conn.execute(_INSERT_ACTION, rows)
@@ -342,17 +361,22 @@ async def is_unreachable(session: AsyncSession, chat_id: int) -> bool:
     return await session.get(UnreachableChat, chat_id) is not None
 
 
-async def note_reachability(session: AsyncSession, event: Event, now: datetime) -> None:
-    """What an event says about whether the bot can write to its chat: a user who writes is
-    reachable again; a membership change says it outright (blocked, removed, re-added)."""
-    if event.kind == "membership":
-        if event.member_status in GONE:
-            await mark_unreachable(session, event.chat_id, now)
-        else:
-            await mark_reachable(session, event.chat_id)
-    elif event.private and event.kind != "timer" and event.kind != "poll_answer":
-        if await session.get(UnreachableChat, event.chat_id) is not None:
-            await mark_reachable(session, event.chat_id)
+async def note_reachability(session: AsyncSession, events: Iterable[Event], now: datetime) -> None:
+    """What events say about whether the bot can write to their chats: a user who writes is
+    reachable again (one statement for a whole batch); a membership change says it outright
+    (blocked, removed, re-added)."""
+    writers = set()
+    for event in events:
+        if event.kind == "membership":
+            if event.member_status in GONE:
+                await mark_unreachable(session, event.chat_id, now)
+            else:
+                await mark_reachable(session, event.chat_id)
+        elif event.private and event.kind != "timer" and event.kind != "poll_answer":
+            writers.add(event.chat_id)
+    if writers:
+        conn = await session.connection()
+        await conn.execute(_REACHABLE_AGAIN, {"chats": sorted(writers)})
 
 
 # --- health --------------------------------------------------------------------------------
