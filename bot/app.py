@@ -124,6 +124,7 @@ async def run_bot(
         app.conversation,
         api,
         workers=settings.workers,
+        batch=settings.handle_batch,
         lease=timedelta(seconds=settings.send_lease_seconds),
         limiter=SendLimiter(
             rate=settings.send_rate, group_per_minute=settings.group_messages_per_minute

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from input_limits import MAX_ROSTER_SLOTS, MAX_YAML_BYTES
@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     practice_size: int = 10
     log_level: str = "INFO"
     workers: int = 4  # concurrent update handlers per process (PostgreSQL; SQLite uses one)
+    # inbox updates one handler takes into one transaction (group commit; 1: one per commit)
+    handle_batch: int = Field(default=32, ge=1, le=256)
     # how long an instance may hold outgoing actions it took to send: if it dies, another
     # instance sends them after this long
     send_lease_seconds: float = 30

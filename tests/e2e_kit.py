@@ -210,6 +210,7 @@ async def webhook_instances(
                 **(env or {}),
             },
         )
+        telegram.commands = []  # so that start() waits for this instance's own menu call
         await bot.start()
         instances.append(bot)
         telegram.webhook_targets.append(f"http://127.0.0.1:{port}/tg")

@@ -137,7 +137,14 @@ async def test_the_first_press_received_wins_across_two_instances(
         tg.started.update(p.id for p in [HOST, *everyone])  # they have all opened the bot
         tg.webhook_connections = 40  # Telegram's default max_connections
         instances = await webhook_instances(
-            tg, tmp_path, runtime, POSTGRES_URL, env={"PUFA_WORKERS": str(WORKERS)}
+            tg,
+            tmp_path,
+            runtime,
+            POSTGRES_URL,
+            # one update per transaction, so that each of the 2 × WORKERS handlers can be
+            # held on one stale press (with group commit one handler may take them all);
+            # who wins does not depend on it: the earliest received_at decides
+            env={"PUFA_WORKERS": str(WORKERS), "PUFA_HANDLE_BATCH": "1"},
         )
         results = [
             await buzz_trial(tg, engine, comp.id, instances, trial, rng) for trial in range(TRIALS)
