@@ -4,7 +4,8 @@ PUFA_TEST_POSTGRES_URL is set), the small test bank and a conversation layer."""
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Callable
+import sys
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -159,3 +160,12 @@ async def hall(conversation: Conversation, clock: FakeClock, tmp_path: Path) -> 
             yield Hall(conversation, comp.id, final, clock, served, http)
     finally:
         await served.runner.cleanup()
+
+
+@pytest.fixture(autouse=True)
+def _no_leftover_bot_processes() -> Iterator[None]:
+    """A test that fails half-way leaves no `pufa run` process behind (see BotProcess)."""
+    yield
+    kit = sys.modules.get("tests.e2e_kit")
+    if kit is not None:
+        kit.BotProcess.kill_leftovers()

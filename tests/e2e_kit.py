@@ -4,12 +4,15 @@ delivery core and the runtime a test's settings name."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import signal
 import socket
 import sys
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
+from typing import ClassVar
 
 from sqlalchemy import func
 from sqlmodel import select
@@ -115,6 +118,18 @@ class Running:
 class BotProcess:
     """`python -m bot.cli run` pointed at the fake Bot API through PUFA_TELEGRAM_API_BASE."""
 
+    live: ClassVar[set[int]] = set()  # pids started and not yet stopped
+
+    @classmethod
+    def kill_leftovers(cls) -> None:
+        """SIGKILL every process a test started and did not stop (it failed half-way): a
+        leftover instance would otherwise take the next test's updates from a shared
+        database."""
+        for pid in cls.live:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        cls.live.clear()
+
     def __init__(
         self,
         telegram: FakeTelegram,
@@ -155,6 +170,7 @@ class BotProcess:
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
         )
+        BotProcess.live.add(self.proc.pid)
         if wait:
             await self.telegram.wait_for(lambda: bool(self.telegram.commands), timeout=60)
 
@@ -162,6 +178,7 @@ class BotProcess:
         assert self.proc is not None
         self.proc.send_signal(sig)
         raw, _ = await asyncio.wait_for(self.proc.communicate(), 60)
+        BotProcess.live.discard(self.proc.pid)
         self.output += raw
         return int(self.proc.returncode or 0)
 
@@ -210,7 +227,6 @@ async def webhook_instances(
                 **(env or {}),
             },
         )
-        telegram.commands = []  # so that start() waits for this instance's own menu call
         await bot.start()
         instances.append(bot)
         telegram.webhook_targets.append(f"http://127.0.0.1:{port}/tg")
