@@ -95,10 +95,17 @@ class BM25Index:
     def search(self, tokens: Sequence[str]) -> Hits:
         """BM25 score and matched IDF mass per document for a query's tokens."""
         counts = Counter(tokens)
-        known = [(self.vocabulary[t], q) for t, q in counts.items() if t in self.vocabulary]
-        unknown_mass = sum(
-            q * self._unknown_idf() for t, q in counts.items() if t not in self.vocabulary
-        )
+        vocabulary = self.vocabulary
+        known: list[tuple[int, int]] = []
+        unknown: list[int] = []
+        for t, q in counts.items():
+            col = vocabulary.get(t)
+            if col is None:
+                unknown.append(q)
+            else:
+                known.append((col, q))
+        unknown_idf = self._unknown_idf()
+        unknown_mass = sum(q * unknown_idf for q in unknown)
         if not known:
             zeros = np.zeros(self.size)
             return Hits(zeros, zeros, unknown_mass)
@@ -114,11 +121,14 @@ class BM25Index:
             weights = qtf[is_dense].astype(np.float32)
             bm25 += (self._dense_bm25[:, dense[is_dense]] * weights).sum(axis=1)
             matched += (self._dense_idf[:, dense[is_dense]] * weights).sum(axis=1)
-        cols, qtf = cols[~is_dense], qtf[~is_dense]
+            cols, qtf = cols[~is_dense], qtf[~is_dense]
         if cols.size:
-            starts, ends = self._starts[cols], self._starts[cols + 1]
-            at = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends, strict=True)])
-            repeat = np.repeat(qtf, ends - starts)
+            starts = self._starts[cols]
+            lengths = self._starts[cols + 1] - starts
+            # every posting of the tokens, token by token: one arange shifted per token
+            ends = np.cumsum(lengths)
+            at = np.arange(int(ends[-1])) + np.repeat(starts - (ends - lengths), lengths)
+            repeat = np.repeat(qtf, lengths)
             docs = self._docs[at]
             bm25 += np.bincount(docs, self._bm25[at] * repeat, self.size)
             matched += np.bincount(docs, self._idf_at[at] * repeat, self.size)
