@@ -32,7 +32,12 @@ class Hits:
     @property
     def coverage(self) -> NDArray[np.float64]:
         """Share of the query's IDF mass each document contains (0..1)."""
-        return self.matched / self.mass if self.mass else self.matched
+        return self.coverage_at(slice(None))
+
+    def coverage_at(self, documents: NDArray[np.int64] | slice) -> NDArray[np.float64]:
+        """`coverage[documents]`, dividing only those documents' mass."""
+        matched = self.matched[documents]
+        return matched / self.mass if self.mass else matched
 
 
 DENSE_SHARE = 16  # a token in at least 1/16 of the documents is kept dense too …
@@ -114,27 +119,48 @@ class BM25Index:
         mass = float(self.idf[cols] @ qtf) + unknown_mass
         dense = self._dense_at[cols]
         is_dense = dense >= 0
-        bm25 = np.zeros(self.size)
-        matched = np.zeros(self.size)
         if is_dense.any():
-            # a weighted row sum, not `@`: no BLAS (and none of its threads) on the hot path
-            weights = qtf[is_dense].astype(np.float32)
-            bm25 += (self._dense_bm25[:, dense[is_dense]] * weights).sum(axis=1)
-            matched += (self._dense_idf[:, dense[is_dense]] * weights).sum(axis=1)
+            # a weighted column sum, not `@`: no BLAS (and none of its threads) on the hot path
+            at_dense = dense[is_dense].tolist()
+            weights = qtf[is_dense].astype(np.float32).tolist()
+            bm25 = _column_sum(self._dense_bm25, at_dense, weights).astype(np.float64)
+            matched = _column_sum(self._dense_idf, at_dense, weights).astype(np.float64)
             cols, qtf = cols[~is_dense], qtf[~is_dense]
+        else:
+            bm25 = np.zeros(self.size)
+            matched = np.zeros(self.size)
         if cols.size:
             starts = self._starts[cols]
             lengths = self._starts[cols + 1] - starts
             # every posting of the tokens, token by token: one arange shifted per token
             ends = np.cumsum(lengths)
             at = np.arange(int(ends[-1])) + np.repeat(starts - (ends - lengths), lengths)
-            repeat = np.repeat(qtf, lengths)
             docs = self._docs[at]
-            bm25 += np.bincount(docs, self._bm25[at] * repeat, self.size)
-            matched += np.bincount(docs, self._idf_at[at] * repeat, self.size)
+            bm25_at, idf_at = self._bm25[at], self._idf_at[at]
+            if qtf.max() > 1:  # (x * 1 is x: most queries name each token once)
+                repeat = np.repeat(qtf, lengths)
+                bm25_at *= repeat
+                idf_at *= repeat
+            bm25 += np.bincount(docs, bm25_at, self.size)
+            matched += np.bincount(docs, idf_at, self.size)
         return Hits(bm25, matched, mass)
 
     def _unknown_idf(self) -> float:
         """A token no document has weighs like the rarest one (an unknown word counts against
         coverage: '天气怎么样' should not look covered by an entry that has only '怎么')."""
         return math.log(1 + (self.size + 0.5) / 0.5)
+
+
+def _column_sum(
+    matrix: NDArray[np.float32], columns: list[int], weights: list[float]
+) -> NDArray[np.float32]:
+    """`(matrix[:, columns] * weights).sum(axis=1)` without copying the columns out: the same
+    float32 products added column by column, in the same order (an F-ordered matrix is
+    reduced along its rows that way), one contiguous column at a time."""
+    total = matrix[:, columns[0]] * np.float32(weights[0])
+    for column, weight in zip(columns[1:], weights[1:], strict=True):
+        if weight == 1.0:  # x * 1 is x: skip the product
+            total += matrix[:, column]
+        else:
+            total += matrix[:, column] * np.float32(weight)
+    return total
