@@ -90,12 +90,13 @@ class BM25Index:
         ]
         self._dense_at = np.full(len(self.vocabulary), -1, dtype=np.int64)
         self._dense_at[common] = np.arange(len(common))
-        self._dense_bm25 = np.zeros((n, len(common)), dtype=np.float32, order="F")
-        self._dense_idf = np.zeros((n, len(common)), dtype=np.float32, order="F")
+        # per common token, its BM25 weight and its IDF in every document, side by side (one
+        # contiguous block per token: a query adds one block per common token it names)
+        self._dense = np.zeros((len(common), 2, n), dtype=np.float32)
         for j, col in enumerate(common):
             start, end = self._starts[col], self._starts[col + 1]
-            self._dense_bm25[self._docs[start:end], j] = self._bm25[start:end]
-            self._dense_idf[self._docs[start:end], j] = self._idf_at[start:end]
+            self._dense[j, 0, self._docs[start:end]] = self._bm25[start:end]
+            self._dense[j, 1, self._docs[start:end]] = self._idf_at[start:end]
 
     def search(self, tokens: Sequence[str]) -> Hits:
         """BM25 score and matched IDF mass per document for a query's tokens."""
@@ -119,16 +120,16 @@ class BM25Index:
         mass = float(self.idf[cols] @ qtf) + unknown_mass
         dense = self._dense_at[cols]
         is_dense = dense >= 0
+        common: NDArray[np.float32] | None = None
+        bm25: NDArray[np.float64]
+        matched: NDArray[np.float64]
         if is_dense.any():
-            # a weighted column sum, not `@`: no BLAS (and none of its threads) on the hot path
-            at_dense = dense[is_dense].tolist()
-            weights = qtf[is_dense].astype(np.float32).tolist()
-            bm25 = _column_sum(self._dense_bm25, at_dense, weights).astype(np.float64)
-            matched = _column_sum(self._dense_idf, at_dense, weights).astype(np.float64)
+            # a weighted sum of blocks, not `@`: no BLAS (and none of its threads) on the hot
+            # path; float32, added token by token (as the row sum of a column matrix was)
+            common = _block_sum(
+                self._dense, dense[is_dense].tolist(), qtf[is_dense].astype(np.float32).tolist()
+            )
             cols, qtf = cols[~is_dense], qtf[~is_dense]
-        else:
-            bm25 = np.zeros(self.size)
-            matched = np.zeros(self.size)
         if cols.size:
             starts = self._starts[cols]
             lengths = self._starts[cols + 1] - starts
@@ -141,8 +142,15 @@ class BM25Index:
                 repeat = np.repeat(qtf, lengths)
                 bm25_at *= repeat
                 idf_at *= repeat
-            bm25 += np.bincount(docs, bm25_at, self.size)
-            matched += np.bincount(docs, idf_at, self.size)
+            bm25 = np.bincount(docs, bm25_at, self.size).astype(np.float64, copy=False)
+            matched = np.bincount(docs, idf_at, self.size).astype(np.float64, copy=False)
+            if common is not None:  # (a + b is b + a, bit for bit)
+                bm25 += common[0]
+                matched += common[1]
+        elif common is not None:
+            bm25, matched = common.astype(np.float64)
+        else:
+            bm25, matched = np.zeros(self.size), np.zeros(self.size)
         return Hits(bm25, matched, mass)
 
     def _unknown_idf(self) -> float:
@@ -151,16 +159,14 @@ class BM25Index:
         return math.log(1 + (self.size + 0.5) / 0.5)
 
 
-def _column_sum(
-    matrix: NDArray[np.float32], columns: list[int], weights: list[float]
+def _block_sum(
+    blocks: NDArray[np.float32], at: list[int], weights: list[float]
 ) -> NDArray[np.float32]:
-    """`(matrix[:, columns] * weights).sum(axis=1)` without copying the columns out: the same
-    float32 products added column by column, in the same order (an F-ordered matrix is
-    reduced along its rows that way), one contiguous column at a time."""
-    total = matrix[:, columns[0]] * np.float32(weights[0])
-    for column, weight in zip(columns[1:], weights[1:], strict=True):
+    """The weighted sum of `blocks[at]`, block by block in the order given (float32)."""
+    total: NDArray[np.float32] = blocks[at[0]] * np.float32(weights[0])
+    for block, weight in zip(at[1:], weights[1:], strict=True):
         if weight == 1.0:  # x * 1 is x: skip the product
-            total += matrix[:, column]
+            total += blocks[block]
         else:
-            total += matrix[:, column] * np.float32(weight)
+            total += blocks[block] * np.float32(weight)
     return total
