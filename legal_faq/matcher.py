@@ -201,7 +201,13 @@ def _pinyin_tokens(syllables: Sequence[str]) -> list[str]:
 def _expanded_words(text: str, text_words: list[str], expanded: str) -> list[str]:
     """jieba words of `expanded` (= `text` + appended terms), reusing those of `text`: jieba
     cuts at spaces, so the appended terms are words of their own."""
-    return text_words + words(expanded[len(text) :])
+    return text_words + list(_appended_words(expanded[len(text) :]))
+
+
+@lru_cache(maxsize=4096)
+def _appended_words(appended: str) -> tuple[str, ...]:
+    """jieba words of the legal terms an expansion appends (a few hundred distinct lists)."""
+    return tuple(words(appended))
 
 
 @dataclass(frozen=True)
