@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.faq_latency import synthetic
 from legal_faq import FaqMatcher, article_entries, load_corpus, quiz_entries
+from legal_faq.text import normalise
 from question_bank import load_bank
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
@@ -41,7 +42,7 @@ def results(matcher: FaqMatcher, qs: list[str]) -> list[Any]:
     for q in qs:
         r = matcher.match(q)
         ranked: dict[str, Any] = {}
-        if (norm := matcher_norm(q)):
+        if norm := normalise(q):
             for kind, rows in matcher.ranked_by_source(matcher.analyse(norm)).items():
                 ranked[kind] = [
                     [x.entry.id, round(x.rank, 9), round(x.confidence, 9), round(x.matched_mass, 9)]
@@ -58,12 +59,6 @@ def results(matcher: FaqMatcher, qs: list[str]) -> list[Any]:
             }
         )
     return out
-
-
-def matcher_norm(q: str) -> str:
-    from legal_faq.text import normalise
-
-    return normalise(q)
 
 
 def main() -> None:
