@@ -32,7 +32,12 @@ class Hits:
     @property
     def coverage(self) -> NDArray[np.float64]:
         """Share of the query's IDF mass each document contains (0..1)."""
-        return self.matched / self.mass if self.mass else self.matched
+        return self.coverage_at(slice(None))
+
+    def coverage_at(self, documents: NDArray[np.int64] | slice) -> NDArray[np.float64]:
+        """`coverage[documents]`, dividing only those documents' mass."""
+        matched = self.matched[documents]
+        return matched / self.mass if self.mass else matched
 
 
 DENSE_SHARE = 16  # a token in at least 1/16 of the documents is kept dense too …
@@ -85,20 +90,28 @@ class BM25Index:
         ]
         self._dense_at = np.full(len(self.vocabulary), -1, dtype=np.int64)
         self._dense_at[common] = np.arange(len(common))
-        self._dense_bm25 = np.zeros((n, len(common)), dtype=np.float32, order="F")
-        self._dense_idf = np.zeros((n, len(common)), dtype=np.float32, order="F")
+        # per common token, its BM25 weight and its IDF in every document, side by side (one
+        # contiguous block per token: a query adds one block per common token it names)
+        self._dense = np.zeros((len(common), 2, n), dtype=np.float32)
         for j, col in enumerate(common):
             start, end = self._starts[col], self._starts[col + 1]
-            self._dense_bm25[self._docs[start:end], j] = self._bm25[start:end]
-            self._dense_idf[self._docs[start:end], j] = self._idf_at[start:end]
+            self._dense[j, 0, self._docs[start:end]] = self._bm25[start:end]
+            self._dense[j, 1, self._docs[start:end]] = self._idf_at[start:end]
 
     def search(self, tokens: Sequence[str]) -> Hits:
         """BM25 score and matched IDF mass per document for a query's tokens."""
         counts = Counter(tokens)
-        known = [(self.vocabulary[t], q) for t, q in counts.items() if t in self.vocabulary]
-        unknown_mass = sum(
-            q * self._unknown_idf() for t, q in counts.items() if t not in self.vocabulary
-        )
+        vocabulary = self.vocabulary
+        known: list[tuple[int, int]] = []
+        unknown: list[int] = []
+        for t, q in counts.items():
+            col = vocabulary.get(t)
+            if col is None:
+                unknown.append(q)
+            else:
+                known.append((col, q))
+        unknown_idf = self._unknown_idf()
+        unknown_mass = sum(q * unknown_idf for q in unknown)
         if not known:
             zeros = np.zeros(self.size)
             return Hits(zeros, zeros, unknown_mass)
@@ -107,24 +120,53 @@ class BM25Index:
         mass = float(self.idf[cols] @ qtf) + unknown_mass
         dense = self._dense_at[cols]
         is_dense = dense >= 0
-        bm25 = np.zeros(self.size)
-        matched = np.zeros(self.size)
+        common: NDArray[np.float32] | None = None
+        bm25: NDArray[np.float64]
+        matched: NDArray[np.float64]
         if is_dense.any():
-            # a weighted row sum, not `@`: no BLAS (and none of its threads) on the hot path
-            weights = qtf[is_dense].astype(np.float32)
-            bm25 += (self._dense_bm25[:, dense[is_dense]] * weights).sum(axis=1)
-            matched += (self._dense_idf[:, dense[is_dense]] * weights).sum(axis=1)
-        cols, qtf = cols[~is_dense], qtf[~is_dense]
+            # a weighted sum of blocks, not `@`: no BLAS (and none of its threads) on the hot
+            # path; float32, added token by token (as the row sum of a column matrix was)
+            common = _block_sum(
+                self._dense, dense[is_dense].tolist(), qtf[is_dense].astype(np.float32).tolist()
+            )
+            cols, qtf = cols[~is_dense], qtf[~is_dense]
         if cols.size:
-            starts, ends = self._starts[cols], self._starts[cols + 1]
-            at = np.concatenate([np.arange(s, e) for s, e in zip(starts, ends, strict=True)])
-            repeat = np.repeat(qtf, ends - starts)
+            starts = self._starts[cols]
+            lengths = self._starts[cols + 1] - starts
+            # every posting of the tokens, token by token: one arange shifted per token
+            ends = np.cumsum(lengths)
+            at = np.arange(int(ends[-1])) + np.repeat(starts - (ends - lengths), lengths)
             docs = self._docs[at]
-            bm25 += np.bincount(docs, self._bm25[at] * repeat, self.size)
-            matched += np.bincount(docs, self._idf_at[at] * repeat, self.size)
+            bm25_at, idf_at = self._bm25[at], self._idf_at[at]
+            if qtf.max() > 1:  # (x * 1 is x: most queries name each token once)
+                repeat = np.repeat(qtf, lengths)
+                bm25_at *= repeat
+                idf_at *= repeat
+            bm25 = np.bincount(docs, bm25_at, self.size).astype(np.float64, copy=False)
+            matched = np.bincount(docs, idf_at, self.size).astype(np.float64, copy=False)
+            if common is not None:  # (a + b is b + a, bit for bit)
+                bm25 += common[0]
+                matched += common[1]
+        elif common is not None:
+            bm25, matched = common.astype(np.float64)
+        else:
+            bm25, matched = np.zeros(self.size), np.zeros(self.size)
         return Hits(bm25, matched, mass)
 
     def _unknown_idf(self) -> float:
         """A token no document has weighs like the rarest one (an unknown word counts against
         coverage: '天气怎么样' should not look covered by an entry that has only '怎么')."""
         return math.log(1 + (self.size + 0.5) / 0.5)
+
+
+def _block_sum(
+    blocks: NDArray[np.float32], at: list[int], weights: list[float]
+) -> NDArray[np.float32]:
+    """The weighted sum of `blocks[at]`, block by block in the order given (float32)."""
+    total: NDArray[np.float32] = blocks[at[0]] * np.float32(weights[0])
+    for block, weight in zip(at[1:], weights[1:], strict=True):
+        if weight == 1.0:  # x * 1 is x: skip the product
+            total += blocks[block]
+        else:
+            total += blocks[block] * np.float32(weight)
+    return total

@@ -201,7 +201,13 @@ def _pinyin_tokens(syllables: Sequence[str]) -> list[str]:
 def _expanded_words(text: str, text_words: list[str], expanded: str) -> list[str]:
     """jieba words of `expanded` (= `text` + appended terms), reusing those of `text`: jieba
     cuts at spaces, so the appended terms are words of their own."""
-    return text_words + words(expanded[len(text) :])
+    return text_words + list(_appended_words(expanded[len(text) :]))
+
+
+@lru_cache(maxsize=4096)
+def _appended_words(appended: str) -> tuple[str, ...]:
+    """jieba words of the legal terms an expansion appends (a few hundred distinct lists)."""
+    return tuple(words(appended))
 
 
 @dataclass(frozen=True)
@@ -213,6 +219,8 @@ class Query:
     syllables: list[str]
     pinyin_only: bool
     corrected: str  # norm + the corpus words its pinyin-input typos stand for
+    pinyin_tokens: list[str] = field(default_factory=list)  # searched in every source …
+    char_ngrams: list[str] = field(default_factory=list)  # … computed once
     _expanded: dict[int, tuple[str, list[str]]] = field(default_factory=dict, compare=False)
 
     def expanded(self, synonyms: Synonyms) -> tuple[str, list[str]]:
@@ -305,21 +313,21 @@ class EntryIndex:
         w = self.weights
         norm = query.norm
         n = len(self.entries)
-        pinyin_hits = self._pinyin_index.search(_pinyin_tokens(query.syllables))
-        p_bm25, p_cov = pinyin_hits.bm25, pinyin_hits.coverage
-        zeros = np.zeros(n)
+        pinyin_hits = self._pinyin_index.search(query.pinyin_tokens)
+        p_bm25 = pinyin_hits.bm25
         if query.pinyin_only:
-            c_bm25, c_cov, c_mass, w_bm25, w_cov, raw_cov = zeros, zeros, zeros, zeros, zeros, zeros
+            zeros = np.zeros(n)
+            c_bm25, w_bm25 = zeros, zeros
         else:
             # the expansion only appends legal terms, so the expanded query's character hits
             # are the raw query's plus those of the appended terms (one full search, not two)
             expanded, expanded_words = query.expanded(self.synonyms)
-            raw_hits = self._chars.search(char_ngrams(norm))
-            char_hits = raw_hits + self._chars.search(char_ngrams(expanded[len(norm) :]))
+            raw_hits = self._chars.search(query.char_ngrams)
+            appended = char_ngrams(expanded[len(norm) :])
+            # (no appended terms: the sum would add zeros)
+            char_hits = raw_hits + self._chars.search(appended) if appended else raw_hits
             word_hits = self.words.search(expanded_words)
-            c_bm25, c_cov, c_mass = char_hits.bm25, char_hits.coverage, char_hits.matched
-            w_bm25, w_cov = word_hits.bm25, word_hits.coverage
-            raw_cov = raw_hits.coverage
+            c_bm25, w_bm25 = char_hits.bm25, word_hits.bm25
         c_rel, w_rel, p_rel = _unit(c_bm25), _unit(w_bm25), _unit(p_bm25)
         pre = c_rel + 0.5 * w_rel + p_rel
         k = min(w.candidates, n)
@@ -328,28 +336,33 @@ class EntryIndex:
         top = [int(i) for i in np.argpartition(-pre, k - 1)[:k] if pre[i] > 0]
         if not top:
             return None
+        idx = np.array(top)
+        # coverage (matched mass / the query's mass) only for the candidates
+        p_cov = pinyin_hits.coverage_at(idx)
         # one vectorised rapidfuzz call per channel over all candidates' phrasings
         p_fuzzy = self._best_per_entry("".join(query.syllables), top, self._pinyin)
         if query.pinyin_only:
-            c_rel, c_cov, raw_cov, c_mass = p_rel, p_cov, p_cov, pinyin_hits.matched
+            c_rel, c_cov, raw_cov, c_mass = p_rel, p_cov, p_cov, pinyin_hits.matched[idx]
+            w_cov = np.zeros(len(top))
             c_fuzzy = p_fuzzy
         else:
+            c_cov, c_mass = char_hits.coverage_at(idx), char_hits.matched[idx]
+            w_cov, raw_cov = word_hits.coverage_at(idx), raw_hits.coverage_at(idx)
             c_fuzzy = self._best_per_entry(norm, top, self._texts)
-        idx = np.array(top)
         table = np.column_stack(
             [
                 c_rel[idx],
                 w_rel[idx],
                 p_rel[idx],
-                c_cov[idx],
-                w_cov[idx],
-                p_cov[idx],
+                c_cov,
+                w_cov,
+                p_cov,
                 c_fuzzy,
                 p_fuzzy,
-                raw_cov[idx],
+                raw_cov,
             ]
         )
-        return top, table, c_mass[idx]
+        return top, table, c_mass
 
 
 class FaqMatcher:
@@ -431,12 +444,15 @@ class FaqMatcher:
     def analyse(self, norm: str) -> Query:
         query_words = words(norm)
         corrected = " ".join([norm, *self._homophones.corrections(query_words)])
+        syllables = pinyin_of(query_words)
         return Query(
             norm,
             query_words,
-            pinyin_of(query_words),
+            syllables,
             is_pinyin_query(norm),
             corrected,
+            _pinyin_tokens(syllables),
+            char_ngrams(norm),
         )
 
     def match(self, query: str) -> MatchResult:

@@ -7,7 +7,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -52,11 +52,23 @@ class Synonyms:
 
     def expand(self, text: str) -> str:
         """`text` followed by the legal term of every colloquial phrase found in it."""
+        by_first = self._by_first
+        # only the phrases that start with one of the text's characters can be in it
+        found = sorted({i for c in {"", *text} for i in by_first.get(c, ())})
         extra = []
-        for colloquial, legal in self.pairs:
+        for i in found:
+            colloquial, legal = self.pairs[i]
             if colloquial in text and legal not in text:
                 extra.append(legal)
         return text + (" " + " ".join(extra) if extra else "")
+
+    @cached_property
+    def _by_first(self) -> dict[str, list[int]]:
+        """The pairs' positions by their colloquial phrase's first character."""
+        out: dict[str, list[int]] = {}
+        for i, (colloquial, _) in enumerate(self.pairs):
+            out.setdefault(colloquial[:1], []).append(i)
+        return out
 
 
 def load_synonyms(*paths: Path) -> Synonyms:
