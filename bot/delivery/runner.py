@@ -73,8 +73,8 @@ log = logging.getLogger("pufa.delivery")
 MAX_HANDLE_ATTEMPTS = 3  # a race lost this often in a row ends in the "went wrong" answer
 MAX_SEND_ATTEMPTS = 6  # network errors: 1, 2, 4, 8, 16 s apart, then the action is dropped
 LEASE = timedelta(seconds=30)  # a sending process that died frees its rows after this
-PRUNE_EVERY = timedelta(hours=1)
-BATCH = 32  # inbox updates handled in one transaction (one commit), each in its savepoint  # how often handled inbox rows past store.KEEP_DONE go
+PRUNE_EVERY = timedelta(hours=1)  # how often handled inbox rows past store.KEEP_DONE go
+BATCH = 32  # inbox updates handled in one transaction (one commit), each in its savepoint
 
 
 async def handle_into_outbox(
