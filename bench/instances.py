@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import platform
 import signal
-import socket
 import sys
 import tempfile
 import time
@@ -36,14 +35,8 @@ from telegram.ext import Application, MessageHandler, filters
 
 from bench.answer_throughput import MockedAiogram, MockedPtb
 from tests.conftest import reset_postgres
-from tests.e2e_kit import WEBHOOK_SECRET, BotProcess
+from tests.e2e_kit import BotProcess, webhook_instances
 from tests.fake_telegram import FakeTelegram, Phone
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def through_instances(args: argparse.Namespace, count: int, base: int) -> float:
@@ -52,28 +45,21 @@ async def through_instances(args: argparse.Namespace, count: int, base: int) -> 
     await telegram.start()
     telegram.webhook_connections = args.connections
     folder = Path(tempfile.mkdtemp())
-    bots = []
+    bots: list[BotProcess] = []
     try:
-        for n in range(count):
-            port = free_port()
-            (folder / str(n)).mkdir()
-            bot = BotProcess(
-                telegram,
-                folder / str(n),
-                args.runtime,
-                database_url=args.db,
-                args=("--webhook",),
-                env={
-                    "PUFA_WEBHOOK_URL": "https://bot.example.org/tg",
-                    "PUFA_WEBHOOK_SECRET": WEBHOOK_SECRET,
-                    "PUFA_HTTP_PORT": str(port),
-                    "PUFA_SEND_RATE": "100000",
-                    "PUFA_LOG_LEVEL": "WARNING",
-                },
-            )
-            await bot.start()
-            bots.append(bot)
-            telegram.webhook_targets.append(f"http://127.0.0.1:{port}/tg")
+        bots = await webhook_instances(
+            telegram,
+            folder,
+            args.runtime,
+            args.db,
+            count,
+            # the default lease (webhook_instances shortens it for the kill tests)
+            env={
+                "PUFA_SEND_LEASE_SECONDS": "30",
+                "PUFA_SEND_RATE": "100000",
+                "PUFA_LOG_LEVEL": "WARNING",
+            },
+        )
         phones = [Phone(base + i, f"职工{i}") for i in range(args.updates)]
         warm = Phone(base - 1, "预热")
         telegram.send_text(warm, "/help")

@@ -209,25 +209,31 @@ async def webhook_instances(
     """`count` `pufa run --webhook` processes on one database, each on a loopback port of
     its own, started one after the other and placed behind the fake Bot API's load balancer
     (`telegram.webhook_targets`, in the order returned)."""
-    instances = []
-    for n in range(count):
-        port = free_port()
-        (folder / f"instance{n}").mkdir()
-        bot = BotProcess(
-            telegram,
-            folder / f"instance{n}",
-            runtime,
-            database_url=database_url,
-            args=("--webhook",),
-            env={
-                "PUFA_WEBHOOK_URL": "https://bot.example.org/tg",
-                "PUFA_WEBHOOK_SECRET": WEBHOOK_SECRET,
-                "PUFA_HTTP_PORT": str(port),
-                "PUFA_SEND_LEASE_SECONDS": "2",
-                **(env or {}),
-            },
-        )
-        await bot.start()
-        instances.append(bot)
-        telegram.webhook_targets.append(f"http://127.0.0.1:{port}/tg")
+    instances: list[BotProcess] = []
+    try:
+        for n in range(count):
+            port = free_port()
+            (folder / f"instance{n}").mkdir()
+            bot = BotProcess(
+                telegram,
+                folder / f"instance{n}",
+                runtime,
+                database_url=database_url,
+                args=("--webhook",),
+                env={
+                    "PUFA_WEBHOOK_URL": "https://bot.example.org/tg",
+                    "PUFA_WEBHOOK_SECRET": WEBHOOK_SECRET,
+                    "PUFA_HTTP_PORT": str(port),
+                    "PUFA_SEND_LEASE_SECONDS": "2",
+                    **(env or {}),
+                },
+            )
+            instances.append(bot)
+            await bot.start()
+            telegram.webhook_targets.append(f"http://127.0.0.1:{port}/tg")
+    except BaseException:  # one did not come up: none is left running
+        for bot in instances:
+            if bot.proc is not None and bot.proc.returncode is None:
+                bot.proc.kill()
+        raise
     return instances
