@@ -18,6 +18,7 @@ from bot.conversation.context import Services
 from bot.conversation.router import Conversation
 from bot.db import make_engine, session_factory, upgrade
 from bot.transports.telegram import RUNTIMES
+from legal_faq import FaqMatcher, build_matcher
 from question_bank import Bank, StatuteLibrary, bank_files, load_bank
 from tests.fake_telegram import FakeTelegram
 
@@ -109,6 +110,21 @@ def sessions(engine: AsyncEngine):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def conversation(sessions, small_bank: Bank, clock: FakeClock) -> Conversation:  # type: ignore[no-untyped-def]
     services = Services(bank=small_bank, library=StatuteLibrary(), practice_size=5)
+    return Conversation(sessions, services, clock)
+
+
+@pytest.fixture(scope="session")
+def matcher() -> FaqMatcher:
+    """The matcher the bot uses: reviewed entries, statute articles and bank questions."""
+    return build_matcher()
+
+
+@pytest.fixture
+def faq_conversation(
+    sessions, small_bank: Bank, clock: FakeClock, matcher: FaqMatcher
+) -> Conversation:  # type: ignore[no-untyped-def]
+    """A conversation that answers typed questions with the bot's whole matcher."""
+    services = Services(bank=small_bank, library=StatuteLibrary(), practice_size=5, faq=matcher)
     return Conversation(sessions, services, clock)
 
 

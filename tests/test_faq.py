@@ -15,21 +15,13 @@ from sqlmodel import select
 
 from bench.faq_blind_eval import answers, evaluate_blind
 from bench.faq_eval import DATA, HOLDOUT, evaluate
-from bot.conversation.context import Services
 from bot.conversation.faq import FaqVote
-from bot.conversation.router import Conversation
-from legal_faq import FaqMatcher, FaqMiss, build_matcher, load_corpus, validate_faq
+from legal_faq import FaqMatcher, FaqMiss, load_corpus, validate_faq
 from legal_faq.matcher import asking_part
 from legal_faq.text import Homophones, load_synonyms, normalise, split_pinyin, to_pinyin, words
 from question_bank import StatuteLibrary
 from question_bank.laws import Source, chinese_number, load_laws
 from tests.flowkit import ChatDriver
-
-
-@pytest.fixture(scope="module")
-def matcher() -> FaqMatcher:
-    """The matcher the bot uses: reviewed entries, statute articles and bank questions."""
-    return build_matcher()
 
 
 def test_corpus_size_per_law_and_shape() -> None:
@@ -286,12 +278,6 @@ def test_cli_faq_ask_json_shape() -> None:
         assert set(alt) == {"id", "question", "answer", "refs", "score", "kind"}
     none = json.loads(run_cli("faq", "ask", "明天会下雨吗", "--json").stdout)
     assert none["status"] == "none" and none["answer"] is None
-
-
-@pytest.fixture
-def faq_conversation(sessions, small_bank, clock, matcher) -> Conversation:  # type: ignore[no-untyped-def]
-    services = Services(bank=small_bank, library=StatuteLibrary(), practice_size=5, faq=matcher)
-    return Conversation(sessions, services, clock)
 
 
 async def test_typed_question_gets_cited_answer_with_buttons(faq_conversation) -> None:

@@ -6,27 +6,17 @@ from __future__ import annotations
 import json
 from collections import Counter
 
-import pytest
-
 from bench.faq_blind_eval import evaluate_blind
 from bench.faq_eval import DATA
-from bot.conversation.context import Services
 from bot.conversation.faq import entry_view
-from bot.conversation.router import Conversation
-from legal_faq import FaqMatcher, article_entries, build_matcher, statute_sources
+from legal_faq import FaqMatcher, article_entries, statute_sources
 from legal_faq.excerpts import EXCERPT, relevant_sentences, sentences
 from legal_faq.text import normalise
-from question_bank import StatuteLibrary
 from question_bank.laws import chinese_number
 from tests.flowkit import ChatDriver
 from tests.test_faq import run_cli
 
 TUNE = DATA / "faq_articles_tune.yaml"
-
-
-@pytest.fixture(scope="module")
-def matcher() -> FaqMatcher:
-    return build_matcher()
 
 
 def test_every_listed_statute_is_searched_and_only_the_listed_parts() -> None:
@@ -113,14 +103,8 @@ def test_cli_says_the_kind(matcher: FaqMatcher) -> None:
     assert first["kind"] == "article" and first["refs"][0]["article"] == 38
 
 
-@pytest.fixture
-def conversation(sessions, small_bank, clock, matcher) -> Conversation:  # type: ignore[no-untyped-def]
-    services = Services(bank=small_bank, library=StatuteLibrary(), practice_size=5, faq=matcher)
-    return Conversation(sessions, services, clock)
-
-
-async def test_an_article_answer_is_marked_and_its_buttons_lead_somewhere(conversation) -> None:
-    chat = ChatDriver(conversation, 41)
+async def test_an_article_answer_is_marked_and_its_buttons_lead_somewhere(faq_conversation) -> None:
+    chat = ChatDriver(faq_conversation, 41)
     await chat.send("勞動者每週至少休息一日嗎")
     shown = chat.last("您是不是想问")  # the law's own words are offered, then shown
     await chat.press_data(shown.buttons[0].data, shown.id)
