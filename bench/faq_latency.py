@@ -21,6 +21,7 @@ import platform
 import random
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -44,7 +45,8 @@ from legal_faq import (
     load_corpus,
     quiz_entries,
 )
-from question_bank import load_bank
+from legal_faq.compiled import load_matcher
+from question_bank import compiled, load_bank
 
 EVAL = Path(__file__).resolve().parents[1] / "tests" / "data" / "faq_eval.yaml"
 
@@ -85,9 +87,11 @@ def run(
     queries: list[str],
     articles: list[FaqEntry],
     quiz: list[FaqEntry],
+    stored: FaqMatcher | None = None,
 ) -> dict[str, dict[str, float]]:
     """Both matchers (with and without the further sources) and extractOne, timed query by
-    query in turn, so that other work on the machine weighs on all three alike."""
+    query in turn, so that other work on the machine weighs on all three alike; with `stored`,
+    also that matcher (the full one as `pufa run` reads it from the compiled cache)."""
     t0 = time.perf_counter()
     full = FaqMatcher(entries, articles=articles, quiz=quiz)
     full.indexes  # noqa: B018 — wait for the further sources' indexes, built on a thread
@@ -100,6 +104,8 @@ def run(
     for q in queries[:20]:  # warm caches (jieba, pinyin)
         full.match(q)
         faq_only.match(q)
+        if stored is not None:
+            stored.match(q)
     # wall time, and this thread's CPU time (on a shared machine the wall time of a longer
     # call is stretched more by other processes' time slices than that of a shorter one)
     wall: dict[str, list[float]] = {"full": [], "faq": [], "extract": []}
@@ -109,6 +115,8 @@ def run(
         "faq": faq_only.match,
         "extract": lambda q: process.extractOne(q, choices, scorer=fuzz.WRatio),
     }
+    if stored is not None:
+        wall["stored"], cpu["stored"], calls["stored"] = [], [], stored.match
     for q in queries:
         for key, call in calls.items():
             t, c = time.perf_counter(), time.thread_time()
@@ -122,6 +130,7 @@ def run(
         ("full", "with articles + bank", build_full),
         ("faq", "FAQ entries only", build_faq),
         ("extract", "extractOne WRatio", 0.0),
+        *([("stored", "from compiled cache", 0.0)] if stored is not None else []),
     ):
         p50, p99 = percentiles(wall[key])
         c50, c99 = percentiles(cpu[key])
@@ -191,7 +200,14 @@ def main() -> None:
     articles = article_entries()
     quiz = quiz_entries(load_bank().questions.values())
     print(f"further sources searched: {len(articles)} articles, {len(quiz)} bank questions")
-    shipped = run("shipped corpus", entries, queries, articles, quiz)
+    # the same full matcher written to the compiled cache and read back (its arrays then
+    # memory-mapped from the file, as in `pufa run`), in a directory of its own
+    with tempfile.TemporaryDirectory() as cache:
+        compiled.configure(cache)
+        load_matcher()
+        stored = load_matcher()
+        compiled.configure(None)
+    shipped = run("shipped corpus", entries, queries, articles, quiz, stored)
     large = run(
         "synthetic corpus",
         synthetic(entries, args.synthetic, random.Random(1)),

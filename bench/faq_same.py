@@ -2,7 +2,9 @@
 `pufa faq ask --json` calls) and each source's internal ranking over the queries of
 faq_eval.yaml, faq_holdout.yaml, faq_articles_tune.yaml and faq_natural_tune.yaml, on the
 shipped corpus and on bench/faq_latency.py's synthetic 20,000-entry corpus, and writes every
-result (status, ids in order, scores rounded to 1e-9) as JSON.
+result (status, ids in order, scores rounded to 1e-9) as JSON. The shipped matcher is also read
+back from the compiled cache (as `pufa run` loads it: its arrays memory-mapped, in a temporary
+PUFA_CACHE_DIR) and must give the very same results as the one just built.
 
 Run: python bench/faq_same.py OUT.json [--against BEFORE.json] [--synthetic 20000]
 """
@@ -13,6 +15,7 @@ import argparse
 import json
 import random
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.faq_latency import synthetic
 from legal_faq import FaqMatcher, article_entries, load_corpus, quiz_entries
+from legal_faq.compiled import load_matcher
 from legal_faq.text import normalise
-from question_bank import load_bank
+from question_bank import compiled, load_bank
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 SETS = ("faq_eval.yaml", "faq_holdout.yaml", "faq_articles_tune.yaml", "faq_natural_tune.yaml")
@@ -73,6 +77,14 @@ def main() -> None:
     quiz = quiz_entries(load_bank().questions.values())
     data = {"shipped": results(FaqMatcher(entries, articles=articles, quiz=quiz), qs)}
     print("shipped done", flush=True)
+    with tempfile.TemporaryDirectory() as cache:
+        compiled.configure(cache)
+        load_matcher()  # built and stored …
+        stored = results(load_matcher(), qs)  # … and read back
+        compiled.configure(None)
+    if stored != data["shipped"]:
+        sys.exit("the matcher read from the compiled cache answers differently")
+    print("compiled cache: the same results", flush=True)
     big = synthetic(entries, args.synthetic, random.Random(1))
     data["synthetic"] = results(FaqMatcher(big, articles=articles, quiz=quiz), qs)
     Path(args.out).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from icalendar import Calendar, Event
-
 PRODUCT_ID = "-//pufa//consultations//ZH"
 
 
@@ -23,6 +21,9 @@ def consultation_ics(
     location: str = "",
 ) -> bytes:
     """One VEVENT with a stable UID per booking (a second file updates the same entry)."""
+    # imported here: a bot that sends no calendar file does not hold icalendar (~3 MiB)
+    from icalendar import Calendar, Event
+
     calendar = Calendar()
     calendar.add("prodid", PRODUCT_ID)
     calendar.add("version", "2.0")

@@ -272,6 +272,18 @@ class EntryIndex:
         self.words = BM25Index(word_docs)
         self._pinyin_index = BM25Index(pinyin_docs)
 
+    def share_strings(self, pool: dict[str, str]) -> None:
+        """Make each of this index's strings the one equal string in `pool` (added if new)."""
+
+        def one(text: str) -> str:
+            return pool.setdefault(text, text)
+
+        self._texts = [[one(t) for t in texts] for texts in self._texts]
+        self._pinyin = [[one(t) for t in texts] for texts in self._pinyin]
+        self.expanded_texts = [one(t) for t in self.expanded_texts]
+        for bm25 in (self._chars, self.words, self._pinyin_index):
+            bm25.vocabulary = {one(t): col for t, col in bm25.vocabulary.items()}
+
     @staticmethod
     def _best_per_entry(
         query: str, entries: list[int], texts: list[list[str]]
@@ -417,7 +429,11 @@ class FaqMatcher:
     def __getstate__(self) -> dict[str, object]:
         """For the compiled cache (legal_faq/compiled.py): the built indexes, without the
         thread's event."""
-        self.indexes  # noqa: B018 — wait for the further sources (raises a build error)
+        # Equal strings made one object (the pickle then holds and loads each once): the
+        # sources' indexes share most tokens, and many phrasings recur (~2 MiB when loaded).
+        pool: dict[str, str] = {}
+        for index in self.indexes.values():
+            index.share_strings(pool)
         return {k: v for k, v in self.__dict__.items() if k != "_ready"}
 
     def __setstate__(self, state: dict[str, object]) -> None:

@@ -27,7 +27,7 @@ def normalise(text: str) -> str:
     """Full-/half-width folded, traditional characters made simplified (zhconv), lower case,
     only Chinese characters, letters and digits (punctuation, spaces and emoji dropped);
     runs of letters/digits keep one space between."""
-    text = _zhconv().convert(unicodedata.normalize("NFKC", text).lower(), "zh-cn")
+    text = to_simplified(unicodedata.normalize("NFKC", text).lower())
     parts = _KEEP.findall(text)
     out: list[str] = []
     for part in parts:
@@ -37,11 +37,52 @@ def normalise(text: str) -> str:
     return "".join(out)
 
 
-@cache
-def _zhconv() -> Any:
-    from legal_faq.segmenter import import_quietly
+ZHCONV = "zhconv"
 
-    return import_quietly("zhconv")
+
+@cache
+def _simplified_table() -> tuple[dict[str, str], frozenset[str]]:
+    """zhconv's zh-cn table (its words and what they become) and the set of the words'
+    prefixes, from the compiled cache: zhconv itself holds the tables of every locale, read
+    from JSON (~6 MiB), of which `normalise` needs this one (~2 MiB)."""
+    from question_bank import compiled
+
+    def build() -> tuple[dict[str, str], frozenset[str]]:
+        from legal_faq.segmenter import import_quietly
+
+        zhconv = import_quietly("zhconv.zhconv")  # the module: its tables are not exported
+        table = dict(zhconv.getdict("zh-cn"))
+        return table, frozenset(zhconv.pfsdict["zh-cn"])
+
+    key = compiled.fingerprint([], code=("legal_faq.text",), libraries=("zhconv",))
+    return compiled.cached(ZHCONV, key, build)
+
+
+def to_simplified(text: str) -> str:
+    """`zhconv.convert(text, "zh-cn")`, over the table of `_simplified_table` (the same
+    longest-match-first walk, so the same result)."""
+    table, prefixes = _simplified_table()
+    out: list[str] = []
+    n = len(text)
+    pos = 0
+    while pos < n:
+        i = pos
+        fragment = text[pos]
+        word: str | None = None
+        end = 0
+        while i < n and fragment in prefixes:
+            if fragment in table:
+                word = table[fragment]
+                end = i
+            i += 1
+            fragment = text[pos : i + 1]
+        if word is None:
+            out.append(text[pos])
+            pos += 1
+        else:
+            out.append(word)
+            pos = end + 1
+    return "".join(out)
 
 
 @dataclass(frozen=True)

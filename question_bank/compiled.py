@@ -13,15 +13,24 @@ index, jieba's dictionary), kept on disk so that the next start only reads it ba
 - The files are pickles, so they are only ever loaded from this directory and only files this
   program wrote there (the key check above). Do not point PUFA_CACHE_DIR at a directory other
   users can write to.
+- The data of numpy arrays (the FAQ's indexes: ~40 MB) is kept beside the pickle in the same
+  file and memory-mapped read-only when read, not copied: those pages are the kernel's page
+  cache, shared by every process on the host that maps the same file, read from disk only
+  where a query touches them, and dropped by the kernel under memory pressure (they are clean).
+  A process's RSS counts the mapped pages it has touched (`RssFile` in /proc/PID/status),
+  not the rest. So a file is never rewritten in place — only replaced (a process that maps
+  a file that is truncated under it would crash).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import mmap
 import os
 import pickle
 import stat
+import struct
 import sys
 import tempfile
 import time
@@ -36,7 +45,12 @@ log = logging.getLogger(__name__)
 
 ENV = "PUFA_CACHE_DIR"
 OFF = ("off", "none", "0", "false")
-MAGIC = b"pufa-compiled-1\n"
+MAGIC = b"pufa-compiled-2\n"
+# after MAGIC and the key: the pickle's length and the number of out-of-band buffers, then
+# each buffer's (offset, length) in the file, then the pickle, then the buffers
+_COUNTS = struct.Struct("<QQ")
+_SPAN = struct.Struct("<QQ")
+ALIGN = 64
 _configured: Path | None = None  # None: not configured, use the environment
 
 
@@ -135,7 +149,8 @@ def _trusted(path: Path) -> bool:
 
 
 def read(kind: str, key: str) -> Any | None:
-    """The value stored under (kind, key), or None if there is none we can trust and read."""
+    """The value stored under (kind, key), or None if there is none we can trust and read.
+    Its numpy arrays are read-only views of the file, memory-mapped (see `write`)."""
     directory = cache_dir()
     if directory is None:
         return None
@@ -147,7 +162,18 @@ def read(kind: str, key: str) -> Any | None:
             head = f.read(len(MAGIC) + len(key) + 1)
             if head != MAGIC + key.encode() + b"\n":
                 raise ValueError("not this key's file")
-            return pickle.load(f)
+            size, count = _COUNTS.unpack(f.read(_COUNTS.size))
+            spans = [_SPAN.unpack(f.read(_SPAN.size)) for _ in range(count)]
+            data = f.read(size)
+            if len(data) != size:
+                raise ValueError("truncated")
+            if not spans:
+                return pickle.loads(data)
+            end = max(offset + length for offset, length in spans)
+            if os.fstat(f.fileno()).st_size < end:
+                raise ValueError("truncated")
+            whole = memoryview(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ))
+        return pickle.loads(data, buffers=[whole[o : o + n] for o, n in spans])
     except Exception as exc:  # corrupt, truncated, from another version: build it again
         log.warning("compiled cache %s unreadable (%s); rebuilding", path, exc)
         return None
@@ -155,7 +181,9 @@ def read(kind: str, key: str) -> Any | None:
 
 def write(kind: str, key: str, value: Any) -> Path | None:
     """Store `value` under (kind, key) atomically (files of the same kind unused for
-    PRUNE_DAYS are removed).
+    PRUNE_DAYS are removed). The data of its numpy arrays is stored out of the pickle
+    (protocol 5 out-of-band buffers), each block aligned, so that `read` maps it from the file
+    instead of copying it into the heap.
     Returns the file (None when the cache is off or cannot be written)."""
     directory = cache_dir()
     if directory is None:
@@ -164,9 +192,23 @@ def write(kind: str, key: str, value: Any) -> Path | None:
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd, tmp = tempfile.mkstemp(prefix=f".{kind}-", suffix=".tmp", dir=directory)
         try:
+            buffers: list[pickle.PickleBuffer] = []
+            data = pickle.dumps(value, protocol=5, buffer_callback=buffers.append)
+            raws = [b.raw() for b in buffers]
+            head = MAGIC + key.encode() + b"\n"
+            at = len(head) + _COUNTS.size + _SPAN.size * len(raws) + len(data)
+            spans = []
+            for raw in raws:
+                at += -at % ALIGN
+                spans.append((at, raw.nbytes))
+                at += raw.nbytes
             with os.fdopen(fd, "wb") as f:
-                f.write(MAGIC + key.encode() + b"\n")
-                pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+                f.write(head + _COUNTS.pack(len(data), len(raws)))
+                f.write(b"".join(_SPAN.pack(*span) for span in spans))
+                f.write(data)
+                for raw, (offset, _) in zip(raws, spans, strict=True):
+                    f.write(b"\0" * (offset - f.tell()))
+                    f.write(raw)
                 f.flush()
                 os.fsync(f.fileno())
             path = directory / f"{kind}-{key}.pickle"

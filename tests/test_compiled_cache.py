@@ -222,3 +222,20 @@ def test_the_pinyin_table_reads_as_pypinyin(cache: Path) -> None:
     finally:
         text._pinyin_table.cache_clear()
         text.syllables.cache_clear()
+
+
+def test_the_simplified_table_converts_as_zhconv_does(cache: Path) -> None:
+    """`normalise` folds traditional characters with zhconv's zh-cn table kept in the cache
+    (not zhconv's every-locale tables): the same result as zhconv.convert, text for text."""
+    from legal_faq import text
+    from legal_faq.corpus import load_corpus
+    from legal_faq.segmenter import import_quietly
+
+    zhconv = import_quietly("zhconv")
+    texts = [t for e in load_corpus() for t in (e.question, e.answer, *e.variants)]
+    texts += [zhconv.convert(t, locale) for t in texts[:2000] for locale in ("zh-tw", "zh-hk")]
+    texts += ["我幹什麼不干你事。", "勞動合同法第十九條", "試用期", "", "abc 123", "髮型 頭髮 發展"]
+    for _ in range(2):  # built, then read back from the cache
+        text._simplified_table.cache_clear()
+        assert [text.to_simplified(t) for t in texts] == [zhconv.convert(t, "zh-cn") for t in texts]
+    assert list(cache.glob("zhconv-*.pickle"))

@@ -36,7 +36,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -55,7 +55,6 @@ from bot.conversation.actions import (
 from bot.conversation.events import Event
 from bot.conversation.router import Conversation
 from bot.delivery import broadcast, store
-from bot.delivery.http import BotHttp
 from bot.delivery.limiter import SendLimiter
 from bot.delivery.metrics import Metrics
 from bot.transports.base import (
@@ -67,6 +66,9 @@ from bot.transports.base import (
     Unreachable,
     Webhook,
 )
+
+if TYPE_CHECKING:  # aiohttp's server is imported only when an address is listened on
+    from bot.delivery.http import BotHttp
 
 log = logging.getLogger("pufa.delivery")
 
@@ -158,6 +160,8 @@ class Delivery:
         if webhook is not None and listen is None:
             raise ValueError("a webhook needs an address to listen on")
         if listen is not None:
+            from bot.delivery.http import BotHttp
+
             if webhook is None:
                 self.http = BotHttp(self, None, None)
             else:
