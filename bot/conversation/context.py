@@ -105,7 +105,7 @@ class Ctx:
         return self._state
 
     async def set_state(self, flow: str | None, **data: object) -> None:
-        save_state(self.session, await self.state(), self.now, flow, data)
+        await save_state(self.session, await self.state(), self.now, flow, data)
 
     async def leave_flow(
         self, flows: Collection[str], text: str, reply_keyboard: ReplyKeyboard | None = None

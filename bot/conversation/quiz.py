@@ -268,13 +268,16 @@ async def on_toggle(ctx: Ctx, press: QuizToggle) -> None:
 async def on_submit(ctx: Ctx, press: QuizSubmit) -> None:
     """Triggered by 提交 under a multiple-choice question."""
     attempt_id, pos = press.attempt_id, press.position
-    if await open_question(ctx.session, ctx.bank, ctx.user_id, attempt_id, pos) is None:
-        ctx.toast(t("expired"))
-        return
     picked = await _picked(ctx, attempt_id, pos)
     if not picked:
-        ctx.toast(t("pick_at_least_one"), alert=True)
+        # nothing ticked: "pick one" for the open question, "expired" for a stale button
+        if await open_question(ctx.session, ctx.bank, ctx.user_id, attempt_id, pos) is None:
+            ctx.toast(t("expired"))
+        else:
+            ctx.toast(t("pick_at_least_one"), alert=True)
         return
+    # ticks kept for this very question: the answer's conditional update refuses a stale or
+    # forged button as the open-question read would (round, owner, position, still open)
     await _answer(ctx, attempt_id, pos, frozenset(picked), multiple=True)
 
 
