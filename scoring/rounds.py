@@ -320,10 +320,14 @@ class RoundSummary:
     by_law: tuple[LawScore, ...]
 
 
+_SUMMARY_QUERY = core_select(_ANSWERS.c.law, _ANSWERS.c.correct).where(
+    _ANSWERS.c.attempt_id == bindparam("a_id")
+)
+
+
 async def round_summary(session: AsyncSession, attempt: PracticeAttempt) -> RoundSummary:
-    rows = (
-        await session.exec(select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id))
-    ).all()
+    connection = await session.connection()  # the two columns it needs, no ORM rows
+    rows = (await connection.execute(_SUMMARY_QUERY, {"a_id": attempt.id})).all()
     per: dict[str, list[int]] = {}
     for row in rows:
         score = per.setdefault(row.law, [0, 0])

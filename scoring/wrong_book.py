@@ -8,7 +8,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, func
+from sqlalchemy import select as core_select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -90,10 +91,17 @@ async def note_result(
     )
 
 
-async def wrong_book_size(session: AsyncSession, user_id: int) -> int:
-    rows = await session.exec(
-        select(QuestionRecord).where(
-            QuestionRecord.user_id == user_id, col(QuestionRecord.in_wrong_book).is_(True)
-        )
+_BOOK_SIZE = (
+    core_select(func.count())
+    .select_from(QuestionRecord.__table__)  # type: ignore[attr-defined]
+    .where(
+        col(QuestionRecord.user_id) == bindparam("u_id"),
+        col(QuestionRecord.in_wrong_book).is_(True),
     )
-    return len(rows.all())
+)
+
+
+async def wrong_book_size(session: AsyncSession, user_id: int) -> int:
+    """How many questions are in the user's wrong-question book (counted by the database)."""
+    connection = await session.connection()
+    return int(await connection.scalar(_BOOK_SIZE, {"u_id": user_id}) or 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -56,19 +57,30 @@ def _save_statement(dialect: str) -> Any:
     return _SAVES[dialect]
 
 
-async def load_state(session: AsyncSession, user_id: int) -> ConversationState:
-    """The user's state (a detached copy: `save_state` writes it back); a new, empty one is
-    stored only when a flow saves it (reading leaves no row behind)."""
+@dataclass
+class State:
+    """A user's conversation state as a flow sees it (a plain copy of the row: building an
+    ORM instance cost a third of reading it); `save_state` writes it back."""
+
+    user_id: int
+    flow: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    updated_at: datetime | None = None
+
+
+async def load_state(session: AsyncSession, user_id: int) -> State:
+    """The user's state; a new, empty one is stored only when a flow saves it (reading leaves
+    no row behind)."""
     connection = await session.connection()
     row = (await connection.execute(_LOAD, {"u_id": user_id})).first()
     if row is None:
-        return ConversationState(user_id=user_id, data={})
-    return ConversationState(user_id=user_id, flow=row.flow, data=dict(row.data or {}))
+        return State(user_id)
+    return State(user_id, row.flow, dict(row.data or {}))
 
 
 async def save_state(
     session: AsyncSession,
-    state: ConversationState,
+    state: State,
     now: datetime,
     flow: str | None,
     data: dict[str, Any],
