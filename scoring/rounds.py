@@ -13,8 +13,9 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import Boolean, Integer, bindparam, insert, text, update
 from sqlalchemy import select as core_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -22,7 +23,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from question_bank import Bank, Question
 from scoring.draw import draw_questions
 from scoring.models import AttemptAnswer, PracticeAttempt, aware
-from scoring.wrong_book import note_result, question_records
+from scoring.wrong_book import (
+    note_result,
+    question_records,
+    record_outcome,
+    record_values,
+)
 
 
 async def start_round(
@@ -164,7 +170,59 @@ _ADVANCE = (
         finished_at=bindparam("fin", type_=_ROUNDS.c.finished_at.type),
     )
 )
-_RECORD = insert(AttemptAnswer.__table__)  # type: ignore[attr-defined]
+_ANSWERS = AttemptAnswer.__table__  # type: ignore[attr-defined]
+_RECORD = insert(_ANSWERS)
+_ANSWER_IN_ONE: dict[str, Any] = {}
+_IN_BOOK = {"wrong": ", in_wrong_book = true", "reviewed": ", in_wrong_book = false", "right": ""}
+
+
+def _answer_in_one(outcome: str) -> Any:
+    """PostgreSQL: the round's conditional move (as `_ADVANCE`), the answer row and the
+    question record's upsert (as `note_result`) in one statement, one round trip instead of
+    three: both inserts select from the move's RETURNING, so they write nothing when the move
+    matched no row. Its result is the number of rows moved (1: accepted, 0: refused). Built
+    once per outcome (see `record_outcome`)."""
+    if outcome not in _ANSWER_IN_ONE:
+        a, r = _ANSWERS.c, _ROUNDS.c
+        _ANSWER_IN_ONE[outcome] = text(
+            "WITH moved AS ("
+            " UPDATE practice_attempt SET position = :next_pos,"
+            " correct_count = practice_attempt.correct_count + :inc,"
+            " status = :new_status, finished_at = :fin"
+            " WHERE practice_attempt.id = :a_id AND practice_attempt.user_id = :u_id"
+            " AND practice_attempt.position = :pos AND practice_attempt.status = 'active'"
+            " RETURNING practice_attempt.id),"
+            " answer AS ("
+            " INSERT INTO attempt_answer"
+            " (attempt_id, position, question_id, law, chosen, correct, answered_at)"
+            " SELECT moved.id, :pos, :q_id, :law, :chosen, :correct, :at FROM moved),"
+            " record AS ("
+            " INSERT INTO question_record (user_id, question_id, right_count, wrong_count,"
+            " in_wrong_book, last_answered_at)"
+            " SELECT :u_id, :q_id, :right, :wrong, :in_book, :at FROM moved"
+            " ON CONFLICT (user_id, question_id) DO UPDATE SET"
+            " right_count = question_record.right_count + excluded.right_count,"
+            " wrong_count = question_record.wrong_count + excluded.wrong_count,"
+            f" last_answered_at = excluded.last_answered_at{_IN_BOOK[outcome]})"
+            " SELECT count(*) FROM moved"
+        ).bindparams(
+            bindparam("next_pos", type_=r.position.type),
+            bindparam("inc", type_=r.correct_count.type),
+            bindparam("new_status", type_=r.status.type),
+            bindparam("fin", type_=r.finished_at.type),
+            bindparam("a_id", type_=r.id.type),
+            bindparam("u_id", type_=r.user_id.type),
+            bindparam("pos", type_=a.position.type),
+            bindparam("q_id", type_=a.question_id.type),
+            bindparam("law", type_=a.law.type),
+            bindparam("chosen", type_=a.chosen.type),
+            bindparam("correct", type_=a.correct.type),
+            bindparam("at", type_=a.answered_at.type),
+            bindparam("right", type_=Integer),
+            bindparam("wrong", type_=Integer),
+            bindparam("in_book", type_=Boolean),
+        )
+    return _ANSWER_IN_ONE[outcome]
 
 
 async def record_answer(
@@ -199,19 +257,34 @@ async def record_answer(
         return AnswerOutcome(False)
     correct = question.is_correct(chosen)
     finished = position + 1 >= len(plan.question_ids)
+    review = plan.kind == "wrong"
+    move = {
+        "a_id": attempt_id,
+        "u_id": user_id,
+        "pos": position,
+        "next_pos": position + 1,
+        "inc": int(correct),
+        "new_status": "finished" if finished else "active",
+        "fin": aware(now) if finished else None,
+    }
     conn = await session.connection()
-    moved = await conn.execute(
-        _ADVANCE,
-        {
-            "a_id": attempt_id,
-            "u_id": user_id,
-            "pos": position,
-            "next_pos": position + 1,
-            "inc": int(correct),
-            "new_status": "finished" if finished else "active",
-            "fin": aware(now) if finished else None,
-        },
-    )
+    if conn.dialect.name == "postgresql":
+        accepted = await conn.scalar(
+            _answer_in_one(record_outcome(correct, review)),
+            {
+                **move,
+                "q_id": question.id,
+                "law": question.law,
+                "chosen": sorted(chosen),
+                "correct": correct,
+                "at": aware(now),
+                **record_values(correct),
+            },
+        )
+        if not accepted:
+            return AnswerOutcome(False)
+        return AnswerOutcome(True, correct, question, finished, position + 1, plan.question_ids)
+    moved = await conn.execute(_ADVANCE, move)
     if not moved.rowcount:
         return AnswerOutcome(False)
     await conn.execute(
@@ -226,7 +299,7 @@ async def record_answer(
             "answered_at": aware(now),
         },
     )
-    await note_result(session, user_id, question.id, correct, now, review=plan.kind == "wrong")
+    await note_result(session, user_id, question.id, correct, now, review=review, connection=conn)
     return AnswerOutcome(True, correct, question, finished, position + 1, plan.question_ids)
 
 
@@ -247,10 +320,14 @@ class RoundSummary:
     by_law: tuple[LawScore, ...]
 
 
+_SUMMARY_QUERY = core_select(_ANSWERS.c.law, _ANSWERS.c.correct).where(
+    _ANSWERS.c.attempt_id == bindparam("a_id")
+)
+
+
 async def round_summary(session: AsyncSession, attempt: PracticeAttempt) -> RoundSummary:
-    rows = (
-        await session.exec(select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id))
-    ).all()
+    connection = await session.connection()  # the two columns it needs, no ORM rows
+    rows = (await connection.execute(_SUMMARY_QUERY, {"a_id": attempt.id})).all()
     per: dict[str, list[int]] = {}
     for row in rows:
         score = per.setdefault(row.law, [0, 0])

@@ -222,6 +222,35 @@ async def test_a_race_lost_in_a_batch_is_retried_alone(delivery, api) -> None:
     assert all(len(api.texts(u)) == 1 and api.texts(u) != [t("error")] for u in (7, 8, 9))
 
 
+async def test_a_failing_handler_leaves_its_neighbours_effects_once(delivery, api) -> None:
+    """A batch runs first without savepoints; when one handler fails, the batch's work so far
+    is rolled back and the batch handled again with savepoints: the neighbours (before and
+    after the failing one) write their effects once, not twice."""
+    routes = delivery.conversation.routes
+    original = routes.commands["help"]
+
+    async def counting(ctx: Ctx) -> None:
+        seen = int((await ctx.state()).data.get("seen", 0))
+        await ctx.set_state("counting", seen=seen + 1)
+        if ctx.user_id == 8:
+            raise RuntimeError("bug")
+        await original.handler(ctx)
+
+    routes.commands["help"] = dataclasses.replace(original, handler=counting)
+    await delivery.accept([message(1, 7, "/help"), message(2, 8, "/help"), message(3, 9, "/help")])
+    assert await delivery.handle_next() == 3
+    assert await open_updates(delivery) == {1: (True, 0), 2: (True, 1), 3: (True, 0)}
+    async with delivery.sessions() as session:
+        from bot.conversation.state import load_state
+
+        assert (await load_state(session, 7)).data == {"seen": 1}
+        assert (await load_state(session, 9)).data == {"seen": 1}
+        assert (await load_state(session, 8)).flow is None  # its savepoint rolled back
+    await drain(delivery)
+    assert api.texts(8) == [t("error")]
+    assert len(api.texts(7)) == len(api.texts(9)) == 1 and api.texts(7) != [t("error")]
+
+
 class Killed(BaseException):
     """The process dies here (kill -9): nothing after this line runs."""
 

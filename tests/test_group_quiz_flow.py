@@ -245,7 +245,7 @@ async def test_poll_answers_go_by_key_then_by_flow_and_else_nowhere(
     async with conversation.sessions() as session:
         from bot.conversation.state import load_state, save_state
 
-        save_state(session, await load_state(session, 5), clock(), "survey", {})
+        await save_state(session, await load_state(session, 5), clock(), "survey", {})
         await session.commit()
         for user in (5, 6):
             ctx = Ctx(

@@ -44,7 +44,7 @@ from bot.conversation.legal_aid_text import (
 )
 from bot.conversation.messages import t
 from bot.conversation.routing import FeatureRouter
-from bot.conversation.state import ConversationState
+from bot.conversation.state import State
 from legal_aid import (
     MAX_ACTIVE_PER_USER,
     NO_HARDSHIP_CHECK_KINDS,
@@ -202,7 +202,7 @@ async def on_contact(ctx: Ctx) -> None:
     await _confirm(ctx, phone)
 
 
-async def _pressed_in(ctx: Ctx, *steps: str) -> ConversationState | None:
+async def _pressed_in(ctx: Ctx, *steps: str) -> State | None:
     """The state if the wizard is at one of `steps` (the press acknowledged); else None and
     the button is answered as expired (a stale or replayed press)."""
     state = await ctx.state()

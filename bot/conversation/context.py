@@ -21,7 +21,7 @@ from bot.conversation.actions import (
     fit_text,
 )
 from bot.conversation.events import Event
-from bot.conversation.state import ConversationState, load_state, save_state
+from bot.conversation.state import State, load_state, save_state
 from legal_faq import FaqMatcher
 from question_bank import Bank, StatuteLibrary
 from scoring import PlanCache
@@ -52,7 +52,7 @@ class Ctx:
     now: datetime
     services: Services
     actions: list[Action] = field(default_factory=list)
-    _state: ConversationState | None = None
+    _state: State | None = None
     received_at: datetime | None = None  # when the update reached us (None: same as now)
     arrival: int = 0  # the update's place in the order of receipt (Telegram's update id)
 
@@ -98,14 +98,14 @@ class Ctx:
         ):
             self.actions.append(AnswerCallback(self.event.callback_id, text, alert))
 
-    async def state(self) -> ConversationState:
+    async def state(self) -> State:
         """The user's conversation state, read on first use (hot paths never touch it)."""
         if self._state is None:
             self._state = await load_state(self.session, self.user_id)
         return self._state
 
     async def set_state(self, flow: str | None, **data: object) -> None:
-        save_state(self.session, await self.state(), self.now, flow, data)
+        await save_state(self.session, await self.state(), self.now, flow, data)
 
     async def leave_flow(
         self, flows: Collection[str], text: str, reply_keyboard: ReplyKeyboard | None = None

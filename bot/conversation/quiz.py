@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Annotated
 
 from bot.conversation import faq
@@ -227,8 +228,7 @@ def question_view(
             f"{header}\n\n{q.stem}",
             keyboard([QuizAnswer(*ref, i).button(opt) for i, opt in enumerate(q.options)]),
         )
-    lines = "\n".join(f"{LETTERS[i]}. {opt}" for i, opt in enumerate(q.options))
-    text = f"{header}\n\n{q.stem}\n\n{lines}"
+    text = f"{header}\n\n{_stem_and_options(q)}"
     if q.type == "single":
         return text, keyboard(
             [QuizAnswer(*ref, i).button(LETTERS[i]) for i in range(len(q.options))]
@@ -268,13 +268,16 @@ async def on_toggle(ctx: Ctx, press: QuizToggle) -> None:
 async def on_submit(ctx: Ctx, press: QuizSubmit) -> None:
     """Triggered by 提交 under a multiple-choice question."""
     attempt_id, pos = press.attempt_id, press.position
-    if await open_question(ctx.session, ctx.bank, ctx.user_id, attempt_id, pos) is None:
-        ctx.toast(t("expired"))
-        return
     picked = await _picked(ctx, attempt_id, pos)
     if not picked:
-        ctx.toast(t("pick_at_least_one"), alert=True)
+        # nothing ticked: "pick one" for the open question, "expired" for a stale button
+        if await open_question(ctx.session, ctx.bank, ctx.user_id, attempt_id, pos) is None:
+            ctx.toast(t("expired"))
+        else:
+            ctx.toast(t("pick_at_least_one"), alert=True)
         return
+    # ticks kept for this very question: the answer's conditional update refuses a stale or
+    # forged button as the open-question read would (round, owner, position, still open)
     await _answer(ctx, attempt_id, pos, frozenset(picked), multiple=True)
 
 
@@ -319,8 +322,18 @@ async def _answer(
     await _send_current(ctx, attempt)
 
 
+@lru_cache(maxsize=4096)
+def _stem_and_options(q: Question) -> str:
+    """The stem and the lettered options (a question never changes; a reloaded bank's
+    changed question is another key)."""
+    lines = "\n".join(f"{LETTERS[i]}. {opt}" for i, opt in enumerate(q.options))
+    return f"{q.stem}\n\n{lines}"
+
+
+@lru_cache(maxsize=8192)
 def feedback(q: Question, correct: bool) -> tuple[str, Keyboard]:
-    """Right/wrong, the correct answer, why, and where the law says so."""
+    """Right/wrong, the correct answer, why, and where the law says so (the same for every
+    answer to the question: built once per question and outcome)."""
     head = t("feedback_right" if correct else "feedback_wrong", answer=_full_answer(q))
     text = f"{head}\n\n{t('explanation', text=q.explanation)}\n\n{citation_line(q.refs)}"
     buttons = article_buttons(q.refs, lambda i: QuizArticle(q.id, i))

@@ -1,7 +1,7 @@
 """The delivery core: Telegram → inbox → handler → outbox → Telegram, and the scheduler.
 
 ```
- Telegram ──fetch──▶ inbox (DB, unique update_id) ──▶ handler: one savepoint per update,
+ Telegram ──fetch──▶ inbox (DB, unique update_id) ──▶ handler: each update on its own,
    ▲                                                    │ one transaction per batch:
    │                                                    │ effects + outbox rows + "done"
    └──── sender (retry_after honoured) ◀── outbox (DB) ◀┘
@@ -12,8 +12,9 @@
   offset past it), and marked done in the same transaction as its effects and its outgoing
   actions. So a crash re-handles what was not done, never what was; an update fetched twice
   is stored once.
-- Group commit: up to `BATCH` updates (one per ordering key) share a transaction, each in
-  a savepoint (a failing handler rolls back only itself); the inbox takes a whole getUpdates
+- Group commit: up to `BATCH` updates (one per ordering key) share a transaction (a
+  failing handler rolls back only itself: its batch is rolled back and handled again with
+  each update in a savepoint); the inbox takes a whole getUpdates
   batch in one statement; sent actions are deleted in one commit per step for all chats of
   a send round (`_Acks`).
 - Actions leave through the outbox: a row is leased, sent, then deleted. Committed effects
@@ -76,7 +77,7 @@ MAX_HANDLE_ATTEMPTS = 3  # a race lost this often in a row ends in the "went wro
 MAX_SEND_ATTEMPTS = 6  # network errors: 1, 2, 4, 8, 16 s apart, then the action is dropped
 LEASE = timedelta(seconds=30)  # a sending process that died frees its rows after this
 PRUNE_EVERY = timedelta(hours=1)  # how often handled inbox rows past store.KEEP_DONE go
-BATCH = 32  # inbox updates handled in one transaction (one commit), each in its savepoint
+BATCH = 32  # inbox updates handled in one transaction (one commit), see handle_next
 
 
 async def handle_into_outbox(
@@ -93,6 +94,10 @@ async def handle_into_outbox(
     actions = await conversation.handle(session, event, now, received_at, arrival=arrival)
     await store.enqueue(session, actions, event, now)
     return actions
+
+
+class _HandlerFailed(Exception):
+    """A handler failed in a batch run without savepoints: roll it back, run it with them."""
 
 
 class Delivery:
@@ -260,11 +265,22 @@ class Delivery:
 
     async def handle_next(self) -> int:
         """Handle the next claimable inbox updates (up to `batch`, at most one per ordering
-        key) in one transaction: one commit for all of them (group commit). Each update runs
-        in a savepoint of its own, so a failing handler rolls back only its own effects and
-        counts its own failed attempt; the others commit. The commit is what makes them
-        done: a crash before it loses nothing (every one is handled again), one after it
-        repeats nothing. Returns how many updates were taken (0: there was nothing to handle)."""
+        key) in one transaction: one commit for all of them (group commit). A failing handler
+        rolls back only its own effects and counts its own failed attempt; the others commit.
+        The commit is what makes them done: a crash before it loses nothing (every one is
+        handled again), one after it repeats nothing. Returns how many updates were taken
+        (0: there was nothing to handle).
+
+        A batch first runs without a savepoint per update (SAVEPOINT and RELEASE were two of
+        an answer's three round trips on PostgreSQL); if any handler fails, that transaction
+        is rolled back whole — nothing of it was committed or sent — and the batch is handled
+        again at once with each update in a savepoint of its own."""
+        try:
+            return await self._handle_batch(savepoints=False)
+        except _HandlerFailed:
+            return await self._handle_batch(savepoints=True)
+
+    async def _handle_batch(self, savepoints: bool) -> int:
         handled: list[tuple[str, float]] = []
         marks: list[tuple[int, bool, int]] = []  # update id, done, attempts
         outbox: list[dict[str, Any]] = []
@@ -280,19 +296,28 @@ class Delivery:
             for row in rows:
                 event, now = row.event, self.clock()
                 started = time.perf_counter()
-                try:
-                    async with session.begin_nested():
+                if not savepoints:
+                    try:
                         actions = await self.conversation.handle(
                             session, event, now, row.received_at, arrival=row.update_id
                         )
-                except (IntegrityError, OperationalError) as exc:
-                    log.warning("update %d: %s, will retry", row.update_id, type(exc).__name__)
-                    marks.append(self._failed(row, retry=True, outbox=outbox))
-                    continue
-                except Exception:
-                    log.exception("update %d failed (kind=%s)", row.update_id, event.kind)
-                    marks.append(self._failed(row, retry=False, outbox=outbox))
-                    continue
+                        await session.flush()  # its ORM writes fail here, not in a neighbour
+                    except Exception as exc:  # the session's exit rolls the batch back
+                        raise _HandlerFailed from exc
+                else:
+                    try:
+                        async with session.begin_nested():
+                            actions = await self.conversation.handle(
+                                session, event, now, row.received_at, arrival=row.update_id
+                            )
+                    except (IntegrityError, OperationalError) as exc:
+                        log.warning("update %d: %s, will retry", row.update_id, type(exc).__name__)
+                        marks.append(self._failed(row, retry=True, outbox=outbox))
+                        continue
+                    except Exception:
+                        log.exception("update %d failed (kind=%s)", row.update_id, event.kind)
+                        marks.append(self._failed(row, retry=False, outbox=outbox))
+                        continue
                 outbox += store.outbox_rows(actions, event, now)
                 marks.append((row.update_id, True, row.attempts))
                 handled.append((event.kind, time.perf_counter() - started))
