@@ -620,10 +620,13 @@ def asking_part(query: str) -> str | None:
 def _confirmed_first(ranked: dict[Kind, list[Ranked]]) -> list[Ranked]:
     """The reviewed entries re-ranked: each whose refs cite the article or bank question
     another source finds best gains CONFIRM_BONUS (a near tie goes to the confirmed one)."""
-    found = [_cited(others[0].entry) for kind, others in ranked.items() if kind != "faq" and others]
+    found: set[tuple[str, int]] = set()
+    for kind, others in ranked.items():
+        if kind != "faq" and others:
+            found |= _cited(others[0].entry)
     out = [
         Ranked(r.entry, r.rank + CONFIRM_BONUS, r.confidence, r.matched_mass)
-        if any(_cited(r.entry) & c for c in found)
+        if not found.isdisjoint(_cited(r.entry))
         else r
         for r in ranked["faq"]
     ]

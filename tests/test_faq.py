@@ -244,7 +244,7 @@ def test_natural_tuning_set_floor(matcher: FaqMatcher) -> None:
     report = evaluate_blind(matcher, DATA / "faq_natural_tune.yaml")
     overall = report.overall
     assert overall.in_scope >= 280 and overall.out_of_scope >= 50
-    assert overall.top1 >= 0.72  # measured 74.5 %
+    assert overall.top1 >= 0.74  # measured 76.2 % (74.5 % before CONFIRM_BONUS)
     assert overall.top3 >= 0.85  # measured 86.9 %
     assert overall.rejection >= 0.88  # measured 90.4 %
     assert report.confident_wrong <= 0.04  # measured 1.6 %

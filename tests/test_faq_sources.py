@@ -14,10 +14,12 @@ from bot.conversation.context import Services
 from bot.conversation.faq import entry_view
 from bot.conversation.router import Conversation
 from legal_faq import FaqMatcher, article_entries, build_matcher, statute_sources
+from legal_faq.corpus import FaqEntry, Kind
 from legal_faq.excerpts import EXCERPT, relevant_sentences, sentences
+from legal_faq.matcher import Ranked, _confirmed_first
 from legal_faq.text import normalise
 from question_bank import StatuteLibrary
-from question_bank.laws import chinese_number
+from question_bank.laws import Citation, chinese_number
 from tests.flowkit import ChatDriver
 from tests.test_faq import run_cli
 
@@ -94,6 +96,28 @@ def test_a_special_case_does_not_take_the_general_question(matcher: FaqMatcher) 
 def test_reviewed_answers_still_come_first(matcher: FaqMatcher) -> None:
     for query in ("老板不签和同怎么赔", "入职三个月没签合同能要双倍工资吗"):
         assert matcher.match(query).best[0].entry.kind == "faq", query
+
+
+def test_a_near_tie_goes_to_the_entry_the_law_confirms(matcher: FaqMatcher) -> None:
+    """The night-shift rule for pregnancy ranks just above the nursing one on its words alone;
+    女职工劳动保护特别规定 第九条 (nursing), which the article search finds best, decides — as
+    a suggestion, since the entries' own ranking put the other first."""
+    result = matcher.match("孩子才八个月，领导还让我上夜班")
+    assert result.status == "suggest"
+    assert result.best[0].entry.id == "wp-breastfeeding-no-overtime"
+
+
+def test_the_confirmation_bonus_breaks_near_ties_only() -> None:
+    def entry(entry_id: str, article: int, kind: Kind = "faq") -> FaqEntry:
+        ref = Citation("labour_law", "中华人民共和国劳动法", "劳动法", article, None, "")
+        return FaqEntry(entry_id, "labour_law", entry_id, (), "", (ref,), (), kind)
+
+    article = Ranked(entry("art", 41, "article"), 3.0, 0.9)
+    near = [Ranked(entry("a", 44), 2.55, 0.5), Ranked(entry("b", 41), 2.5, 0.4)]
+    far = [Ranked(entry("a", 44), 2.7, 0.5), Ranked(entry("b", 41), 2.5, 0.4)]
+    assert [r.entry.id for r in _confirmed_first({"faq": near, "article": [article]})] == ["b", "a"]
+    assert [r.entry.id for r in _confirmed_first({"faq": far, "article": [article]})] == ["a", "b"]
+    assert _confirmed_first({"faq": near}) == near  # nothing to confirm with
 
 
 def test_tuning_set_floor(matcher: FaqMatcher) -> None:
