@@ -515,6 +515,10 @@ class FaqMatcher:
             if confirmed[0].entry is not faq[0].entry:
                 shown, confident = confirmed, False
         offered = [shown[0], *(r.ranked[0] for r in rivals[:1]), *shown[1:]]
+        if not reviewed and faq and not _cited(faq[0].entry).isdisjoint(_cited(offered[0].entry)):
+            # the best reviewed entry cites the very article (or the bank question's article)
+            # found best: it explains that in plain words, so it is offered first (a suggestion)
+            offered = [faq[0], *(r for r in offered if r.entry is not faq[0].entry)]
         if len(offered) > 1 and offered[0].entry.kind == "article":
             # a bank question citing the very article explains it in plain words: show that
             # first (same article, so the decision stands), the article's own words next

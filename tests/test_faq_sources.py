@@ -70,12 +70,13 @@ def test_a_long_article_is_cut_to_the_sentences_that_answer() -> None:
 
 def test_a_statute_no_entry_cites_answers_in_its_own_words(matcher: FaqMatcher) -> None:
     """Offered first, as "您是不是想问…": the law's own words are never answered outright."""
-    result = matcher.match("勞動者每週至少休息一日嗎")  # traditional characters, 劳动法 第三十八条
+    # traditional characters, 劳动法 第六十五条
+    result = matcher.match("用人單位應當對未成年工定期進行健康檢查嗎")
     assert result.status == "suggest"
     entry = result.best[0].entry
     assert entry.kind == "article"
-    assert (entry.refs[0].source, entry.refs[0].article) == ("中华人民共和国劳动法", 38)
-    assert "每周至少休息一日" in entry.answer
+    assert (entry.refs[0].source, entry.refs[0].article) == ("中华人民共和国劳动法", 65)
+    assert "对未成年工定期进行健康检查" in entry.answer
 
 
 def test_a_quiz_style_question_is_answered_from_the_bank(matcher: FaqMatcher) -> None:
@@ -107,6 +108,18 @@ def test_a_near_tie_goes_to_the_entry_the_law_confirms(matcher: FaqMatcher) -> N
     assert result.best[0].entry.id == "wp-breastfeeding-no-overtime"
 
 
+def test_a_reviewed_entry_citing_the_article_found_is_offered_first(matcher: FaqMatcher) -> None:
+    """The article search wins (劳动法 第三十八条), and the best reviewed entry cites it: its
+    plain words come first, the article next — still a suggestion."""
+    result = matcher.match("勞動者每週至少休息一日嗎")
+    assert result.status == "suggest"
+    first, second = result.best[0].entry, result.best[1].entry
+    assert first.kind == "faq" and second.kind == "article"
+    assert {(c.source, c.article) for c in first.refs} & {
+        (c.source, c.article) for c in second.refs
+    }
+
+
 def test_the_confirmation_bonus_breaks_near_ties_only() -> None:
     def entry(entry_id: str, article: int, kind: Kind = "faq") -> FaqEntry:
         ref = Citation("labour_law", "中华人民共和国劳动法", "劳动法", article, None, "")
@@ -129,12 +142,12 @@ def test_tuning_set_floor(matcher: FaqMatcher) -> None:
 
 
 def test_cli_says_the_kind(matcher: FaqMatcher) -> None:
-    out = run_cli("faq", "ask", "勞動者每週至少休息一日嗎", "--json")
+    out = run_cli("faq", "ask", "用人單位應當對未成年工定期進行健康檢查嗎", "--json")
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert data["status"] == "suggest" and data["answer"] is None  # articles are offered
     first = data["alternatives"][0]
-    assert first["kind"] == "article" and first["refs"][0]["article"] == 38
+    assert first["kind"] == "article" and first["refs"][0]["article"] == 65
 
 
 @pytest.fixture
@@ -145,14 +158,14 @@ def conversation(sessions, small_bank, clock, matcher) -> Conversation:  # type:
 
 async def test_an_article_answer_is_marked_and_its_buttons_lead_somewhere(conversation) -> None:
     chat = ChatDriver(conversation, 41)
-    await chat.send("勞動者每週至少休息一日嗎")
+    await chat.send("用人單位應當對未成年工定期進行健康檢查嗎")
     shown = chat.last("您是不是想问")  # the law's own words are offered, then shown
     await chat.press_data(shown.buttons[0].data, shown.id)
     reply = chat.last("相关法条")
-    assert "法律原文" in reply.text and "《中华人民共和国劳动法》第三十八条" in reply.text
+    assert "法律原文" in reply.text and "《中华人民共和国劳动法》第六十五条" in reply.text
     # 劳动法 is no law of the bank: 📖 still finds its text in the statute database
     await chat.press("原文", reply)
-    assert "用人单位应当保证劳动者每周至少休息一日" in chat.last("📖").text
+    assert "用人单位应当对未成年工定期进行健康检查" in chat.last("📖").text
     assert "暂未收录" not in chat.last("📖").text
     await chat.press("预约律师", reply)
     assert "值班律师" in chat.last().text  # the booking flow (no duty slots in this test)
