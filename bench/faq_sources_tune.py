@@ -51,6 +51,7 @@ from legal_faq.matcher import (
     QUIZ_WEIGHTS,
     RIVAL_MARGIN,
     Ranked,
+    _confirmed_first,
 )
 from legal_faq.text import normalise
 
@@ -71,6 +72,11 @@ class Top:
     right: tuple[bool, ...]  # the first three candidates
     cited: frozenset[tuple[str, int]]
     distinct_lead: float = 0.0  # lead over the best candidate citing other articles
+    # reviewed entries: another one moved first by CONFIRM_BONUS, and the first three so
+    moved: bool = False
+    confirmed: tuple[bool, ...] = ()
+    # further sources: the best reviewed entry cites this best candidate's article (offered first)
+    explained: bool = False
 
 
 @dataclass(frozen=True)
@@ -114,7 +120,11 @@ def collect() -> list[Row]:
                 continue
             query = matcher.analyse(norm)
             tops = {}
-            for kind, ranked in matcher.ranked_by_source(query).items():
+            by_source = matcher.ranked_by_source(query)
+            faq = by_source["faq"]
+            reordered = _confirmed_first(by_source)
+            moved = bool(faq) and reordered[0].entry is not faq[0].entry
+            for kind, ranked in by_source.items():
                 if ranked:
                     lead = ranked[0].rank - (ranked[1].rank if len(ranked) > 1 else 0.0)
                     tops[kind] = Top(
@@ -124,6 +134,11 @@ def collect() -> list[Row]:
                         tuple(in_scope and right(r.entry) for r in ranked[:3]),
                         cited(ranked[0].entry),
                         distinct_lead(ranked),
+                        moved and kind == "faq",
+                        tuple(in_scope and right(r.entry) for r in reordered[:3]),
+                        kind != "faq"
+                        and bool(faq)
+                        and bool(cited(faq[0].entry) & cited(ranked[0].entry)),
                     )
             name = path.name if path != NATURAL else (FIT, CHECK)[n % 2]
             rows.append(Row(name, in_scope, tops, matcher.other_domain(norm)))
@@ -169,9 +184,15 @@ def decide(row: Row, p: dict[str, float]) -> tuple[str, list[bool]]:
         sure = sure and not any(
             score[k] > score[pick] - p["rival"] and not tops[k].cited & t.cited for k in rivals
         )
+        if t.moved:  # moved first by CONFIRM_BONUS: offered, never answered
+            sure = False
     else:
         sure = t.confidence >= p[f"at_{pick}"] and t.lead >= p[f"lead_{pick}"] and t.mass >= 18
-    offered = [t.right[0], *(tops[k].right[0] for k in rivals[:1]), *t.right[1:]]
+    shown = t.confirmed if t.moved else t.right
+    offered = [shown[0], *(tops[k].right[0] for k in rivals[:1]), *shown[1:]]
+    if t.explained:  # the best reviewed entry, citing this article, is offered first
+        heads = [t.right[0], *(tops[k].right[0] for k in rivals[:1] if k != "faq")]
+        offered = [tops["faq"].right[0], *heads, *t.right[1:]]
     return ("answer" if sure else "suggest"), offered[:3]
 
 

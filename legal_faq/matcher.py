@@ -146,6 +146,10 @@ DEFAULT = Weights(answer_at=0.5, answer_lead=0.5)
 ALONE = Weights(answer_at=9.0, answer_lead=0.5)
 QUALIFIER_PENALTY = 0.5  # rank taken off an entry whose special case the query does not name
 AGREE_BONUS = 0.0  # the best reviewed entry cites the article another source finds best
+CONFIRM_BONUS = 0.1  # rank added to a reviewed entry citing the article or bank question
+# another source finds best; when that moves it first, it is offered, not answered (tuned on
+# the even half of faq_natural_tune.yaml: 0.2–0.4 gained more there but lost faq_eval/holdout
+# queries, see docs/benchmarks.md)
 RIVAL_MARGIN = 0.2  # a reviewed answer becomes a suggestion when another source scores within
 # this much of it (the law's own words or a bank question may fit the query as well)
 
@@ -518,7 +522,19 @@ class FaqMatcher:
                 for r in rivals
             )
         )
-        offered = [pick.ranked[0], *(r.ranked[0] for r in rivals[:1]), *pick.ranked[1:]]
+        shown = pick.ranked
+        if reviewed:
+            # a close entry citing what the other sources find best is offered first; moved
+            # up so, it is a suggestion, never an answer (scope and confidence stay those of
+            # the entries as ranked by their own words)
+            confirmed = _confirmed_first(ranked)
+            if confirmed[0].entry is not faq[0].entry:
+                shown, confident = confirmed, False
+        offered = [shown[0], *(r.ranked[0] for r in rivals[:1]), *shown[1:]]
+        if not reviewed and faq and not _cited(faq[0].entry).isdisjoint(_cited(offered[0].entry)):
+            # the best reviewed entry cites the very article (or the bank question's article)
+            # found best: it explains that in plain words, so it is offered first (a suggestion)
+            offered = [faq[0], *(r for r in offered if r.entry is not faq[0].entry)]
         if len(offered) > 1 and offered[0].entry.kind == "article":
             # a bank question citing the very article explains it in plain words: show that
             # first (same article, so the decision stands), the article's own words next
@@ -619,6 +635,23 @@ def asking_part(query: str) -> str | None:
     if len(clauses) < 2 or not asking or len(asking) == len(clauses):
         return None
     return "".join(asking)
+
+
+def _confirmed_first(ranked: dict[Kind, list[Ranked]]) -> list[Ranked]:
+    """The reviewed entries re-ranked: each whose refs cite the article or bank question
+    another source finds best gains CONFIRM_BONUS (a near tie goes to the confirmed one)."""
+    found: set[tuple[str, int]] = set()
+    for kind, others in ranked.items():
+        if kind != "faq" and others:
+            found |= _cited(others[0].entry)
+    out = [
+        Ranked(r.entry, r.rank + CONFIRM_BONUS, r.confidence, r.matched_mass)
+        if not found.isdisjoint(_cited(r.entry))
+        else r
+        for r in ranked["faq"]
+    ]
+    out.sort(key=lambda r: -r.rank)
+    return out
 
 
 def _cited(entry: FaqEntry) -> set[tuple[str, int]]:

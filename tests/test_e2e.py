@@ -171,16 +171,16 @@ async def test_a_question_no_entry_answers_gets_the_article_itself(telegram, set
     bot = Running(settings, telegram)
     await bot.start()
     try:
-        telegram.send_text(phone, "勞動者每週至少休息一日嗎")
+        telegram.send_text(phone, "從事特種作業的勞動者必須經過專門培訓嗎")
         await telegram.settle()
         # the law's own words are offered ("您是不是想问…"), then shown when picked
-        telegram.press(phone, telegram.last(phone, "您是不是想问"), "第三十八条")
+        telegram.press(phone, telegram.last(phone, "您是不是想问"), "第五十五条")
         await telegram.settle()
         reply = telegram.last(phone, "相关法条")
-        assert "相关法条" in reply.text and "《中华人民共和国劳动法》第三十八条" in reply.text
+        assert "相关法条" in reply.text and "《中华人民共和国劳动法》第五十五条" in reply.text
         telegram.press(phone, reply, "原文")
         await telegram.settle()
-        assert "用人单位应当保证劳动者每周至少休息一日" in telegram.last(phone, "📖").text
+        assert "从事特种作业的劳动者必须经过专门培训" in telegram.last(phone, "📖").text
         telegram.press(phone, reply, "预约律师")
         await telegram.settle()
         assert "值班律师" in telegram.last(phone).text

@@ -10,9 +10,11 @@ from bench.faq_blind_eval import evaluate_blind
 from bench.faq_eval import DATA
 from bot.conversation.faq import entry_view
 from legal_faq import FaqMatcher, article_entries, statute_sources
+from legal_faq.corpus import FaqEntry, Kind
 from legal_faq.excerpts import EXCERPT, relevant_sentences, sentences
+from legal_faq.matcher import Ranked, _confirmed_first
 from legal_faq.text import normalise
-from question_bank.laws import chinese_number
+from question_bank.laws import Citation, chinese_number
 from tests.flowkit import ChatDriver
 from tests.test_faq import run_cli
 
@@ -58,12 +60,13 @@ def test_a_long_article_is_cut_to_the_sentences_that_answer() -> None:
 
 def test_a_statute_no_entry_cites_answers_in_its_own_words(matcher: FaqMatcher) -> None:
     """Offered first, as "您是不是想问…": the law's own words are never answered outright."""
-    result = matcher.match("勞動者每週至少休息一日嗎")  # traditional characters, 劳动法 第三十八条
+    # traditional characters, 劳动法 第五十五条
+    result = matcher.match("從事特種作業的勞動者必須經過專門培訓嗎")
     assert result.status == "suggest"
     entry = result.best[0].entry
     assert entry.kind == "article"
-    assert (entry.refs[0].source, entry.refs[0].article) == ("中华人民共和国劳动法", 38)
-    assert "每周至少休息一日" in entry.answer
+    assert (entry.refs[0].source, entry.refs[0].article) == ("中华人民共和国劳动法", 55)
+    assert "必须经过专门培训并取得特种作业资格" in entry.answer
 
 
 def test_a_quiz_style_question_is_answered_from_the_bank(matcher: FaqMatcher) -> None:
@@ -86,6 +89,40 @@ def test_reviewed_answers_still_come_first(matcher: FaqMatcher) -> None:
         assert matcher.match(query).best[0].entry.kind == "faq", query
 
 
+def test_a_near_tie_goes_to_the_entry_the_law_confirms(matcher: FaqMatcher) -> None:
+    """The night-shift rule for pregnancy ranks just above the nursing one on its words alone;
+    女职工劳动保护特别规定 第九条 (nursing), which the article search finds best, decides — as
+    a suggestion, since the entries' own ranking put the other first."""
+    result = matcher.match("孩子才八个月，领导还让我上夜班")
+    assert result.status == "suggest"
+    assert result.best[0].entry.id == "wp-breastfeeding-no-overtime"
+
+
+def test_a_reviewed_entry_citing_the_article_found_is_offered_first(matcher: FaqMatcher) -> None:
+    """The article search wins (劳动法 第三十八条), and the best reviewed entry cites it: its
+    plain words come first, the article next — still a suggestion."""
+    result = matcher.match("勞動者每週至少休息一日嗎")
+    assert result.status == "suggest"
+    first, second = result.best[0].entry, result.best[1].entry
+    assert first.kind == "faq" and second.kind == "article"
+    assert {(c.source, c.article) for c in first.refs} & {
+        (c.source, c.article) for c in second.refs
+    }
+
+
+def test_the_confirmation_bonus_breaks_near_ties_only() -> None:
+    def entry(entry_id: str, article: int, kind: Kind = "faq") -> FaqEntry:
+        ref = Citation("labour_law", "中华人民共和国劳动法", "劳动法", article, None, "")
+        return FaqEntry(entry_id, "labour_law", entry_id, (), "", (ref,), (), kind)
+
+    article = Ranked(entry("art", 41, "article"), 3.0, 0.9)
+    near = [Ranked(entry("a", 44), 2.55, 0.5), Ranked(entry("b", 41), 2.5, 0.4)]
+    far = [Ranked(entry("a", 44), 2.7, 0.5), Ranked(entry("b", 41), 2.5, 0.4)]
+    assert [r.entry.id for r in _confirmed_first({"faq": near, "article": [article]})] == ["b", "a"]
+    assert [r.entry.id for r in _confirmed_first({"faq": far, "article": [article]})] == ["a", "b"]
+    assert _confirmed_first({"faq": near}) == near  # nothing to confirm with
+
+
 def test_tuning_set_floor(matcher: FaqMatcher) -> None:
     """The set the sources were calibrated on (figures in docs/benchmarks.md)."""
     report = evaluate_blind(matcher, TUNE)
@@ -96,24 +133,24 @@ def test_tuning_set_floor(matcher: FaqMatcher) -> None:
 
 
 def test_cli_says_the_kind(matcher: FaqMatcher) -> None:
-    out = run_cli("faq", "ask", "勞動者每週至少休息一日嗎", "--json")
+    out = run_cli("faq", "ask", "從事特種作業的勞動者必須經過專門培訓嗎", "--json")
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert data["status"] == "suggest" and data["answer"] is None  # articles are offered
     first = data["alternatives"][0]
-    assert first["kind"] == "article" and first["refs"][0]["article"] == 38
+    assert first["kind"] == "article" and first["refs"][0]["article"] == 55
 
 
 async def test_an_article_answer_is_marked_and_its_buttons_lead_somewhere(faq_conversation) -> None:
     chat = ChatDriver(faq_conversation, 41)
-    await chat.send("勞動者每週至少休息一日嗎")
+    await chat.send("從事特種作業的勞動者必須經過專門培訓嗎")
     shown = chat.last("您是不是想问")  # the law's own words are offered, then shown
     await chat.press_data(shown.buttons[0].data, shown.id)
     reply = chat.last("相关法条")
-    assert "法律原文" in reply.text and "《中华人民共和国劳动法》第三十八条" in reply.text
+    assert "法律原文" in reply.text and "《中华人民共和国劳动法》第五十五条" in reply.text
     # 劳动法 is no law of the bank: 📖 still finds its text in the statute database
     await chat.press("原文", reply)
-    assert "用人单位应当保证劳动者每周至少休息一日" in chat.last("📖").text
+    assert "从事特种作业的劳动者必须经过专门培训" in chat.last("📖").text
     assert "暂未收录" not in chat.last("📖").text
     await chat.press("预约律师", reply)
     assert "值班律师" in chat.last().text  # the booking flow (no duty slots in this test)
