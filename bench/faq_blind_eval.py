@@ -206,9 +206,10 @@ def main() -> None:
             f"  {law:<20} {k.in_scope:4} {can:7}     {pct(k.top1)}  {pct(k.top3)}"
             f"  {k.statuses['none']:4}"
         )
-    print("\nin scope without articles (not scored):")
-    for b in r.unscorable:
-        print(f"  {describe(b.outcome)}  ({b.item['gist']})")
+    if args.failures:  # queries are shown only when asked: the blind set's are not for reading
+        print("\nin scope without articles (not scored):")
+        for b in r.unscorable:
+            print(f"  {describe(b.outcome)}  ({b.item['gist']})")
 
 
 if __name__ == "__main__":
