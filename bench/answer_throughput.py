@@ -613,7 +613,8 @@ def fmt(triple: list[float], unit: str = "") -> str:
 
 async def bench(args: argparse.Namespace) -> dict[str, Any]:
     bank = load_bank()
-    urls: list[str | None] = list(args.db) if args.db else [None]
+    # "sqlite" (or no --db) stands for a fresh SQLite file in a temporary directory
+    urls: list[str | None] = [None if u == "sqlite" else u for u in args.db or ["sqlite"]]
     runs: dict[tuple[str, str], list[dict[str, float]]] = defaultdict(list)
     with tempfile.TemporaryDirectory() as tmp:
         for n in range(args.runs):
@@ -640,7 +641,9 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
-        "--db", action="append", help="database URL (repeat to compare; default a SQLite file)"
+        "--db",
+        action="append",
+        help='database URL, or "sqlite" for a fresh SQLite file (repeat to compare; default sqlite)',
     )
     parser.add_argument("--runs", type=int, default=3, help="repeated runs (min/median/max)")
     parser.add_argument("--active", type=int, default=50, help="users tapping at the same time")

@@ -9,7 +9,7 @@ object; a bench that does not take `--json` (or fails) is listed as "not run", w
 - bench/faq_latency.py --busy: FAQ latency at 20,000 entries with the other core busy — anchor
   plain `rapidfuzz.process.extractOne` over the same texts, same run;
 - bench/answer_throughput.py: answers per second through each runtime (network mocked) —
-  anchor the framework's own no-op handler, same run (`--db URL` for PostgreSQL as well).
+  anchor the framework's own no-op handler, same run (`--db URL` adds PostgreSQL beside SQLite).
 
 Run: python bench/run_all.py [--quick] [--db URL ...] [--no-write]
 `--quick` runs smaller versions (3 start-ups of one runtime, 2,000 FAQ entries, short
@@ -206,6 +206,13 @@ def write(doc: Path, text: str) -> None:
     doc.write_text(new, encoding="utf-8")
 
 
+def with_sqlite(urls: list[str]) -> list[str]:
+    """The databases to compare: SQLite always comes first (the PostgreSQL goal is a ratio to it)."""
+    if not urls or any(u == "sqlite" or u.startswith("sqlite") for u in urls):
+        return urls
+    return ["sqlite", *urls]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="smaller runs: a check, not figures")
@@ -230,7 +237,7 @@ def main() -> None:
             "answer throughput",
             "answer_throughput.py",
             [
-                *(f"--db={u}" for u in args.db),
+                *(f"--db={u}" for u in with_sqlite(args.db)),
                 *(["--runs", "3", "--per-user", "5"] if quick else []),
             ],
             throughput_rows,
