@@ -1,6 +1,6 @@
 """Every FAQ tuning set at once, with one matcher: the figures to tune on (never the blind set).
 
-Run: python bench/faq_tune_report.py [--failures] [--sets eval,holdout,articles,natural]
+Run: python bench/faq_tune_report.py [--failures] [--sets eval,holdout,articles,natural,lookalike]
                                      [--half even|odd]
 
 --half scores only the even- (fit) or odd-numbered (check) queries of each set: the calibration
@@ -33,6 +33,7 @@ SETS = {
     "holdout": HOLDOUT,
     "articles": DATA / "faq_articles_tune.yaml",
     "natural": DATA / "faq_natural_tune.yaml",
+    "lookalike": DATA / "faq_lookalike_tune.yaml",
 }
 
 
