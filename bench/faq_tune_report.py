@@ -7,8 +7,8 @@ Run: python bench/faq_tune_report.py [--failures] [--sets eval,holdout,articles,
 is fitted on the even half of faq_natural_tune.yaml and checked on the odd half.
 
 Sets labelled with entry ids (faq_eval.yaml, faq_holdout.yaml) are scored by bench/faq_eval.py;
-sets labelled with statute articles (faq_articles_tune.yaml, faq_natural_tune.yaml) like the
-blind set by bench/faq_blind_eval.py. For each set: top-1, top-3, rejection, the share answered
+sets labelled with statute articles (faq_articles_tune.yaml, faq_natural_tune.yaml,
+faq_lookalike_tune.yaml) like the blind set by bench/faq_blind_eval.py. For each set: top-1, top-3, rejection, the share answered
 outright and the confident-wrong rate (direct answers that are wrong, out-of-scope ones
 included). tests/data/faq_blind.yaml is refused: it must never be tuned on.
 """
