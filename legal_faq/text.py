@@ -145,14 +145,26 @@ class OtherDomain:
 
     cues: tuple[str, ...]
     anchors: tuple[str, ...]
+    # cues no anchor outweighs ("!" in other_domains.txt: 离婚, 要不要交个税 …) — the question
+    # itself is another field's, whatever workplace it is told from
+    decisive: tuple[str, ...] = ()
 
     @classmethod
     def load(cls) -> OtherDomain:
-        return cls(load_words("other_domains.txt"), load_words("domain_anchors.txt"))
+        text = (DATA_DIR / "other_domains.txt").read_text(encoding="utf-8")
+        lines = [w.strip() for w in text.splitlines() if w.strip() and not w.startswith("#")]
+        return cls(
+            tuple(normalise(w) for w in lines if not w.startswith("!")),
+            load_words("domain_anchors.txt"),
+            tuple(normalise(w[1:]) for w in lines if w.startswith("!")),
+        )
 
     def __call__(self, norm: str) -> bool:
-        """True when a normalised question belongs to another field: it names a cue, and none
-        of the workers' words outside the cues ("装修公司" is a cue; its 公司 is no anchor)."""
+        """True when a normalised question belongs to another field: it names a decisive cue,
+        or a cue and none of the workers' words outside the cues ("装修公司" is a cue; its 公司
+        is no anchor)."""
+        if any(c in norm for c in self.decisive):
+            return True
         found = [c for c in self.cues if c in norm]
         if not found:
             return False

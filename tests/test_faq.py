@@ -128,6 +128,11 @@ def test_a_reviewed_answer_is_given_outright_only_when_a_source_agrees(
         ("朋友借了我两万块不还能起诉吗", "none"),
         ("公司不退入职押金怎么办", "suggest|answer"),  # the worker's deposit stays in scope
         ("公司不给报销租房补贴合法吗", "suggest|answer|none"),  # a cue with a worker's word
+        # a decisive cue ("!" in other_domains.txt): no workplace keeps the question in scope
+        ("我在厂里上班，老婆要跟我离婚，孩子归谁", "none"),
+        ("工会发的购物卡要不要交个税", "none"),
+        ("公司说为了少交个税，社保按最低基数交", "suggest|answer"),  # 个税 alone is no cue
+        ("在物业公司当保安，一个月只休两天", "suggest|answer|none"),  # 当保安, 只休: anchors
     ],
 )
 def test_questions_from_another_field_are_out_of_scope(
@@ -239,9 +244,25 @@ def test_natural_tuning_set_floor(matcher: FaqMatcher) -> None:
     assert overall.in_scope >= 280 and overall.out_of_scope >= 50
     assert overall.top1 >= 0.85  # measured 86.9 %
     assert overall.top3 >= 0.94  # measured 96.1 %
-    assert overall.rejection >= 0.90  # measured 92.3 %
+    assert overall.rejection >= 0.96  # measured 100 % (92.3 % before issue 12's look-alike cues)
     assert report.confident_wrong <= 0.03  # measured 0.0 %
     assert report.none <= 5  # measured 2 in-scope queries answered "none"
+
+
+def test_lookalike_tuning_set_floor(matcher: FaqMatcher) -> None:
+    """tests/data/faq_lookalike_tune.yaml (out-of-scope look-alikes — 房东押金, a parcel lost as a
+    customer, a parent's 医保, 个税, loans, divorce … — and in-scope questions sharing their words),
+    tuned on for the other-field detector: floors just below what it measures (2026-12-01,
+    docs/benchmarks.md; before the detector was tuned on it: top-1 70.8 %, top-3 78.5 %,
+    rejection 72.1 %, 5 in-scope queries "none"). One out-of-scope query is 1.5 points."""
+    report = evaluate_blind(matcher, DATA / "faq_lookalike_tune.yaml")
+    overall = report.overall
+    assert overall.in_scope >= 60 and overall.out_of_scope >= 60
+    assert overall.top1 >= 0.70  # measured 73.8 %
+    assert overall.top3 >= 0.80  # measured 81.5 %
+    assert overall.rejection >= 0.96  # measured 98.5 %
+    assert report.confident_wrong <= 0.03  # measured 0.0 %
+    assert report.none <= 4  # measured 3 in-scope queries answered "none"
 
 
 def test_blind_scoring_matches_refs_by_statute_and_article() -> None:
