@@ -145,6 +145,7 @@ DEFAULT = Weights(answer_at=0.5, answer_lead=0.5)
 # the fitted half of faq_natural_tune.yaml and 36 of 37 of the other half.
 ALONE = Weights(answer_at=9.0, answer_lead=0.5)
 QUALIFIER_PENALTY = 0.5  # rank taken off an entry whose special case the query does not name
+# (unless data/qualifiers.txt gives the qualifier its own penalty)
 AGREE_BONUS = 0.0  # the best reviewed entry cites the article another source finds best
 CONFIRM_BONUS = 0.1  # rank added to a reviewed entry citing the article or bank question
 # another source finds best; when that moves it first, it is offered, not answered (tuned on
@@ -266,10 +267,10 @@ class EntryIndex:
                 ]
             )
             pinyin_docs.append([p for s in syllable_lists for p in _pinyin_tokens(s)])
-        qualifiers = load_qualifiers()
-        # per entry, each qualifier its question names, as characters and as toneless pinyin
+        qualifiers = load_qualifiers(QUALIFIER_PENALTY)
+        # per entry, each qualifier its question names, with its word in toneless pinyin
         self._qualifiers = [
-            [(q, "".join(to_pinyin(q))) for q in qualifiers if q in texts[0]]
+            [(q, "".join(to_pinyin(q.word))) for q in qualifiers if q.word in texts[0]]
             for texts in self._texts
         ]
         self._chars = BM25Index(char_docs)
@@ -309,8 +310,8 @@ class EntryIndex:
         spoken = "".join(query.syllables)
         for j, i in enumerate(top):
             named = self._qualifiers[i]
-            if named and not any(q in query.norm or p in spoken for q, p in named):
-                ranks[j] -= QUALIFIER_PENALTY
+            if named and not any(q.named_in(query.norm) or p in spoken for q, p in named):
+                ranks[j] -= max(q.penalty for q, _ in named)
         out = [
             Ranked(self.entries[i], float(ranks[j]), float(confidences[j]), float(mass[j]))
             for j, i in enumerate(top)

@@ -13,7 +13,7 @@ from legal_faq import FaqMatcher, article_entries, statute_sources
 from legal_faq.corpus import FaqEntry, Kind
 from legal_faq.excerpts import EXCERPT, relevant_sentences, sentences
 from legal_faq.matcher import Ranked, _confirmed_first
-from legal_faq.text import normalise
+from legal_faq.text import load_qualifiers, normalise
 from question_bank.laws import Citation, chinese_number
 from tests.flowkit import ChatDriver
 from tests.test_faq import run_cli
@@ -82,6 +82,25 @@ def test_a_special_case_does_not_take_the_general_question(matcher: FaqMatcher) 
     for query in ("产假多少天", "chan jia duo shao tian"):
         assert matcher.match(query).best[0].entry.id == "wp-maternity-leave-days", query
     assert matcher.match("怀孕三个月流产了能休几天").best[0].entry.id == "wp-miscarriage-leave"
+
+
+def test_a_womens_entry_does_not_take_a_general_question(matcher: FaqMatcher) -> None:
+    """Entries whose question names 女职工 rank lower for a question naming no woman, pregnancy,
+    birth or nursing (data/qualifiers.txt): the general social-insurance complaint comes first,
+    while a woman's own complaint still finds the women's channels."""
+    general = matcher.match("公司不给交设保，可以去哪里投诉")
+    assert general.best[0].entry.id == "lcl-social-insurance-report"
+    own = matcher.match("女工的权益被侵犯了可以去哪里投诉")
+    assert own.best[0].entry.id == "wp-complaint-channels"
+
+
+def test_qualifiers_name_their_special_case_in_other_words() -> None:
+    qualifiers = {q.word: q for q in load_qualifiers(0.5)}
+    assert qualifiers["流产"].penalty == 0.5 and qualifiers["流产"].also == ()
+    women = qualifiers["女职工"]
+    assert women.penalty < 0.5
+    assert women.named_in("女工休产假") and women.named_in("哺乳期加班")
+    assert not women.named_in("公司不给交社保")
 
 
 def test_reviewed_answers_still_come_first(matcher: FaqMatcher) -> None:
