@@ -94,6 +94,14 @@ def test_a_womens_entry_does_not_take_a_general_question(matcher: FaqMatcher) ->
     assert own.best[0].entry.id == "wp-complaint-channels"
 
 
+def test_a_union_entry_does_not_take_a_question_naming_no_union(matcher: FaqMatcher) -> None:
+    """Entries about what the union can do rank lower for a question that names no union."""
+    arrears = matcher.match("公司拖欠工资快四个月了每次问都说下周发该去那里告")
+    assert arrears.best[0].entry.id == "lcl-wage-arrears"
+    union = matcher.match("全厂被拖欠工资，工会能代表我们去跟老板谈吗")
+    assert union.best[0].entry.id == "tul-wage-arrears-negotiation"
+
+
 def test_qualifiers_name_their_special_case_in_other_words() -> None:
     qualifiers = {q.word: q for q in load_qualifiers(0.5)}
     assert qualifiers["流产"].penalty == 0.5 and qualifiers["流产"].also == ()
@@ -101,6 +109,7 @@ def test_qualifiers_name_their_special_case_in_other_words() -> None:
     assert women.penalty < 0.5
     assert women.named_in("女工休产假") and women.named_in("哺乳期加班")
     assert not women.named_in("公司不给交社保")
+    assert qualifiers["工会"].named_in("会费交多少") and not qualifiers["工会"].named_in("拖欠工资")
 
 
 def test_reviewed_answers_still_come_first(matcher: FaqMatcher) -> None:
