@@ -45,6 +45,7 @@ from legal_faq.text import (
     DATA_DIR,
     Homophones,
     OtherDomain,
+    Qualifier,
     Synonyms,
     char_ngrams,
     is_dictionary_word,
@@ -309,9 +310,8 @@ class EntryIndex:
         confidences = table @ np.array(self.weights.confidence)
         spoken = "".join(query.syllables)
         for j, i in enumerate(top):
-            named = self._qualifiers[i]
-            if named and not any(q.named_in(query.norm) or p in spoken for q, p in named):
-                ranks[j] -= max(q.penalty for q, _ in named)
+            if self._qualifiers[i]:
+                ranks[j] -= _qualifier_penalty(self._qualifiers[i], query.norm, spoken)
         out = [
             Ranked(self.entries[i], float(ranks[j]), float(confidences[j]), float(mass[j]))
             for j, i in enumerate(top)
@@ -653,6 +653,22 @@ def _confirmed_first(ranked: dict[Kind, list[Ranked]]) -> list[Ranked]:
     ]
     out.sort(key=lambda r: -r.rank)
     return out
+
+
+def _qualifier_penalty(named: list[tuple[Qualifier, str]], norm: str, spoken: str) -> float:
+    """Rank taken off an entry whose question names these qualifiers (each with its word in
+    toneless pinyin) for a query (`norm`, and its syllables run together). Special cases named
+    by a word alone (流产, 难产 …) cost their penalty when the query names none of them, so "流产"
+    keeps the entry on 流产 or 难产; one with other words for it (女职工: 女, 孕 …) costs its own
+    when the query names none of those, whatever else it names."""
+    cost = 0.0
+    alone = [(q, p) for q, p in named if not q.also]
+    if alone and not any(q.word in norm or p in spoken for q, p in alone):
+        cost = max(q.penalty for q, _ in alone)
+    for q, p in named:
+        if q.also and not (q.named_in(norm) or p in spoken):
+            cost = max(cost, q.penalty)
+    return cost
 
 
 def _cited(entry: FaqEntry) -> set[tuple[str, int]]:

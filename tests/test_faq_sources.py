@@ -12,8 +12,8 @@ from bot.conversation.faq import entry_view
 from legal_faq import FaqMatcher, article_entries, statute_sources
 from legal_faq.corpus import FaqEntry, Kind
 from legal_faq.excerpts import EXCERPT, relevant_sentences, sentences
-from legal_faq.matcher import Ranked, _confirmed_first
-from legal_faq.text import load_qualifiers, normalise
+from legal_faq.matcher import Ranked, _confirmed_first, _qualifier_penalty
+from legal_faq.text import load_qualifiers, normalise, to_pinyin
 from question_bank.laws import Citation, chinese_number
 from tests.flowkit import ChatDriver
 from tests.test_faq import run_cli
@@ -110,6 +110,18 @@ def test_qualifiers_name_their_special_case_in_other_words() -> None:
     assert women.named_in("女工休产假") and women.named_in("哺乳期加班")
     assert not women.named_in("公司不给交社保")
     assert qualifiers["工会"].named_in("会费交多少") and not qualifiers["工会"].named_in("拖欠工资")
+
+
+def test_a_broad_qualifier_named_does_not_excuse_a_narrow_one() -> None:
+    """An entry on 女职工 and 产前 costs the 产前 penalty for "怀孕了体检" (孕 names 女职工 but not
+    产前); words alone keep the old rule: naming one of them (流产) is enough."""
+    q = {q.word: (q, "".join(to_pinyin(q.word))) for q in load_qualifiers(0.5)}
+    both = [q["女职工"], q["产前"]]
+    assert _qualifier_penalty(both, "怀孕了体检", "") == 0.5
+    assert _qualifier_penalty(both, "产前检查", "") == 0.0
+    assert _qualifier_penalty(both, "单位体检", "") == 0.5
+    assert _qualifier_penalty([q["女职工"]], "单位体检", "") == q["女职工"][0].penalty
+    assert _qualifier_penalty([q["流产"], q["难产"]], "流产", "") == 0.0
 
 
 def test_reviewed_answers_still_come_first(matcher: FaqMatcher) -> None:
