@@ -661,14 +661,16 @@ def _qualifier_penalty(named: list[tuple[Qualifier, str]], norm: str, spoken: st
     by a word alone (流产, 难产 …) cost their penalty when the query names none of them, so "流产"
     keeps the entry on 流产 or 难产; one with other words for it (女职工: 女, 孕 …) costs its own
     when the query names none of those, whatever else it names."""
-    cost = 0.0
-    alone = [(q, p) for q, p in named if not q.also]
-    if alone and not any(q.word in norm or p in spoken for q, p in alone):
-        cost = max(q.penalty for q, _ in alone)
+    cost = alone = 0.0  # (one pass, no lists: up to 40 candidates a query)
+    alone_named = False
     for q, p in named:
-        if q.also and not (q.named_in(norm) or p in spoken):
+        if q.word in norm or p in spoken:
+            alone_named = alone_named or not q.also
+        elif not q.also:
+            alone = max(alone, q.penalty)
+        elif not any(a in norm for a in q.also):
             cost = max(cost, q.penalty)
-    return cost
+    return cost if alone_named else max(cost, alone)
 
 
 def _cited(entry: FaqEntry) -> set[tuple[str, int]]:
