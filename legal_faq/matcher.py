@@ -45,6 +45,7 @@ from legal_faq.text import (
     DATA_DIR,
     Homophones,
     OtherDomain,
+    Qualifier,
     Synonyms,
     char_ngrams,
     is_dictionary_word,
@@ -145,6 +146,7 @@ DEFAULT = Weights(answer_at=0.5, answer_lead=0.5)
 # the fitted half of faq_natural_tune.yaml and 36 of 37 of the other half.
 ALONE = Weights(answer_at=9.0, answer_lead=0.5)
 QUALIFIER_PENALTY = 0.5  # rank taken off an entry whose special case the query does not name
+# (unless data/qualifiers.txt gives the qualifier its own penalty)
 AGREE_BONUS = 0.0  # the best reviewed entry cites the article another source finds best
 CONFIRM_BONUS = 0.1  # rank added to a reviewed entry citing the article or bank question
 # another source finds best; when that moves it first, it is offered, not answered (tuned on
@@ -266,10 +268,10 @@ class EntryIndex:
                 ]
             )
             pinyin_docs.append([p for s in syllable_lists for p in _pinyin_tokens(s)])
-        qualifiers = load_qualifiers()
-        # per entry, each qualifier its question names, as characters and as toneless pinyin
+        qualifiers = load_qualifiers(QUALIFIER_PENALTY)
+        # per entry, each qualifier its question names, with its word in toneless pinyin
         self._qualifiers = [
-            [(q, "".join(to_pinyin(q))) for q in qualifiers if q in texts[0]]
+            [(q, "".join(to_pinyin(q.word))) for q in qualifiers if q.word in texts[0]]
             for texts in self._texts
         ]
         self._chars = BM25Index(char_docs)
@@ -308,9 +310,8 @@ class EntryIndex:
         confidences = table @ np.array(self.weights.confidence)
         spoken = "".join(query.syllables)
         for j, i in enumerate(top):
-            named = self._qualifiers[i]
-            if named and not any(q in query.norm or p in spoken for q, p in named):
-                ranks[j] -= QUALIFIER_PENALTY
+            if self._qualifiers[i]:
+                ranks[j] -= _qualifier_penalty(self._qualifiers[i], query.norm, spoken)
         out = [
             Ranked(self.entries[i], float(ranks[j]), float(confidences[j]), float(mass[j]))
             for j, i in enumerate(top)
@@ -652,6 +653,24 @@ def _confirmed_first(ranked: dict[Kind, list[Ranked]]) -> list[Ranked]:
     ]
     out.sort(key=lambda r: -r.rank)
     return out
+
+
+def _qualifier_penalty(named: list[tuple[Qualifier, str]], norm: str, spoken: str) -> float:
+    """Rank taken off an entry whose question names these qualifiers (each with its word in
+    toneless pinyin) for a query (`norm`, and its syllables run together). Special cases named
+    by a word alone (流产, 难产 …) cost their penalty when the query names none of them, so "流产"
+    keeps the entry on 流产 or 难产; one with other words for it (女职工: 女, 孕 …) costs its own
+    when the query names none of those, whatever else it names."""
+    cost = alone = 0.0  # (one pass, no lists: up to 40 candidates a query)
+    alone_named = False
+    for q, p in named:
+        if q.word in norm or p in spoken:
+            alone_named = alone_named or not q.also
+        elif not q.also:
+            alone = max(alone, q.penalty)
+        elif not any(a in norm for a in q.also):
+            cost = max(cost, q.penalty)
+    return cost if alone_named else max(cost, alone)
 
 
 def _cited(entry: FaqEntry) -> set[tuple[str, int]]:

@@ -133,9 +133,36 @@ def load_words(name: str) -> tuple[str, ...]:
     return tuple(normalise(w) for w in lines if w.strip() and not w.startswith("#"))
 
 
-def load_qualifiers() -> tuple[str, ...]:
-    """Words that narrow a topic to a special case (data: qualifiers.txt), normalised."""
-    return load_words("qualifiers.txt")
+@dataclass(frozen=True)
+class Qualifier:
+    """A word that narrows a topic to a special case (流产, 女职工), the penalty an entry whose
+    question names it takes for a query naming neither it nor one of its `also` words
+    (女职工: 女, 孕, 哺乳 … — a question about 女工 or 产假 is a woman's own)."""
+
+    word: str
+    penalty: float
+    also: tuple[str, ...] = ()
+
+    def named_in(self, norm: str) -> bool:
+        return self.word in norm or any(a in norm for a in self.also)
+
+
+def load_qualifiers(default_penalty: float) -> tuple[Qualifier, ...]:
+    """The qualifiers of data/qualifiers.txt, normalised: `word`, or `word | penalty | also…`."""
+    out = []
+    for line in (DATA_DIR / "qualifiers.txt").read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        word, _, rest = (part.strip() for part in line.partition("|"))
+        penalty, _, also = (part.strip() for part in rest.partition("|"))
+        out.append(
+            Qualifier(
+                normalise(word),
+                float(penalty) if penalty else default_penalty,
+                tuple(normalise(a) for a in also.split()),
+            )
+        )
+    return tuple(out)
 
 
 @dataclass(frozen=True)

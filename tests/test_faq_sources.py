@@ -12,8 +12,8 @@ from bot.conversation.faq import entry_view
 from legal_faq import FaqMatcher, article_entries, statute_sources
 from legal_faq.corpus import FaqEntry, Kind
 from legal_faq.excerpts import EXCERPT, relevant_sentences, sentences
-from legal_faq.matcher import Ranked, _confirmed_first
-from legal_faq.text import normalise
+from legal_faq.matcher import Ranked, _confirmed_first, _qualifier_penalty
+from legal_faq.text import load_qualifiers, normalise, to_pinyin
 from question_bank.laws import Citation, chinese_number
 from tests.flowkit import ChatDriver
 from tests.test_faq import run_cli
@@ -82,6 +82,46 @@ def test_a_special_case_does_not_take_the_general_question(matcher: FaqMatcher) 
     for query in ("产假多少天", "chan jia duo shao tian"):
         assert matcher.match(query).best[0].entry.id == "wp-maternity-leave-days", query
     assert matcher.match("怀孕三个月流产了能休几天").best[0].entry.id == "wp-miscarriage-leave"
+
+
+def test_a_womens_entry_does_not_take_a_general_question(matcher: FaqMatcher) -> None:
+    """Entries whose question names 女职工 rank lower for a question naming no woman, pregnancy,
+    birth or nursing (data/qualifiers.txt): the general social-insurance complaint comes first,
+    while a woman's own complaint still finds the women's channels."""
+    general = matcher.match("公司不给交设保，可以去哪里投诉")
+    assert general.best[0].entry.id == "lcl-social-insurance-report"
+    own = matcher.match("女工的权益被侵犯了可以去哪里投诉")
+    assert own.best[0].entry.id == "wp-complaint-channels"
+
+
+def test_a_union_entry_does_not_take_a_question_naming_no_union(matcher: FaqMatcher) -> None:
+    """Entries about what the union can do rank lower for a question that names no union."""
+    arrears = matcher.match("公司拖欠工资快四个月了每次问都说下周发该去那里告")
+    assert arrears.best[0].entry.id == "lcl-wage-arrears"
+    union = matcher.match("全厂被拖欠工资，工会能代表我们去跟老板谈吗")
+    assert union.best[0].entry.id == "tul-wage-arrears-negotiation"
+
+
+def test_qualifiers_name_their_special_case_in_other_words() -> None:
+    qualifiers = {q.word: q for q in load_qualifiers(0.5)}
+    assert qualifiers["流产"].penalty == 0.5 and qualifiers["流产"].also == ()
+    women = qualifiers["女职工"]
+    assert women.penalty < 0.5
+    assert women.named_in("女工休产假") and women.named_in("哺乳期加班")
+    assert not women.named_in("公司不给交社保")
+    assert qualifiers["工会"].named_in("会费交多少") and not qualifiers["工会"].named_in("拖欠工资")
+
+
+def test_a_broad_qualifier_named_does_not_excuse_a_narrow_one() -> None:
+    """An entry on 女职工 and 产前 costs the 产前 penalty for "怀孕了体检" (孕 names 女职工 but not
+    产前); words alone keep the old rule: naming one of them (流产) is enough."""
+    q = {q.word: (q, "".join(to_pinyin(q.word))) for q in load_qualifiers(0.5)}
+    both = [q["女职工"], q["产前"]]
+    assert _qualifier_penalty(both, "怀孕了体检", "") == 0.5
+    assert _qualifier_penalty(both, "产前检查", "") == 0.0
+    assert _qualifier_penalty(both, "单位体检", "") == 0.5
+    assert _qualifier_penalty([q["女职工"]], "单位体检", "") == q["女职工"][0].penalty
+    assert _qualifier_penalty([q["流产"], q["难产"]], "流产", "") == 0.0
 
 
 def test_reviewed_answers_still_come_first(matcher: FaqMatcher) -> None:
