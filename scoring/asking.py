@@ -6,6 +6,7 @@ The conversation layer calls these instead of reading `PracticeAttempt` rows its
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -28,8 +29,16 @@ async def open_question(
 ) -> tuple[QuestionAt, Question] | None:
     """The question at `position` of the user's round, if the round is still open and waiting
     for exactly that question (so a stale, replayed or forged button gets None)."""
-    conn = await session.connection()  # on every tick and submit: a prebuilt read, no ORM
+    conn = await session.connection()  # on a submit with nothing ticked: a prebuilt read
     row = (await conn.execute(_OPEN_QUERY, {"a": attempt_id})).first()
+    return question_in_row(row, bank, user_id, attempt_id, position)
+
+
+def question_in_row(
+    row: Any, bank: Bank, user_id: int, attempt_id: int, position: int
+) -> tuple[QuestionAt, Question] | None:
+    """`open_question`'s checks on a row holding OPEN_COLUMNS of round `attempt_id` (None: no
+    such round), for a caller that read them beside other columns in one statement."""
     if (
         row is None
         or row.user_id != user_id
@@ -45,9 +54,9 @@ async def open_question(
 
 
 _ROUNDS = PracticeAttempt.__table__  # type: ignore[attr-defined]
-_OPEN_QUERY = select(
-    _ROUNDS.c.user_id, _ROUNDS.c.status, _ROUNDS.c.position, _ROUNDS.c.question_ids
-).where(_ROUNDS.c.id == bindparam("a"))
+# what `question_in_row` checks
+OPEN_COLUMNS = (_ROUNDS.c.user_id, _ROUNDS.c.status, _ROUNDS.c.position, _ROUNDS.c.question_ids)
+_OPEN_QUERY = select(*OPEN_COLUMNS).where(_ROUNDS.c.id == bindparam("a"))
 
 
 async def user_round(

@@ -104,6 +104,12 @@ class Ctx:
             self._state = await load_state(self.session, self.user_id)
         return self._state
 
+    def known_state(self, state: State) -> None:
+        """The user's state as a handler read it beside something else in one statement
+        (`state_in_row`), so `state()` need not read it again; ignored once read."""
+        if self._state is None:
+            self._state = state
+
     async def set_state(self, flow: str | None, **data: object) -> None:
         await save_state(self.session, await self.state(), self.now, flow, data)
 

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Annotated
 
+from sqlalchemy import bindparam, select
+
 from bot.conversation import faq
 from bot.conversation.actions import Keyboard, keyboard
 from bot.conversation.articles import article_buttons, article_text, citation_line
@@ -30,6 +32,7 @@ from bot.conversation.buttons import DB_ID, FLAG, ITEM_ID, OPTION, POSITION, REF
 from bot.conversation.context import Ctx
 from bot.conversation.messages import t
 from bot.conversation.routing import FeatureRouter
+from bot.conversation.state import STATE_COLUMNS, STATE_TABLE, state_in_row
 from question_bank import LETTERS, Question
 from scoring import (
     PracticeAttempt,
@@ -40,7 +43,7 @@ from scoring import (
     start_round,
     wrong_book_size,
 )
-from scoring.asking import QuestionAt, open_question, user_round
+from scoring.asking import OPEN_COLUMNS, QuestionAt, open_question, question_in_row, user_round
 from scoring.practice import skip_missing
 
 FLOW = "quiz"
@@ -249,11 +252,25 @@ async def _picked(ctx: Ctx, attempt_id: int, pos: int) -> set[int]:
     return set()
 
 
+_ROUNDS = PracticeAttempt.__table__  # type: ignore[attr-defined]
+# A tick's one read: the round's open question and the presser's conversation state
+# (the ticks so far) in one statement — one round trip instead of two.
+_TICK_QUERY = (
+    select(*OPEN_COLUMNS, *STATE_COLUMNS)
+    .select_from(_ROUNDS.outerjoin(STATE_TABLE, STATE_TABLE.c.user_id == bindparam("u")))
+    .where(_ROUNDS.c.id == bindparam("a"))
+)
+
+
 @router.button(QuizToggle, private_only=True)
 async def on_toggle(ctx: Ctx, press: QuizToggle) -> None:
     """Triggered when the worker ticks or unticks an option of a multiple-choice question."""
     attempt_id, pos, option = press.attempt_id, press.position, press.option
-    found = await open_question(ctx.session, ctx.bank, ctx.user_id, attempt_id, pos)
+    conn = await ctx.session.connection()
+    row = (await conn.execute(_TICK_QUERY, {"a": attempt_id, "u": ctx.user_id})).first()
+    if row is not None:
+        ctx.known_state(state_in_row(ctx.user_id, row))
+    found = question_in_row(row, ctx.bank, ctx.user_id, attempt_id, pos)
     if found is None or found[1].type != "multiple" or not 0 <= option < len(found[1].options):
         ctx.toast(t("expired"))
         return

@@ -33,6 +33,10 @@ _TABLE = ConversationState.__table__  # type: ignore[attr-defined]
 # Prebuilt Core statements (read on every tick, submit and text in a flow): an ORM `get`, and
 # the flush of the changed row at commit, cost more than the rest of a tick together.
 _LOAD = select(_TABLE.c.flow, _TABLE.c.data).where(_TABLE.c.user_id == bindparam("u_id"))
+# A user's state read beside another row in one statement (see `state_in_row`): an outer
+# join on `STATE_TABLE.c.user_id == <the user>` adds these two columns, None without a row.
+STATE_TABLE = _TABLE
+STATE_COLUMNS = (_TABLE.c.flow.label("state_flow"), _TABLE.c.data.label("state_data"))
 _DELETE = delete(_TABLE).where(_TABLE.c.user_id == bindparam("u_id"))
 _SAVES: dict[str, Any] = {}
 
@@ -76,6 +80,11 @@ async def load_state(session: AsyncSession, user_id: int) -> State:
     if row is None:
         return State(user_id)
     return State(user_id, row.flow, dict(row.data or {}))
+
+
+def state_in_row(user_id: int, row: Any) -> State:
+    """The user's state from a row holding STATE_COLUMNS (as `load_state` reads it)."""
+    return State(user_id, row.state_flow, dict(row.state_data or {}))
 
 
 async def save_state(
