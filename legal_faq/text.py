@@ -127,10 +127,15 @@ def load_synonyms(*paths: Path) -> Synonyms:
     return Synonyms(tuple(pairs))
 
 
+def data_lines(name: str) -> list[str]:
+    """The lines of a data/ list file, blank lines and # comments left out, as written."""
+    lines = (DATA_DIR / name).read_text(encoding="utf-8").splitlines()
+    return [w for w in lines if w.strip() and not w.startswith("#")]
+
+
 def load_words(name: str) -> tuple[str, ...]:
     """A word list of data/ (one word a line, # comments), normalised."""
-    lines = (DATA_DIR / name).read_text(encoding="utf-8").splitlines()
-    return tuple(normalise(w) for w in lines if w.strip() and not w.startswith("#"))
+    return tuple(normalise(w) for w in data_lines(name))
 
 
 @dataclass(frozen=True)
@@ -150,9 +155,7 @@ class Qualifier:
 def load_qualifiers(default_penalty: float) -> tuple[Qualifier, ...]:
     """The qualifiers of data/qualifiers.txt, normalised: `word`, or `word | penalty | also…`."""
     out = []
-    for line in (DATA_DIR / "qualifiers.txt").read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
+    for line in data_lines("qualifiers.txt"):
         word, _, rest = (part.strip() for part in line.partition("|"))
         penalty, _, also = (part.strip() for part in rest.partition("|"))
         out.append(
@@ -178,8 +181,7 @@ class OtherDomain:
 
     @classmethod
     def load(cls) -> OtherDomain:
-        text = (DATA_DIR / "other_domains.txt").read_text(encoding="utf-8")
-        lines = [w.strip() for w in text.splitlines() if w.strip() and not w.startswith("#")]
+        lines = [w.strip() for w in data_lines("other_domains.txt")]
         return cls(
             tuple(normalise(w) for w in lines if not w.startswith("!")),
             load_words("domain_anchors.txt"),
