@@ -38,6 +38,7 @@ import json
 import logging
 import os
 import platform
+import random
 import sqlite3
 import statistics
 import sys
@@ -118,13 +119,32 @@ class Users:
     """The active users: each taps its next answer once the bot answered its previous tap.
     Hands the taps out as getUpdates would, and notes when each Bot API call happened."""
 
-    def __init__(self, payloads: dict[int, list[dict[str, Any]]]) -> None:
+    def __init__(self, payloads: dict[int, list[dict[str, Any]]], think: float = 0.0) -> None:
         self.queues = {uid: list(reversed(p)) for uid, p in payloads.items()}
         self.owner = {p["update_id"]: uid for uid, ps in payloads.items() for p in ps}
         self.total = len(self.owner)
-        self.ready: list[dict[str, Any]] = [q.pop() for q in self.queues.values() if q]
+        # think > 0: a user taps its next answer an exponential think time (mean `think`
+        # seconds) after the bot answered the previous tap — the offered rate is then about
+        # active users ÷ think, whatever the bot's capacity (a paced, not a saturated, load)
+        self.think = think
+        self.random = random.Random(7)
+        self.ready: list[dict[str, Any]] = []
         self.arrived = asyncio.Event()
+        self.tapped: dict[int, float] = {}
         self.fetched: dict[int, float] = {}
+        # the first taps: at once when saturating; else the users start one by one, as
+        # they would (a burst of every user's first tap would be a saturated start)
+        self.first = [q.pop() for q in self.queues.values() if q]
+        if think <= 0:
+            for update in self.first:
+                self.tap(update)
+
+    def start(self) -> None:
+        """Paced: each user's first tap after a think time (call on the running loop)."""
+        if self.think > 0:
+            loop = asyncio.get_running_loop()
+            for update in self.first:
+                loop.call_later(self.random.expovariate(1 / self.think), self.tap, update)
         self.calls: dict[int, list[tuple[float, int | None]]] = defaultdict(list)
         self.answered = 0
         self.all_answered = asyncio.Event()
@@ -157,14 +177,25 @@ class Users:
         self.answered += 1
         queue = self.queues[uid]
         if queue:
-            self.ready.append(queue.pop())
-            self.arrived.set()
+            update = queue.pop()
+            if self.think > 0:
+                delay = self.random.expovariate(1 / self.think)
+                asyncio.get_running_loop().call_later(delay, self.tap, update)
+            else:
+                self.tap(update)
         if self.answered == self.total:
             self.all_answered.set()
 
-    def latencies(self) -> list[float]:
+    def tap(self, update: dict[str, Any]) -> None:
+        self.tapped[update["update_id"]] = time.perf_counter()
+        self.ready.append(update)
+        self.arrived.set()
+
+    def latencies(self, since_tap: bool = False) -> list[float]:
         """Per tap: getUpdates → the last call of that tap (calls to a chat after a tap's
-        callback answer, up to the next tap's, are that tap's)."""
+        callback answer, up to the next tap's, are that tap's); `since_tap`: from the moment
+        the user tapped instead (the wait for the next getUpdates included)."""
+        start = self.tapped if since_tap else self.fetched
         done: dict[int, float] = {}
         for calls in self.calls.values():
             current = None
@@ -173,7 +204,7 @@ class Users:
                     current = update_id
                 if current is not None:
                     done[current] = t
-        return [done[u] - self.fetched[u] for u in done if u in self.fetched]
+        return [done[u] - start[u] for u in done if u in start]
 
 
 class MockedAiogram(BaseSession):
@@ -522,39 +553,49 @@ async def flow_seconds(url: str | None, args: argparse.Namespace, bank: Bank, tm
         await engine.dispose()
 
 
+async def deliver(
+    runtime: str, conv: Conversation, plans: dict[int, list[str]], timeout: float, think: float
+) -> tuple[float, Users, list[Action], list[dict[str, Any]]]:
+    """`Delivery.run` as `pufa run` runs it until every tap of `plans` is answered: the wall
+    time, the users (their latencies), the actions performed and the updates fed."""
+    by_user = callback_payloads(plans)
+    payloads = sorted((p for ps in by_user.values() for p in ps), key=lambda p: p["update_id"])
+    users = Users(by_user, think)
+    api = runtime_api(runtime, users)
+    performed: list[Action] = []
+    perform = api.perform
+
+    async def recording(action: Action) -> Any:
+        performed.append(action)
+        return await perform(action)
+
+    api.perform = recording
+    limiter = SendLimiter(rate=UNLIMITED, burst=UNLIMITED, chat_burst=UNLIMITED)
+    # as `pufa run` builds it: PUFA_WORKERS handlers on PostgreSQL (SQLite runs one)
+    workers = Settings.model_fields["workers"].default
+    delivery = Delivery(conv, api, workers=workers, poll_timeout=1, limiter=limiter)
+    stop = asyncio.Event()
+
+    async def stop_when_answered() -> None:
+        await users.all_answered.wait()
+        stop.set()
+
+    watcher = asyncio.create_task(stop_when_answered())
+    start = time.perf_counter()
+    users.start()
+    await asyncio.wait_for(delivery.run(stop, handle_signals=False), timeout)
+    wall = time.perf_counter() - start
+    await watcher
+    return wall, users, performed, payloads
+
+
 async def measure(
     runtime: str, url: str | None, args: argparse.Namespace, bank: Bank, tmp: Path
 ) -> dict[str, float]:
     engine, conv, plans = await prepared(url, args, bank, tmp)
     try:
-        by_user = callback_payloads(plans)
-        payloads = sorted((p for ps in by_user.values() for p in ps), key=lambda p: p["update_id"])
         answers = answers_only(plans)
-        users = Users(by_user)
-        api = runtime_api(runtime, users)
-        performed: list[Action] = []
-        perform = api.perform
-
-        async def recording(action: Action) -> Any:
-            performed.append(action)
-            return await perform(action)
-
-        api.perform = recording
-        limiter = SendLimiter(rate=UNLIMITED, burst=UNLIMITED, chat_burst=UNLIMITED)
-        # as `pufa run` builds it: PUFA_WORKERS handlers on PostgreSQL (SQLite runs one)
-        workers = Settings.model_fields["workers"].default
-        delivery = Delivery(conv, api, workers=workers, poll_timeout=1, limiter=limiter)
-        stop = asyncio.Event()
-
-        async def stop_when_answered() -> None:
-            await users.all_answered.wait()
-            stop.set()
-
-        watcher = asyncio.create_task(stop_when_answered())
-        start = time.perf_counter()
-        await asyncio.wait_for(delivery.run(stop, handle_signals=False), args.timeout)
-        wall = time.perf_counter() - start
-        await watcher
+        wall, users, performed, payloads = await deliver(runtime, conv, plans, args.timeout, 0.0)
         latencies = users.latencies()
         lookup = await active_round_seconds(conv)
         assert len(latencies) == len(payloads), (len(latencies), len(payloads))
@@ -563,6 +604,15 @@ async def measure(
     finally:
         await engine.dispose()
     flow = await flow_seconds(url, args, bank, tmp)
+    # paced: the same taps on a fresh database, each user thinking between taps so that the
+    # offered rate is `--paced` × the capacity just measured; latency from the tap itself
+    think = args.active * wall / len(payloads) / args.paced
+    engine, conv, plans = await prepared(url, args, bank, tmp)
+    try:
+        paced_wall, paced_users, _, _ = await deliver(runtime, conv, plans, args.timeout, think)
+        paced = paced_users.latencies(since_tap=True)
+    finally:
+        await engine.dispose()
     return {
         "answers_per_s": answers / wall,
         "taps": len(payloads),
@@ -570,6 +620,9 @@ async def measure(
         "calls": len(performed),
         "p50_ms": statistics.median(latencies) * 1000,
         "p99_ms": percentile(latencies, 99) * 1000,
+        "paced_answers_per_s": answers / paced_wall,
+        "paced_p50_ms": statistics.median(paced) * 1000,
+        "paced_p99_ms": percentile(paced, 99) * 1000,
         "floor_per_s": answers / floor,
         "flow_per_s": answers / flow,
         "active_round_us": lookup * 1e6,
@@ -583,7 +636,15 @@ def summary(runs: list[dict[str, float]]) -> dict[str, Any]:
     out["share"] = statistics.median(r["answers_per_s"] / r["noop_per_s"] for r in runs)
     out["floor_share"] = statistics.median(r["floor_per_s"] / r["noop_per_s"] for r in runs)
     out["flow_share"] = statistics.median(r["flow_per_s"] / r["noop_per_s"] for r in runs)
-    for key in ("answers_per_s", "noop_per_s", "floor_per_s", "flow_per_s", "p99_ms"):
+    for key in (
+        "answers_per_s",
+        "noop_per_s",
+        "floor_per_s",
+        "flow_per_s",
+        "p99_ms",
+        "paced_answers_per_s",
+        "paced_p99_ms",
+    ):
         values = sorted(r[key] for r in runs)
         out[key + "_min_med_max"] = [values[0], statistics.median(values), values[-1]]
     out["share_min_med_max"] = sorted(r["answers_per_s"] / r["noop_per_s"] for r in runs)
@@ -625,7 +686,9 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
                     print(
                         f"run {n + 1} {db_name(url):<10} {runtime:<7} "
                         f"{r['answers_per_s']:7.0f} answers/s  p50 {r['p50_ms']:5.2f} ms  "
-                        f"p99 {r['p99_ms']:5.2f} ms  | floor {r['floor_per_s']:6.0f}/s  "
+                        f"p99 {r['p99_ms']:5.2f} ms  | paced {r['paced_answers_per_s']:5.0f}/s "
+                        f"p50 {r['paced_p50_ms']:5.2f} p99 {r['paced_p99_ms']:5.2f} ms  | "
+                        f"floor {r['floor_per_s']:6.0f}/s  "
                         f"flow {r['flow_per_s']:6.0f}/s  no-op {r['noop_per_s']:6.0f}/s",
                         flush=True,
                     )
@@ -652,6 +715,12 @@ def main() -> None:
     parser.add_argument("--history", type=int, default=0, help="past rounds per active user")
     parser.add_argument("--runtimes", default=",".join(RUNTIMES), type=lambda s: s.split(","))
     parser.add_argument("--timeout", type=float, default=600, help="seconds per measurement")
+    parser.add_argument(
+        "--paced",
+        type=float,
+        default=0.8,
+        help="the paced run's offered rate as a share of the capacity just measured",
+    )
     parser.add_argument("--json", action="store_true", help="one JSON object on the last line")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
@@ -670,7 +739,10 @@ def main() -> None:
                 f"({fmt(s['noop_per_s_min_med_max'])}); floor {fmt(s['floor_per_s_min_med_max'])}"
                 f" = {100 * s['floor_share']:.1f} %; flow alone {fmt(s['flow_per_s_min_med_max'])}"
                 f" = {100 * s['flow_share']:.1f} %; p50 {s['p50_ms']:.2f} ms, "
-                f"p99 {fmt(s['p99_ms_min_med_max'], ' ms')}; active_round {s['active_round_us']:.0f} µs"
+                f"p99 {fmt(s['p99_ms_min_med_max'], ' ms')} (saturated); paced at "
+                f"{fmt(s['paced_answers_per_s_min_med_max'])} answers/s: p50 "
+                f"{s['paced_p50_ms']:.2f} ms, p99 {fmt(s['paced_p99_ms_min_med_max'], ' ms')}; "
+                f"active_round {s['active_round_us']:.0f} µs"
             )
     if args.json:
         print(json.dumps(result, sort_keys=True))

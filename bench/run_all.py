@@ -9,7 +9,9 @@ object; a bench that does not take `--json` (or fails) is listed as "not run", w
 - bench/faq_latency.py --busy: FAQ latency at 20,000 entries with the other core busy — anchor
   plain `rapidfuzz.process.extractOne` over the same texts, same run;
 - bench/answer_throughput.py: answers per second through each runtime (network mocked) —
-  anchor the framework's own no-op handler, same run (`--db URL` adds PostgreSQL beside SQLite).
+  anchor the framework's own no-op handler, same run (`--db URL` adds PostgreSQL beside SQLite);
+  the p99 per answer from its paced run (users pausing between taps, offered about 80 % of the
+  capacity just measured), not from the saturated one (where a tap waits ≈ users ÷ rate).
 
 Run: python bench/run_all.py [--quick] [--db URL ...] [--no-write]
 `--quick` runs smaller versions (3 start-ups of one runtime, 2,000 FAQ entries, short
@@ -131,6 +133,10 @@ def latency_rows(r: dict[str, Any]) -> list[list[str]]:
     return rows
 
 
+ACTIVE = 50  # answer_throughput.py's --active default
+PACED = 0.8  # its --paced default
+
+
 def throughput_rows(r: dict[str, Any]) -> list[list[str]]:
     rows = []
     databases = r.get("databases") or [r]
@@ -143,11 +149,23 @@ def throughput_rows(r: dict[str, Any]) -> list[list[str]]:
             p99 = float(s.get("p99_ms", 0.0))
             rows.append(
                 [
-                    f"answers through {runtime}, {db}",
+                    f"answers through {runtime}, {db} (saturated: {ACTIVE} users tapping at once)",
                     f"{s['answers_per_s']:.0f} answers/s, p99 {p99:.1f} ms",
                     f"no-op handler {float(s.get('noop_per_s', 0)):.0f}/s",
                     f"{100 * share:.1f} %",
-                    f"≥ 25 %, p99 < 20 ms — {verdict(share >= 0.25 and p99 < 20)}",
+                    f"≥ 25 % — {verdict(share >= 0.25)}",
+                ]
+            )
+            paced = float(s["paced_p99_ms"])
+            rows.append(
+                [
+                    f"answers through {runtime}, {db}, users pausing between taps (offered "
+                    f"≈ {PACED:.0%} of that capacity): answers/s, p50 / p99 from the tap",
+                    f"{s['paced_answers_per_s']:.0f} answers/s, "
+                    f"{float(s['paced_p50_ms']):.1f} / {paced:.1f} ms",
+                    f"no-op handler {float(s.get('noop_per_s', 0)):.0f}/s",
+                    f"{100 * s['paced_answers_per_s'] / max(float(s.get('noop_per_s', 0)), 1e-9):.1f} %",
+                    f"p99 < 20 ms — {verdict(paced < 20)}",
                 ]
             )
     if len(databases) > 1:
