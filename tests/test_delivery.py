@@ -21,8 +21,10 @@ from sqlmodel import select
 
 from bot.conversation.actions import (
     Action,
+    AnswerCallback,
     EditMessage,
     SendMessage,
+    action_from_json,
 )
 from bot.conversation.context import Ctx, Services
 from bot.conversation.events import Event, User
@@ -287,6 +289,64 @@ async def test_one_chats_messages_keep_their_order_through_retry_after(
         pass
     texts = api.texts(10)
     assert len(texts) == 2 and "选择练习范围" in texts[0]
+
+
+async def queue_for(delivery: Delivery, clock: FakeClock, user: int, actions: list[Action]) -> None:
+    """Queue `actions` as the answer to a button press of `user` (one chat's round)."""
+    event = Event.button(User(user, "小王"), user, "x", "cb1", 1)
+    async with delivery.sessions() as session:
+        await store.enqueue(session, actions, event, clock())
+        await session.commit()
+
+
+async def test_a_callback_answer_and_an_edit_go_out_with_the_next_messages_commit(
+    delivery, api, clock
+) -> None:
+    """A repeatable action (callback answer, edit) does not wait for a commit of its own when
+    more of its chat's actions follow: one tap's round is one commit, not one per action."""
+    actions: list[Action] = [
+        AnswerCallback("cb1"),
+        EditMessage(13, 5, "已作答"),
+        SendMessage(13, "回答正确"),
+    ]
+    await queue_for(delivery, clock, 13, actions)
+    commits: list[int] = []
+    finish_all = delivery._finish_all
+
+    async def counting(done: list[Any]) -> None:
+        commits.append(len(done))
+        await finish_all(done)
+
+    delivery._finish_all = counting  # type: ignore[method-assign]
+    assert await delivery.send_round() == 3
+    assert api.performed == actions
+    assert commits == [3]
+    assert await count(delivery, OutboxAction) == 0
+
+
+async def test_a_repeatable_action_is_committed_when_its_chats_next_one_is_held_back(
+    delivery, api, clock
+) -> None:
+    await queue_for(delivery, clock, 14, [AnswerCallback("cb1"), SendMessage(14, "下一题")])
+    perform = api.perform
+
+    async def flooded(action: Action) -> Sent:
+        if isinstance(action, SendMessage):
+            raise RetryLater(5)
+        return await perform(action)
+
+    api.perform = flooded
+    await delivery.send_round()
+    # the answer went and its row is gone; only the held-back message waits
+    assert api.performed == [AnswerCallback("cb1")]
+    async with delivery.sessions() as session:
+        left = (await session.exec(select(OutboxAction))).all()
+    assert [action_from_json(row.action) for row in left] == [SendMessage(14, "下一题")]
+    api.perform = perform
+    clock.advance(5)
+    while await delivery.send_round():
+        pass
+    assert api.performed == [AnswerCallback("cb1"), SendMessage(14, "下一题")]
 
 
 async def test_a_rejected_action_is_dropped_and_the_rest_still_go(delivery, api) -> None:

@@ -16,11 +16,15 @@
   failing handler rolls back only itself: its batch is rolled back and handled again with
   each update in a savepoint); the inbox takes a whole getUpdates
   batch in one statement; sent actions are deleted in one commit per step for all chats of
-  a send round (`_Acks`).
+  a send round (`_Acks`). A repeatable action (a callback answer, an edit) does not wait for
+  its own commit when more of its chat's actions follow: it is committed with the next one.
 - Actions leave through the outbox: a row is leased, sent, then deleted. Committed effects
   are therefore always followed by their messages, even if the process died right after the
   commit (a message may go twice if the process dies between Telegram's reply and the delete —
-  Telegram has no idempotency key; that window is one local database write).
+  Telegram has no idempotency key; that window is one local database write; the callback
+  answers and edits sent before it in that chat's round go again too, which changes nothing:
+  Telegram refuses a second answer to a query and an edit to the same text is "not
+  modified").
 - SIGTERM stops fetching, lets the workers finish every stored update, sends what they
   queued, then closes the HTTP session.
 - Several processes may share one PostgreSQL database (rows are claimed with SKIP LOCKED,
@@ -46,6 +50,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import scheduler
 from bot.conversation.actions import (
     Action,
+    AnswerCallback,
     EditMessage,
     SendMessage,
     SendPoll,
@@ -449,19 +454,21 @@ class Delivery:
         if queues:
             acks = _Acks(self._finish_all)
             await asyncio.gather(*(self._send_chat(queue, acks) for queue in queues.values()))
+            await acks.flush()  # repeatable actions of a chat whose next one was held back
         return sum(len(q) for q in queues.values())
 
     async def _send_chat(self, queue: list[store.QueuedAction], acks: _Acks) -> None:
         """One chat's actions, in order; a postponed one holds back the ones after it."""
         for n, row in enumerate(queue):
-            if not await self._send(row, acks):
+            if not await self._send(row, acks, more=n + 1 < len(queue)):
                 async with self.sessions() as session:
                     await store.release_actions(session, [r.id for r in queue[n + 1 :]])
                     await session.commit()
                 return
 
-    async def _send(self, row: store.QueuedAction, acks: _Acks) -> bool:
-        """Send one action; False if the rest of its chat must wait (postponed, unreachable)."""
+    async def _send(self, row: store.QueuedAction, acks: _Acks, more: bool = False) -> bool:
+        """Send one action; False if the rest of its chat must wait (postponed, unreachable).
+        `more`: further actions of its chat follow in this round."""
         action: Action | None = action_from_json(row.action)
         assert action is not None
         name = type(action).__name__
@@ -502,7 +509,10 @@ class Delivery:
             await self._postpone(row, 2 ** min(row.attempts, 4), give_up=True)
             return False
         self.metrics.sends.labels("sent").inc()
-        await acks.finish(row, action, sent)
+        if more and isinstance(action, AnswerCallback | EditMessage):
+            acks.later(row, action, sent)  # repeatable: committed with the chat's next action
+        else:
+            await acks.finish(row, action, sent)
         return True
 
     async def _resolve(self, session: AsyncSession, action: Action) -> Action | None:
@@ -591,6 +601,17 @@ class _Acks:
         self.finish_all = finish_all
         self.pending: list[_Done] = []
         self.committed: asyncio.Future[None] | None = None
+
+    def later(self, row: store.QueuedAction, action: Action, sent: Sent | None) -> None:
+        """A sent repeatable action: committed with the next commit gathered (its chat's next
+        action's, at the latest `flush`); its chat goes on without waiting."""
+        self.pending.append((row, action, sent, "sent"))
+
+    async def flush(self) -> None:
+        """Commit what `later` left, if no chat's later action took it along."""
+        if self.pending:
+            done, self.pending = self.pending, []
+            await self.finish_all(done)
 
     async def finish(
         self,
