@@ -178,28 +178,35 @@ class OtherDomain:
     # cues no anchor outweighs ("!" in other_domains.txt: 离婚, 要不要交个税 …) — the question
     # itself is another field's, whatever workplace it is told from
     decisive: tuple[str, ...] = ()
+    # cues decisive only beside a worker's word ("!公务员+"): another field's work and pay
+    # ("公务员加班有加班费吗"), while the word alone may ask about the four laws ("举报公务员")
+    with_work: tuple[str, ...] = ()
 
     @classmethod
     def load(cls) -> OtherDomain:
         lines = [w.strip() for w in data_lines("other_domains.txt")]
+        marked = [w[1:] for w in lines if w.startswith("!")]
         return cls(
             tuple(normalise(w) for w in lines if not w.startswith("!")),
             load_words("domain_anchors.txt"),
-            tuple(normalise(w[1:]) for w in lines if w.startswith("!")),
+            tuple(normalise(w) for w in marked if not w.endswith("+")),
+            tuple(normalise(w[:-1]) for w in marked if w.endswith("+")),
         )
 
     def __call__(self, norm: str) -> bool:
         """True when a normalised question belongs to another field: it names a decisive cue,
-        or a cue and none of the workers' words outside the cues ("装修公司" is a cue; its 公司
-        is no anchor)."""
+        a cue decisive beside a worker's word and such a word, or a cue and none of the
+        workers' words outside the cues ("装修公司" is a cue; its 公司 is no anchor)."""
         if any(c in norm for c in self.decisive):
             return True
         found = [c for c in self.cues if c in norm]
-        if not found:
+        work = [c for c in self.with_work if c in norm]
+        if not found and not work:
             return False
-        for cue in sorted(found, key=len, reverse=True):
+        for cue in sorted([*found, *work], key=len, reverse=True):
             norm = norm.replace(cue, " ")
-        return not any(a in norm for a in self.anchors)
+        anchored = any(a in norm for a in self.anchors)
+        return (bool(work) and anchored) or (bool(found) and not anchored)
 
 
 @cache
