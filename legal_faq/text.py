@@ -178,9 +178,9 @@ class OtherDomain:
     # cues no anchor outweighs ("!" in other_domains.txt: 离婚, 要不要交个税 …) — the question
     # itself is another field's, whatever workplace it is told from
     decisive: tuple[str, ...] = ()
-    # cues decisive only beside a worker's word ("!公务员+"): another field's work and pay
-    # ("公务员加班有加班费吗"), while the word alone may ask about the four laws ("举报公务员")
-    with_work: tuple[str, ...] = ()
+    # pairs decisive only together ("!公务员+加班"): a civil servant's overtime is another
+    # law's, while 公务员 alone may ask about the four laws ("举报公务员", a 女公务员's 产假)
+    pairs: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def load(cls) -> OtherDomain:
@@ -189,8 +189,8 @@ class OtherDomain:
         return cls(
             tuple(normalise(w) for w in lines if not w.startswith("!")),
             load_words("domain_anchors.txt"),
-            tuple(normalise(w) for w in marked if not w.endswith("+")),
-            tuple(normalise(w[:-1]) for w in marked if w.endswith("+")),
+            tuple(normalise(w) for w in marked if "+" not in w),
+            tuple(_pair(w) for w in marked if "+" in w),
         )
 
     @cached_property
@@ -202,25 +202,26 @@ class OtherDomain:
             alternatives = sorted({w for w in words if w}, key=len, reverse=True)
             return re.compile("|".join(map(re.escape, alternatives)) or r"(?!)")
 
-        return one(self.decisive), one((*self.cues, *self.with_work))
+        return one(self.decisive), one(self.cues)
 
     def __call__(self, norm: str) -> bool:
         """True when a normalised question belongs to another field: it names a decisive cue,
-        a cue decisive beside a worker's word and such a word, or a cue and none of the
-        workers' words outside the cues ("装修公司" is a cue; its 公司 is no anchor)."""
+        both words of a decisive pair, or a cue and none of the workers' words outside the
+        cues ("装修公司" is a cue; its 公司 is no anchor)."""
         decisive, named = self._patterns
-        if decisive.search(norm):
+        if decisive.search(norm) or any(a in norm and b in norm for a, b in self.pairs):
             return True
         if not named.search(norm):
             return False
         found = [c for c in self.cues if c in norm]
-        work = [c for c in self.with_work if c in norm]
-        if not found and not work:
-            return False
-        for cue in sorted([*found, *work], key=len, reverse=True):
+        for cue in sorted(found, key=len, reverse=True):
             norm = norm.replace(cue, " ")
-        anchored = any(a in norm for a in self.anchors)
-        return (bool(work) and anchored) or (bool(found) and not anchored)
+        return not any(a in norm for a in self.anchors)
+
+
+def _pair(line: str) -> tuple[str, str]:
+    first, second = line.split("+", 1)
+    return normalise(first), normalise(second)
 
 
 @cache

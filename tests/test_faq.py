@@ -133,9 +133,10 @@ def test_a_reviewed_answer_is_given_outright_only_when_a_source_agrees(
         ("工会发的购物卡要不要交个税", "none"),
         ("公司说为了少交个税，社保按最低基数交", "suggest|answer"),  # 个税 alone is no cue
         ("在物业公司当保安，一个月只休两天", "suggest|answer|none"),  # 当保安, 只休: anchors
-        # "!公务员+": decisive beside a worker's word, no cue alone
-        ("公务员的年假有几天", "none"),
+        # "!公务员+补偿": a decisive pair; 公务员 alone is no cue
+        ("公务员被辞退了有没有经济补偿", "none"),
         ("举报公务员失职违法吗", "suggest|answer"),
+        ("女公务员的产假有多少天", "suggest|answer"),
         ("在日本打工的话加班费怎么算", "none"),  # another country's law
     ],
 )
