@@ -178,28 +178,50 @@ class OtherDomain:
     # cues no anchor outweighs ("!" in other_domains.txt: 离婚, 要不要交个税 …) — the question
     # itself is another field's, whatever workplace it is told from
     decisive: tuple[str, ...] = ()
+    # pairs decisive only together ("!公务员+加班"): a civil servant's overtime is another
+    # law's, while 公务员 alone may ask about the four laws ("举报公务员", a 女公务员's 产假)
+    pairs: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def load(cls) -> OtherDomain:
         lines = [w.strip() for w in data_lines("other_domains.txt")]
+        marked = [w[1:] for w in lines if w.startswith("!")]
         return cls(
             tuple(normalise(w) for w in lines if not w.startswith("!")),
             load_words("domain_anchors.txt"),
-            tuple(normalise(w[1:]) for w in lines if w.startswith("!")),
+            tuple(normalise(w) for w in marked if "+" not in w),
+            tuple(_pair(w) for w in marked if "+" in w),
         )
+
+    @cached_property
+    def _patterns(self) -> tuple[re.Pattern[str], re.Pattern[str]]:
+        """The decisive cues, and every other cue, each as one pattern (most questions name
+        none: one search instead of a few hundred)."""
+
+        def one(words: Iterable[str]) -> re.Pattern[str]:
+            alternatives = sorted({w for w in words if w}, key=len, reverse=True)
+            return re.compile("|".join(map(re.escape, alternatives)) or r"(?!)")
+
+        return one(self.decisive), one(self.cues)
 
     def __call__(self, norm: str) -> bool:
         """True when a normalised question belongs to another field: it names a decisive cue,
-        or a cue and none of the workers' words outside the cues ("装修公司" is a cue; its 公司
-        is no anchor)."""
-        if any(c in norm for c in self.decisive):
+        both words of a decisive pair, or a cue and none of the workers' words outside the
+        cues ("装修公司" is a cue; its 公司 is no anchor)."""
+        decisive, named = self._patterns
+        if decisive.search(norm) or any(a in norm and b in norm for a, b in self.pairs):
             return True
-        found = [c for c in self.cues if c in norm]
-        if not found:
+        if not named.search(norm):
             return False
+        found = [c for c in self.cues if c in norm]
         for cue in sorted(found, key=len, reverse=True):
             norm = norm.replace(cue, " ")
         return not any(a in norm for a in self.anchors)
+
+
+def _pair(line: str) -> tuple[str, str]:
+    first, second = line.split("+", 1)
+    return normalise(first), normalise(second)
 
 
 @cache

@@ -133,6 +133,11 @@ def test_a_reviewed_answer_is_given_outright_only_when_a_source_agrees(
         ("工会发的购物卡要不要交个税", "none"),
         ("公司说为了少交个税，社保按最低基数交", "suggest|answer"),  # 个税 alone is no cue
         ("在物业公司当保安，一个月只休两天", "suggest|answer|none"),  # 当保安, 只休: anchors
+        # "!公务员+补偿": a decisive pair; 公务员 alone is no cue
+        ("公务员被辞退了有没有经济补偿", "none"),
+        ("举报公务员失职违法吗", "suggest|answer"),
+        ("女公务员的产假有多少天", "suggest|answer"),
+        ("在日本打工的话加班费怎么算", "none"),  # another country's law
     ],
 )
 def test_questions_from_another_field_are_out_of_scope(
@@ -265,6 +270,22 @@ def test_lookalike_tuning_set_floor(matcher: FaqMatcher) -> None:
     assert overall.rejection >= 0.96  # measured 98.5 %
     assert report.confident_wrong <= 0.03  # measured 0.0 %
     assert report.none <= 4  # measured 3 in-scope queries answered "none"
+
+
+def test_lookalike2_tuning_set_floor(matcher: FaqMatcher) -> None:
+    """tests/data/faq_lookalike2_tune.yaml (a second set of look-alikes: take-away as a
+    customer, business owners, civil servants, foreign law, chit-chat … beside in-scope questions
+    sharing their words), whose even half fitted the other-field cues: floors just below what it
+    measures (2026-12-01, docs/benchmarks.md; before: top-1 68.9 %, top-3 83.3 %, rejection
+    69.1 %, confident-wrong 14.3 %). One out-of-scope query is 0.9 points."""
+    report = evaluate_blind(matcher, DATA / "faq_lookalike2_tune.yaml")
+    overall = report.overall
+    assert overall.in_scope >= 85 and overall.out_of_scope >= 100
+    assert overall.top1 >= 0.67  # measured 68.9 %
+    assert overall.top3 >= 0.82  # measured 83.3 %
+    assert overall.rejection >= 0.85  # measured 87.3 %
+    assert report.confident_wrong <= 0.03  # measured 0.0 %
+    assert report.none <= 8  # measured 6 in-scope queries answered "none"
 
 
 def test_blind_scoring_matches_refs_by_statute_and_article() -> None:
