@@ -466,6 +466,30 @@ async def test_graceful_stop_finishes_stored_updates_and_their_sends(conversatio
     assert api.closed and api.closed_after == len(api.performed)
 
 
+async def test_an_idle_worker_takes_a_users_second_update_without_waiting(
+    conversation, api
+) -> None:
+    """One process counts the open inbox rows so an idle worker need not ask the database
+    again after a batch; a user's second update (held back by the first, one per user per
+    batch) must still be handled at once, not after the idle wait."""
+    delivery = Delivery(conversation, api, idle_wait=30)
+    if not delivery.single_process:
+        pytest.skip("several processes share PostgreSQL's inbox: nothing is counted there")
+    stop = asyncio.Event()
+    task = asyncio.create_task(delivery.run(stop, handle_signals=False))
+    try:
+        while delivery._open != 0:  # noqa: ASYNC110 (the worker found the inbox empty)
+            await asyncio.sleep(0.001)
+        api.updates = [message(1, 16, "/help"), message(2, 16, "/start"), message(3, 17, "/help")]
+        async with asyncio.timeout(10):  # far below the 30 s idle wait
+            while len(api.texts(16)) < 2 or len(api.texts(17)) < 1:  # noqa: ASYNC110
+                await asyncio.sleep(0.001)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)
+    assert await count(delivery, InboxUpdate) == 3
+
+
 # --- two processes on one PostgreSQL database -----------------------------------------------
 
 

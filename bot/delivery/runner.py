@@ -142,6 +142,10 @@ class Delivery:
         self._outgoing = asyncio.Event()  # new outbox rows
         self._draining = False
         self._workers_done = False
+        # open inbox rows, counted in one process (SQLite: only this process stores and
+        # handles them); None = not known (several processes, or not yet counted). With 0,
+        # a worker waits for the next `accept` instead of asking the database again.
+        self._open: int | None = None
         self._pruned_at: datetime | None = None
         self.metrics = Metrics()
         self.http: BotHttp | None = None
@@ -244,8 +248,10 @@ class Delivery:
     async def accept(self, fetched: list[Fetched]) -> None:
         """Store updates in the inbox (a webhook handler would call this before answering 200)."""
         async with self.sessions() as session:
-            await store.store_updates(session, fetched, self.clock())
+            offered = await store.store_updates(session, fetched, self.clock())
             await session.commit()
+        if self._open is not None:
+            self._open += offered  # at most: an update fetched twice is kept once
         self._work.set()
 
     # --- handling --------------------------------------------------------------------------
@@ -263,6 +269,9 @@ class Delivery:
                 # SQLite calls run on the loop thread without suspending: give the sender a
                 # turn after each batch, so replies go out while a backlog is handled
                 await asyncio.sleep(0)
+                if self._open == 0 and not self._work.is_set() and not self._draining:
+                    # nothing left open and nothing stored since: no empty claim
+                    await self._wait(self._work, self.idle_wait)
                 continue
             if self._draining:
                 return
@@ -293,6 +302,8 @@ class Delivery:
             await store.begin(session)
             rows = await store.claim_updates(session, self.batch)
             if not rows:
+                if self.single_process:
+                    self._open = 0
                 return 0
             # one statement each for the whole batch: reachability before the handlers (a
             # user who wrote is reachable, whatever the handler does), the outbox rows and
@@ -329,6 +340,9 @@ class Delivery:
             await store.enqueue_rows(session, outbox)
             await store.set_updates(session, marks)
             await session.commit()
+        if self._open is not None:
+            left = self._open - sum(1 for _u, done, _a in marks if done)
+            self._open = left if left >= 0 else None
         for kind, seconds in handled:
             self.metrics.handler_seconds.observe(seconds)
             self.metrics.updates.labels(kind).inc()
