@@ -490,6 +490,26 @@ async def test_an_idle_worker_takes_a_users_second_update_without_waiting(
     assert await count(delivery, InboxUpdate) == 3
 
 
+async def test_the_sender_goes_on_at_once_when_more_chats_wait_than_one_round_takes(
+    conversation, api
+) -> None:
+    """After a round the sender of one process waits for new work only if that round took
+    every chat that could go; 40 chats (a round takes 32) are all served at once."""
+    delivery = Delivery(conversation, api, idle_wait=30)
+    await delivery.accept([message(i, 300 + i, "/help") for i in range(1, 41)])
+    while await delivery.handle_next():  # 40 chats' replies queued before the sender starts
+        pass
+    stop = asyncio.Event()
+    task = asyncio.create_task(delivery.run(stop, handle_signals=False))
+    try:
+        async with asyncio.timeout(10):  # far below the 30 s idle wait
+            while any(len(api.texts(300 + i)) < 1 for i in range(1, 41)):  # noqa: ASYNC110
+                await asyncio.sleep(0.001)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)
+
+
 # --- two processes on one PostgreSQL database -----------------------------------------------
 
 

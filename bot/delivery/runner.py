@@ -146,6 +146,7 @@ class Delivery:
         # handles them); None = not known (several processes, or not yet counted). With 0,
         # a worker waits for the next `accept` instead of asking the database again.
         self._open: int | None = None
+        self._round_full = False  # the last send round took as many chats as it could
         self._pruned_at: datetime | None = None
         self.metrics = Metrics()
         self.http: BotHttp | None = None
@@ -453,6 +454,15 @@ class Delivery:
                 await asyncio.sleep(1)
                 continue
             if sent:
+                if (
+                    self.single_process
+                    and not self._round_full
+                    and not self._outgoing.is_set()
+                    and not self._workers_done
+                ):
+                    # one process: every claimable row was in that round (the rest wait
+                    # for a due time, or behind one), and nothing was queued since
+                    await self._wait(self._outgoing, self.idle_wait)
                 continue
             if self._workers_done:
                 return
@@ -465,6 +475,7 @@ class Delivery:
         async with self.sessions() as session:
             queues = await store.claim_outbox(session, now, limit, self.lease)
             await session.commit()
+        self._round_full = len(queues) >= limit  # more chats may be waiting
         if queues:
             acks = _Acks(self._finish_all)
             await asyncio.gather(*(self._send_chat(queue, acks) for queue in queues.values()))
