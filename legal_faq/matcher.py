@@ -158,6 +158,8 @@ CONFIRM_BONUS = 0.1  # rank added to a reviewed entry citing the article or bank
 # queries, see docs/benchmarks.md)
 PINYIN_IN_SCOPE = 0.4  # in-scope confidence of the reviewed entries for a query typed in
 # toneless pinyin (tuning sets: in-scope ones from 0.45, out-of-scope ones up to 0.35)
+CLOSE_THREE = 0.5  # see FaqMatcher._decide (tuned on the even half of faq_lookalike2_tune.yaml:
+# 0.3–0.6 the same there)
 RIVAL_MARGIN = 0.2  # a reviewed answer becomes a suggestion when another source scores within
 # this much of it (the law's own words or a bank question may fit the query as well)
 
@@ -563,7 +565,12 @@ class FaqMatcher:
             confirmed = _confirmed_first(ranked)
             if confirmed[0].entry is not faq[0].entry:
                 shown, confident = confirmed, False
-        offered = [shown[0], *(r.ranked[0] for r in rivals[:1]), *shown[1:]]
+        rival = [r.ranked[0] for r in rivals[:1]]
+        if reviewed and len(shown) > 2 and shown[2].rank >= shown[0].rank - CLOSE_THREE:
+            # three reviewed entries about as good: they are offered, not another source's
+            # best (on the natural questions mostly a generic article, e.g. 第四十七条)
+            rival = []
+        offered = [shown[0], *rival, *shown[1:]]
         if not reviewed and faq and not _cited(faq[0].entry).isdisjoint(_cited(offered[0].entry)):
             # the best reviewed entry cites the very article (or the bank question's article)
             # found best: it explains that in plain words, so it is offered first (a suggestion)
