@@ -283,7 +283,9 @@ class EntryIndex:
             for texts in self._texts
         ]
         # per entry, the topics (data/topic_words.txt) any of its phrasings names
-        self._topics = _entry_topics(self._texts, load_topics()) if weights.topic_penalty else []
+        # (kept with the index, pinyin included: a query never loads pypinyin)
+        self._topic_words = load_topics() if weights.topic_penalty else ()
+        self._topics = _entry_topics(self._texts, self._topic_words)
         self._chars = BM25Index(char_docs)
         self.words = BM25Index(word_docs)
         self._pinyin_index = BM25Index(pinyin_docs)
@@ -337,13 +339,12 @@ class EntryIndex:
     def _query_topics(self, query: Query, spoken: str) -> frozenset[int]:
         """The topics a query names: in its words (with its pinyin-input typos corrected) or,
         typed in pinyin, in the toneless pinyin of a topic's word."""
+        topics = self._topic_words
         if query.pinyin_only:
             return frozenset(
-                t for t, topic in enumerate(load_topics()) if any(p in spoken for p in topic.pinyin)
+                t for t, topic in enumerate(topics) if any(p in spoken for p in topic.pinyin)
             )
-        return frozenset(
-            t for t, topic in enumerate(load_topics()) if topic.named_in(query.corrected)
-        )
+        return frozenset(t for t, topic in enumerate(topics) if topic.named_in(query.corrected))
 
     def features(
         self, query: Query
