@@ -30,7 +30,7 @@ import itertools
 import re
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Literal
 
@@ -48,6 +48,7 @@ from legal_faq.text import (
     Qualifier,
     Synonyms,
     char_ngrams,
+    data_lines,
     is_dictionary_word,
     is_pinyin_query,
     load_qualifiers,
@@ -134,11 +135,14 @@ class Weights:
     # further sources `in_scope_confidence` applies to that score.
     bias: float = 0.0
     scope_on_score: bool = False
+    # rank taken off a candidate none of whose phrasings names a topic the query names
+    # (data/topic_words.txt: 工伤, 加班 …)
+    topic_penalty: float = 0.0
 
 
 # Calibrated with bench/faq_sources_tune.py on faq_eval.yaml, faq_holdout.yaml,
 # faq_articles_tune.yaml and the even half of faq_natural_tune.yaml (docs/benchmarks.md).
-DEFAULT = Weights(answer_at=0.5, answer_lead=0.5)
+DEFAULT = Weights(answer_at=0.5, answer_lead=0.5, topic_penalty=0.3)
 # A reviewed answer that no other source agrees with (its refs cite neither the article nor
 # the bank question found best) is offered as "您是不是想问…", never answered outright: on the
 # natural questions such answers were most of the wrong ones (a neighbouring statute's rule, a
@@ -152,6 +156,10 @@ CONFIRM_BONUS = 0.1  # rank added to a reviewed entry citing the article or bank
 # another source finds best; when that moves it first, it is offered, not answered (tuned on
 # the even half of faq_natural_tune.yaml: 0.2–0.4 gained more there but lost faq_eval/holdout
 # queries, see docs/benchmarks.md)
+PINYIN_IN_SCOPE = 0.4  # in-scope confidence of the reviewed entries for a query typed in
+# toneless pinyin (tuning sets: in-scope ones from 0.45, out-of-scope ones up to 0.35)
+CLOSE_THREE = 0.5  # see FaqMatcher._decide (tuned on the even half of faq_lookalike2_tune.yaml:
+# 0.3–0.6 the same there)
 RIVAL_MARGIN = 0.2  # a reviewed answer becomes a suggestion when another source scores within
 # this much of it (the law's own words or a bank question may fit the query as well)
 
@@ -274,6 +282,10 @@ class EntryIndex:
             [(q, "".join(to_pinyin(q.word))) for q in qualifiers if q.word in texts[0]]
             for texts in self._texts
         ]
+        # per entry, the topics (data/topic_words.txt) any of its phrasings names
+        # (kept with the index, pinyin included: a query never loads pypinyin)
+        self._topic_words = load_topics() if weights.topic_penalty else ()
+        self._topics = _entry_topics(self._texts, self._topic_words)
         self._chars = BM25Index(char_docs)
         self.words = BM25Index(word_docs)
         self._pinyin_index = BM25Index(pinyin_docs)
@@ -312,12 +324,27 @@ class EntryIndex:
         for j, i in enumerate(top):
             if self._qualifiers[i]:
                 ranks[j] -= _qualifier_penalty(self._qualifiers[i], query.norm, spoken)
+        if self.weights.topic_penalty:
+            named = self._query_topics(query, spoken)
+            for j, i in enumerate(top):
+                if named - self._topics[i]:
+                    ranks[j] -= self.weights.topic_penalty
         out = [
             Ranked(self.entries[i], float(ranks[j]), float(confidences[j]), float(mass[j]))
             for j, i in enumerate(top)
         ]
         out.sort(key=lambda r: -r.rank)
         return out
+
+    def _query_topics(self, query: Query, spoken: str) -> frozenset[int]:
+        """The topics a query names: in its words (with its pinyin-input typos corrected) or,
+        typed in pinyin, in the toneless pinyin of a topic's word."""
+        topics = self._topic_words
+        if query.pinyin_only:
+            return frozenset(
+                t for t, topic in enumerate(topics) if any(p in spoken for p in topic.pinyin)
+            )
+        return frozenset(t for t, topic in enumerate(topics) if topic.named_in(query.corrected))
 
     def features(
         self, query: Query
@@ -502,8 +529,16 @@ class FaqMatcher:
             for kind, others in ranked.items()
             if kind != "faq" and others
         )
+        # a query typed in toneless pinyin matches the reviewed entries less closely (pinyin
+        # channels only): their own scope threshold is lower
+        pinyin_scope = PINYIN_IN_SCOPE if analysed.pinyin_only else None
         bests = [
-            Best(self.indexes[kind].weights, r, AGREE_BONUS if kind == "faq" and agree else 0.0)
+            Best(
+                self.indexes[kind].weights,
+                r,
+                AGREE_BONUS if kind == "faq" and agree else 0.0,
+                pinyin_scope if kind == "faq" else None,
+            )
             for kind, r in ranked.items()
             if r
         ]
@@ -531,7 +566,12 @@ class FaqMatcher:
             confirmed = _confirmed_first(ranked)
             if confirmed[0].entry is not faq[0].entry:
                 shown, confident = confirmed, False
-        offered = [shown[0], *(r.ranked[0] for r in rivals[:1]), *shown[1:]]
+        rival = [r.ranked[0] for r in rivals[:1]]
+        if reviewed and len(shown) > 2 and shown[2].rank >= shown[0].rank - CLOSE_THREE:
+            # three reviewed entries about as good: they are offered, not another source's
+            # best (on the natural questions mostly a generic article, e.g. 第四十七条)
+            rival = []
+        offered = [shown[0], *rival, *shown[1:]]
         if not reviewed and faq and not _cited(faq[0].entry).isdisjoint(_cited(offered[0].entry)):
             # the best reviewed entry cites the very article (or the bank question's article)
             # found best: it explains that in plain words, so it is offered first (a suggestion)
@@ -572,6 +612,7 @@ class Best:
     weights: Weights
     ranked: list[Ranked]
     bonus: float = 0.0
+    scope_at: float | None = None  # instead of weights.in_scope_confidence
 
     @property
     def lead(self) -> float:
@@ -589,6 +630,8 @@ class Best:
             return self.score >= w.in_scope_confidence or self.ranked[0].matched_mass >= (
                 w.in_scope_mass
             )
+        if self.scope_at is not None:
+            w = replace(w, in_scope_confidence=self.scope_at)
         return self.ranked[0].in_scope(w)
 
     def sure(self, w: Weights) -> bool:
@@ -652,6 +695,37 @@ def _confirmed_first(ranked: dict[Kind, list[Ranked]]) -> list[Ranked]:
         for r in ranked["faq"]
     ]
     out.sort(key=lambda r: -r.rank)
+    return out
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A word that decides what a question is about (工伤, 加班, 试用期 …), with the other words
+    that name the same topic; `pinyin`: each of them in toneless pinyin."""
+
+    words: tuple[str, ...]
+    pinyin: tuple[str, ...]
+
+    def named_in(self, text: str) -> bool:
+        return any(w in text for w in self.words)
+
+
+@lru_cache(maxsize=1)
+def load_topics() -> tuple[Topic, ...]:
+    """data/topic_words.txt: one topic a line, its words separated by spaces."""
+    out = []
+    for line in data_lines("topic_words.txt"):
+        forms = tuple(normalise(w) for w in line.split())
+        out.append(Topic(forms, tuple("".join(to_pinyin(w)) for w in forms)))
+    return tuple(out)
+
+
+def _entry_topics(texts: list[list[str]], topics: Sequence[Topic]) -> list[frozenset[int]]:
+    """Per entry, the topics one of its phrasings names."""
+    out = []
+    for phrasings in texts:
+        joined = " ".join(phrasings)
+        out.append(frozenset(t for t, topic in enumerate(topics) if topic.named_in(joined)))
     return out
 
 
