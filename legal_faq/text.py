@@ -17,6 +17,9 @@ DATA_DIR = Path(__file__).parent / "data"
 
 _HAN = re.compile(r"[\u4e00-\u9fff]+")
 _KEEP = re.compile(r"[\u4e00-\u9fff]+|[a-z]+|\d+")
+# Dialect words for question words, folded into the standard ones before anything else:
+# "工伤咋赔" asks what "工伤怎么赔" asks, and 咋 / 啥 / 俺 stand for nothing else in a question.
+_DIALECT = str.maketrans({"咋": "怎么", "啥": "什么", "俺": "我"})
 _TONES = str.maketrans(
     "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ",
     "aaaaeeeeiiiioooouuuuvvvvvnnnm",
@@ -25,9 +28,9 @@ _TONES = str.maketrans(
 
 def normalise(text: str) -> str:
     """Full-/half-width folded, traditional characters made simplified (zhconv), lower case,
-    only Chinese characters, letters and digits (punctuation, spaces and emoji dropped);
+    dialect question words made standard (咋 → 怎么, 啥 → 什么, 俺 → 我), only Chinese characters, letters and digits (punctuation, spaces and emoji dropped);
     runs of letters/digits keep one space between."""
-    text = to_simplified(unicodedata.normalize("NFKC", text).lower())
+    text = to_simplified(unicodedata.normalize("NFKC", text).lower()).translate(_DIALECT)
     parts = _KEEP.findall(text)
     out: list[str] = []
     for part in parts:

@@ -87,6 +87,15 @@ def test_text_pipeline() -> None:
     assert split_pinyin("chanjia") == ["chan", "jia"]
     assert split_pinyin("asdfgh") is None
     assert to_pinyin(normalise("产价")) == to_pinyin(normalise("产假"))
+    # dialect question words are the standard ones: 咋 / 啥 / 俺 decide no topic
+    assert normalise("俺工伤咋赔？合同写啥") == normalise("我工伤怎么赔合同写什么")
+
+
+def test_a_dialect_question_word_does_not_push_a_question_out_of_scope(matcher) -> None:
+    for dialect, standard in (("工伤咋赔", "工伤怎么赔"), ("咋入工会", "怎么入工会")):
+        asked = matcher.match(dialect)
+        assert asked.status != "none"
+        assert asked.best[0].entry.id == matcher.match(standard).best[0].entry.id
 
 
 @pytest.mark.parametrize(
