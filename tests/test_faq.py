@@ -233,19 +233,19 @@ def test_holdout_set_floor(matcher: FaqMatcher) -> None:
 
 def test_blind_set_floor(matcher: FaqMatcher) -> None:
     """tests/data/faq_blind.yaml, written without seeing the corpus and NEVER to be tuned on:
-    floors just below what it measured after the second content batch and the ranking's
-    cross-source confirmation (2026-12-01, docs/benchmarks.md; before them: top-1 80.9 %, top-3
-    90.0 %, rejection 85.4 %, confident-wrong 1.2 %; before the further sources: 77.3 %, 84.5 %,
-    68.8 %, 9.4 %; the first baseline: 51.8 %, 56.7 %, 70.8 %, 21.1 %), so a regression shows. With 48 out-of-scope queries one query is 2.1 points of rejection."""
+    floors just below what it measured after the third session's tuning on the new tuning sets
+    (faq_short_tune.yaml, faq_lookalike2_tune.yaml; 2026-12-01, docs/benchmarks.md; before it:
+    top-1 87.6 %, top-3 93.6 %, rejection 89.6 %, confident-wrong 1.0 %; after the second content
+    batch: 80.9 %, 90.0 %, 85.4 %, 1.2 %; before the further sources: 77.3 %, 84.5 %, 68.8 %,
+    9.4 %; the first baseline: 51.8 %, 56.7 %, 70.8 %, 21.1 %), so a regression shows. With 48
+    out-of-scope queries one query is 2.1 points of rejection."""
     report = evaluate_blind(matcher)
     overall = report.overall
     assert overall.in_scope >= 300 and overall.out_of_scope >= 40
-    assert overall.top1 >= 0.86  # measured 87.6 %; goal 90 %
-    assert overall.top3 >= 0.92  # measured 93.6 %; goal 97 %
-    assert (
-        overall.rejection >= 0.87
-    )  # measured 89.6 % (43 of 48; 83.3 % before faqreject); goal 95 %
-    assert report.confident_wrong <= 0.03  # measured 1.0 % (1 of 103); goal 2 %
+    assert overall.top1 >= 0.865  # measured 87.9 %; goal 90 %
+    assert overall.top3 >= 0.93  # measured 94.2 %; goal 97 %
+    assert overall.rejection >= 0.93  # measured 95.8 % (46 of 48); goal 95 %
+    assert report.confident_wrong <= 0.02  # measured 0.0 % (0 of 106); goal 2 %
     assert report.none <= 8  # measured 6 in-scope queries answered "none"
 
 
