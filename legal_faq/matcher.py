@@ -235,6 +235,9 @@ class Query:
     corrected: str  # norm + the corpus words its pinyin-input typos stand for
     pinyin_tokens: list[str] = field(default_factory=list)  # searched in every source …
     char_ngrams: list[str] = field(default_factory=list)  # … computed once
+    # norm with its confident homophone typos corrected in place (解出→解除): what the
+    # closeness of phrasing compares
+    fixed: str = ""
     _expanded: dict[int, tuple[str, list[str]]] = field(default_factory=dict, compare=False)
 
     def expanded(self, synonyms: Synonyms) -> tuple[str, list[str]]:
@@ -392,7 +395,7 @@ class EntryIndex:
         else:
             c_cov, c_mass = char_hits.coverage_at(idx), char_hits.matched[idx]
             w_cov, raw_cov = word_hits.coverage_at(idx), raw_hits.coverage_at(idx)
-            c_fuzzy = self._best_per_entry(norm, top, self._texts)
+            c_fuzzy = self._best_per_entry(query.fixed or norm, top, self._texts)
         table = np.column_stack(
             [
                 c_rel[idx],
@@ -501,6 +504,7 @@ class FaqMatcher:
             corrected,
             _pinyin_tokens(syllables),
             char_ngrams(norm),
+            self._homophones.fix(norm, query_words),
         )
 
     def match(self, query: str) -> MatchResult:

@@ -352,6 +352,13 @@ def is_dictionary_word(word: str) -> bool:
     return bool(dictionary_freq(_jieba(), word))
 
 
+def dictionary_frequency(word: str) -> int:
+    """The word's frequency in jieba's dictionary with the legal one (0 when not in them)."""
+    from legal_faq.segmenter import dictionary_freq
+
+    return int(dictionary_freq(_jieba(), word) or 0)
+
+
 def char_ngrams(text: str, sizes: Iterable[int] = (1, 2)) -> list[str]:
     """Character n-grams of the Chinese parts of a text (robust to typos and word order)."""
     out: list[str] = []
@@ -359,6 +366,11 @@ def char_ngrams(text: str, sizes: Iterable[int] = (1, 2)) -> list[str]:
         for size in sizes:
             out.extend(run[i : i + size] for i in range(len(run) - size + 1))
     return out
+
+
+# a typed stretch that is itself a dictionary word is corrected in place only when the corpus
+# word it sounds like is this many times commoner in the dictionary
+_COMMONER = 10
 
 
 class Homophones:
@@ -382,7 +394,47 @@ class Homophones:
         """The corpus words that the unknown stretches of a query (given as its jieba words)
         sound like."""
         out: list[str] = []
-        for run, sounds in _han_runs(word_list):
+        for found in self._found(word_list):
+            if found.word not in out:
+                out.append(found.word)
+        return out
+
+    def fix(self, norm: str, word_list: Sequence[str]) -> str:
+        """`norm` with its confident corrections made in place (解出→解除, 仲菜→仲裁), so that
+        the character channels compare the word the worker meant: a stretch made of whole
+        jieba words (孩要 of 小孩|要 is no 还要) that sounds like exactly one corpus word and
+        is no common word itself. Longer stretches first; one overlapping a stretch already
+        replaced is left as typed."""
+        by_place: dict[tuple[int, str], set[str]] = {}
+        whole: set[tuple[int, str]] = set()
+        for found in self._found(word_list):
+            by_place.setdefault((found.start, found.stretch), set()).add(found.word)
+            if found.whole:
+                whole.add((found.start, found.stretch))
+        taken: list[tuple[int, int]] = []
+        replace: dict[str, str] = {}
+        for (start, stretch), candidates in sorted(by_place.items(), key=lambda x: -len(x[0][1])):
+            end = start + len(stretch)
+            if (start, stretch) not in whole or len(candidates) != 1:
+                continue
+            if any(s < end and start < e for s, e in taken):
+                continue
+            word = next(iter(candidates))
+            # a common word as typed is likely the one meant (超市 is no 超时, 一节 no 一届):
+            # replaced only when far rarer than the corpus word
+            if _COMMONER * dictionary_frequency(stretch) >= dictionary_frequency(word):
+                continue
+            taken.append((start, end))
+            replace[stretch] = word
+        for stretch, word in sorted(replace.items(), key=lambda x: -len(x[0])):
+            norm = norm.replace(stretch, word)
+        return norm
+
+    def _found(self, word_list: Sequence[str]) -> Iterator[_Found]:
+        """Each unknown stretch of a query (2–4 characters, a character pair the corpus never
+        uses) that sounds like a corpus word and differs from it in one character."""
+        offset = 0
+        for run, sounds, bounds in _han_runs(word_list):
             unknown = [run[i : i + 2] not in self._pairs for i in range(len(run) - 1)]
             for size in (2, 3, 4):
                 for i in range(len(run) - size + 1):
@@ -391,23 +443,38 @@ class Homophones:
                     stretch = run[i : i + size]
                     for word in self._sounds.get(tuple(sounds[i : i + size]), ()):
                         typos = sum(a != b for a, b in zip(word, stretch, strict=True))
-                        if typos == 1 and word not in out:
-                            out.append(word)
-        return out
+                        if typos == 1:
+                            whole = i in bounds and i + size in bounds
+                            yield _Found(offset + i, stretch, word, whole)
+            offset += len(run) + 1
 
 
-def _han_runs(word_list: Sequence[str]) -> list[tuple[str, list[str]]]:
-    """Runs of consecutive Chinese words, each with one syllable per character."""
-    runs: list[tuple[str, list[str]]] = []
+@dataclass(frozen=True)
+class _Found:
+    """A stretch of a query that sounds like a corpus word: where it starts (among the query's
+    Chinese runs), as typed, the word, and whether it is made of whole jieba words."""
+
+    start: int
+    stretch: str
+    word: str
+    whole: bool
+
+
+def _han_runs(word_list: Sequence[str]) -> list[tuple[str, list[str], frozenset[int]]]:
+    """Runs of consecutive Chinese words, each with one syllable per character and the
+    offsets where its words begin and end."""
+    runs: list[tuple[str, list[str], frozenset[int]]] = []
     chars: list[str] = []
     sounds: list[str] = []
+    bounds: set[int] = {0}
     for word in [*word_list, ""]:
         syllables = word_pinyin(word) if word and _HAN.fullmatch(word) else ()
         if len(syllables) == len(word) and word:
             chars.append(word)
             sounds.extend(syllables)
+            bounds.add(len(sounds))
             continue
         if chars:
-            runs.append(("".join(chars), sounds))
-        chars, sounds = [], []
+            runs.append(("".join(chars), sounds, frozenset(bounds)))
+        chars, sounds, bounds = [], [], {0}
     return runs

@@ -195,6 +195,19 @@ def test_pinyin_typos_are_corrected_against_the_corpus_words() -> None:
     assert homophones.corrections(words("工司")) == ["公司"]
 
 
+def test_confident_pinyin_typos_are_corrected_in_place() -> None:
+    homophones = Homophones(["公司不交社保", "超时加班", "还要交"], ["社保", "超时", "还要"])
+
+    def fix(text: str) -> str:
+        return homophones.fix(text, words(text))
+
+    assert fix("没交社宝怎么办") == "没交社保怎么办"
+    # a common word as typed stays (超市 is no 超时), and so does a stretch cutting a word
+    # in two (小孩|要 is no 还要)
+    assert fix("超市购物卡") == "超市购物卡"
+    assert fix("什么时候要小孩要不要") == "什么时候要小孩要不要"
+
+
 def test_a_vague_question_is_not_answered_outright(matcher: FaqMatcher) -> None:
     result = matcher.match("合同问题")
     assert result.status == "suggest" and len(result.best) == 3
