@@ -494,17 +494,17 @@ class FaqMatcher:
 
     def analyse(self, norm: str) -> Query:
         query_words = words(norm)
-        corrected = " ".join([norm, *self._homophones.corrections(query_words)])
+        corrections, fixed = self._homophones.read(norm, query_words)
         syllables = pinyin_of(query_words)
         return Query(
             norm,
             query_words,
             syllables,
             is_pinyin_query(norm),
-            corrected,
+            " ".join([norm, *corrections]),
             _pinyin_tokens(syllables),
             char_ngrams(norm),
-            self._homophones.fix(norm, query_words),
+            fixed,
         )
 
     def match(self, query: str) -> MatchResult:

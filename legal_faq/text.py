@@ -347,9 +347,7 @@ def words(text: str) -> list[str]:
 
 def is_dictionary_word(word: str) -> bool:
     """True for a word of jieba's dictionary or the legal one (not one jieba's HMM guessed)."""
-    from legal_faq.segmenter import dictionary_freq
-
-    return bool(dictionary_freq(_jieba(), word))
+    return dictionary_frequency(word) > 0
 
 
 def dictionary_frequency(word: str) -> int:
@@ -393,11 +391,7 @@ class Homophones:
     def corrections(self, word_list: Sequence[str]) -> list[str]:
         """The corpus words that the unknown stretches of a query (given as its jieba words)
         sound like."""
-        out: list[str] = []
-        for found in self._found(word_list):
-            if found.word not in out:
-                out.append(found.word)
-        return out
+        return _corpus_words(list(self._found(word_list)))
 
     def fix(self, norm: str, word_list: Sequence[str]) -> str:
         """`norm` with its confident corrections made in place (解出→解除, 仲菜→仲裁), so that
@@ -405,30 +399,12 @@ class Homophones:
         jieba words (孩要 of 小孩|要 is no 还要) that sounds like exactly one corpus word and
         is no common word itself. Longer stretches first; one overlapping a stretch already
         replaced is left as typed."""
-        by_place: dict[tuple[int, str], set[str]] = {}
-        whole: set[tuple[int, str]] = set()
-        for found in self._found(word_list):
-            by_place.setdefault((found.start, found.stretch), set()).add(found.word)
-            if found.whole:
-                whole.add((found.start, found.stretch))
-        taken: list[tuple[int, int]] = []
-        replace: dict[str, str] = {}
-        for (start, stretch), candidates in sorted(by_place.items(), key=lambda x: -len(x[0][1])):
-            end = start + len(stretch)
-            if (start, stretch) not in whole or len(candidates) != 1:
-                continue
-            if any(s < end and start < e for s, e in taken):
-                continue
-            word = next(iter(candidates))
-            # a common word as typed is likely the one meant (超市 is no 超时, 一节 no 一届):
-            # replaced only when far rarer than the corpus word
-            if _COMMONER * dictionary_frequency(stretch) >= dictionary_frequency(word):
-                continue
-            taken.append((start, end))
-            replace[stretch] = word
-        for stretch, word in sorted(replace.items(), key=lambda x: -len(x[0])):
-            norm = norm.replace(stretch, word)
-        return norm
+        return _fixed(norm, list(self._found(word_list)))
+
+    def read(self, norm: str, word_list: Sequence[str]) -> tuple[list[str], str]:
+        """`corrections` and `fix` of one query, its stretches searched once."""
+        found = list(self._found(word_list))
+        return _corpus_words(found), _fixed(norm, found)
 
     def _found(self, word_list: Sequence[str]) -> Iterator[_Found]:
         """Each unknown stretch of a query (2–4 characters, a character pair the corpus never
@@ -447,6 +423,39 @@ class Homophones:
                             whole = i in bounds and i + size in bounds
                             yield _Found(offset + i, stretch, word, whole)
             offset += len(run) + 1
+
+
+def _corpus_words(found: Sequence[_Found]) -> list[str]:
+    """The corpus words found, each once, in order."""
+    return list(dict.fromkeys(f.word for f in found))
+
+
+def _fixed(norm: str, found: Sequence[_Found]) -> str:
+    """`norm` with the confident ones of the stretches found replaced (see `Homophones.fix`)."""
+    by_place: dict[tuple[int, str], set[str]] = {}
+    whole: set[tuple[int, str]] = set()
+    for f in found:
+        by_place.setdefault((f.start, f.stretch), set()).add(f.word)
+        if f.whole:
+            whole.add((f.start, f.stretch))
+    taken: list[tuple[int, int]] = []
+    replace: dict[str, str] = {}
+    for (start, stretch), candidates in sorted(by_place.items(), key=lambda x: -len(x[0][1])):
+        end = start + len(stretch)
+        if (start, stretch) not in whole or len(candidates) != 1:
+            continue
+        if any(s < end and start < e for s, e in taken):
+            continue
+        word = next(iter(candidates))
+        # a common word as typed is likely the one meant (超市 is no 超时, 一节 no 一届):
+        # replaced only when far rarer than the corpus word
+        if _COMMONER * dictionary_frequency(stretch) >= dictionary_frequency(word):
+            continue
+        taken.append((start, end))
+        replace[stretch] = word
+    for stretch, word in sorted(replace.items(), key=lambda x: -len(x[0])):
+        norm = norm.replace(stretch, word)
+    return norm
 
 
 @dataclass(frozen=True)
