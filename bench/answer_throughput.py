@@ -23,10 +23,11 @@ rounds of ten answers each and their question records; `--history H` gives every
 H finished past rounds.
 
 Run: python bench/answer_throughput.py [--db URL ...] [--runs 3] [--active 50]
-     [--per-user 20] [--users 0] [--history 0] [--json]
+     [--per-user 20] [--users 0] [--history 0] [--paced 0.8] [--json]
 Prints min / median / max over the runs; with --json the last stdout line is one JSON
-object: {"db", "machine", "<runtime>": {"answers_per_s", "noop_per_s", "share", "p50_ms",
-"p99_ms", "floor_per_s", "floor_share", ...}} (for several --db: also "databases": [...]).
+object: {"db", "machine", "active", "paced", "<runtime>": {"answers_per_s", "noop_per_s",
+"share", "p50_ms", "p99_ms", "paced_answers_per_s", "paced_p50_ms", "paced_p99_ms",
+"floor_per_s", "floor_share", ...}} (for several --db: also "databases": [...]).
 """
 
 from __future__ import annotations
@@ -132,22 +133,25 @@ class Users:
         self.arrived = asyncio.Event()
         self.tapped: dict[int, float] = {}
         self.fetched: dict[int, float] = {}
-        # the first taps: at once when saturating; else the users start one by one, as
-        # they would (a burst of every user's first tap would be a saturated start)
         self.first = [q.pop() for q in self.queues.values() if q]
-        if think <= 0:
-            for update in self.first:
-                self.tap(update)
-
-    def start(self) -> None:
-        """Paced: each user's first tap after a think time (call on the running loop)."""
-        if self.think > 0:
-            loop = asyncio.get_running_loop()
-            for update in self.first:
-                loop.call_later(self.random.expovariate(1 / self.think), self.tap, update)
         self.calls: dict[int, list[tuple[float, int | None]]] = defaultdict(list)
         self.answered = 0
         self.all_answered = asyncio.Event()
+
+    def start(self) -> None:
+        """The users' first taps (call on the running loop): at once when saturating; paced,
+        each after a think time, as users start one by one (a burst of every user's first tap
+        would be a saturated start)."""
+        for update in self.first:
+            self.after_thinking(update)
+
+    def after_thinking(self, update: dict[str, Any]) -> None:
+        """Tap `update` now, or after an exponential think time when paced."""
+        if self.think > 0:
+            delay = self.random.expovariate(1 / self.think)
+            asyncio.get_running_loop().call_later(delay, self.tap, update)
+        else:
+            self.tap(update)
 
     async def get_updates(self, timeout: float) -> list[dict[str, Any]]:
         if not self.ready:
@@ -177,12 +181,7 @@ class Users:
         self.answered += 1
         queue = self.queues[uid]
         if queue:
-            update = queue.pop()
-            if self.think > 0:
-                delay = self.random.expovariate(1 / self.think)
-                asyncio.get_running_loop().call_later(delay, self.tap, update)
-            else:
-                self.tap(update)
+            self.after_thinking(queue.pop())
         if self.answered == self.total:
             self.all_answered.set()
 
@@ -698,7 +697,13 @@ async def bench(args: argparse.Namespace) -> dict[str, Any]:
         for runtime in args.runtimes:
             entry[runtime] = summary(runs[(db_name(url), runtime)])
         databases.append(entry)
-    return {"machine": machine(), **databases[0], "databases": databases}
+    return {
+        "machine": machine(),
+        "active": args.active,
+        "paced": args.paced,
+        **databases[0],
+        "databases": databases,
+    }
 
 
 def main() -> None:

@@ -133,13 +133,10 @@ def latency_rows(r: dict[str, Any]) -> list[list[str]]:
     return rows
 
 
-ACTIVE = 50  # answer_throughput.py's --active default
-PACED = 0.8  # its --paced default
-
-
 def throughput_rows(r: dict[str, Any]) -> list[list[str]]:
     rows = []
     databases = r.get("databases") or [r]
+    active, paced_share = r["active"], r["paced"]
     for entry in databases:
         db = entry.get("db", "?")
         for runtime, s in entry.items():
@@ -149,7 +146,7 @@ def throughput_rows(r: dict[str, Any]) -> list[list[str]]:
             p99 = float(s.get("p99_ms", 0.0))
             rows.append(
                 [
-                    f"answers through {runtime}, {db} (saturated: {ACTIVE} users tapping at once)",
+                    f"answers through {runtime}, {db} (saturated: {active} users tapping at once)",
                     f"{s['answers_per_s']:.0f} answers/s, p99 {p99:.1f} ms",
                     f"no-op handler {float(s.get('noop_per_s', 0)):.0f}/s",
                     f"{100 * share:.1f} %",
@@ -160,7 +157,7 @@ def throughput_rows(r: dict[str, Any]) -> list[list[str]]:
             rows.append(
                 [
                     f"answers through {runtime}, {db}, users pausing between taps (offered "
-                    f"≈ {PACED:.0%} of that capacity): answers/s, p50 / p99 from the tap",
+                    f"≈ {paced_share:.0%} of that capacity): answers/s, p50 / p99 from the tap",
                     f"{s['paced_answers_per_s']:.0f} answers/s, "
                     f"{float(s['paced_p50_ms']):.1f} / {paced:.1f} ms",
                     f"no-op handler {float(s.get('noop_per_s', 0)):.0f}/s",
