@@ -7,6 +7,7 @@ is dropped half-way and a new one over the same database, as a restarted process
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import itertools
 import random
@@ -466,6 +467,18 @@ async def test_graceful_stop_finishes_stored_updates_and_their_sends(conversatio
     assert api.closed and api.closed_after == len(api.performed)
 
 
+@contextlib.asynccontextmanager
+async def running(delivery: Delivery) -> AsyncIterator[None]:
+    """`delivery.run` as `pufa run` runs it, stopped gracefully when the block ends."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(delivery.run(stop, handle_signals=False))
+    try:
+        yield
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)
+
+
 async def test_an_idle_worker_takes_a_users_second_update_without_waiting(
     conversation, api
 ) -> None:
@@ -475,18 +488,13 @@ async def test_an_idle_worker_takes_a_users_second_update_without_waiting(
     delivery = Delivery(conversation, api, idle_wait=30)
     if not delivery.single_process:
         pytest.skip("several processes share PostgreSQL's inbox: nothing is counted there")
-    stop = asyncio.Event()
-    task = asyncio.create_task(delivery.run(stop, handle_signals=False))
-    try:
+    async with running(delivery):
         while delivery._open != 0:  # noqa: ASYNC110 (the worker found the inbox empty)
             await asyncio.sleep(0.001)
         api.updates = [message(1, 16, "/help"), message(2, 16, "/start"), message(3, 17, "/help")]
         async with asyncio.timeout(10):  # far below the 30 s idle wait
             while len(api.texts(16)) < 2 or len(api.texts(17)) < 1:  # noqa: ASYNC110
                 await asyncio.sleep(0.001)
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, 10)
     assert await count(delivery, InboxUpdate) == 3
 
 
@@ -499,15 +507,9 @@ async def test_the_sender_goes_on_at_once_when_more_chats_wait_than_one_round_ta
     await delivery.accept([message(i, 300 + i, "/help") for i in range(1, 41)])
     while await delivery.handle_next():  # 40 chats' replies queued before the sender starts
         pass
-    stop = asyncio.Event()
-    task = asyncio.create_task(delivery.run(stop, handle_signals=False))
-    try:
-        async with asyncio.timeout(10):  # far below the 30 s idle wait
-            while any(len(api.texts(300 + i)) < 1 for i in range(1, 41)):  # noqa: ASYNC110
-                await asyncio.sleep(0.001)
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, 10)
+    async with running(delivery), asyncio.timeout(10):  # far below the 30 s idle wait
+        while any(len(api.texts(300 + i)) < 1 for i in range(1, 41)):  # noqa: ASYNC110
+            await asyncio.sleep(0.001)
 
 
 # --- two processes on one PostgreSQL database -----------------------------------------------
