@@ -102,6 +102,17 @@ def startup_rows(r: dict[str, Any]) -> list[list[str]]:
                 f"≤ 200 MiB — {verdict(idle['median'] <= 200)}",
             ]
         )
+        served = r.get(f"run_{runtime}_served_mib")
+        if served:
+            rows.append(
+                [
+                    f"`pufa run` ({name}) memory after serving a worker (RSS)",
+                    f"{mmm(served, '{:.0f}')} MiB",
+                    "a practice round, a photo, a sticker, a voice note, a legal question",
+                    "",
+                    f"≤ 200 MiB — {verdict(served['median'] <= 200)}",
+                ]
+            )
     faq = r["faq_ask_s"]
     rows.append(
         [

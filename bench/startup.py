@@ -5,7 +5,9 @@
 - run: `python -m bot.cli run` (a real process, the shipped bank and FAQ, SQLite already
   migrated, the compiled cache warm) against the fake Bot API of tests/fake_telegram.py;
   the time from spawning the process to its first getUpdates request. Then, with the bot
-  idle (polling, nothing to do) for `--idle` seconds, its resident memory (VmRSS).
+  idle (polling, nothing to do) for `--idle` seconds, its resident memory (VmRSS); and again
+  after serving one worker (a practice round tapped through, a photo, a sticker, a voice note
+  and a legal question), when every validator, index and query it uses has been built.
 - faq: `python -m bot.cli faq ask "试用期多久" --json` from spawn to exit, and its peak memory.
 - anchor: `python -c "import aiogram"` from spawn to exit (and its peak memory).
 
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import platform
@@ -77,9 +80,37 @@ def rss_mib(pid: int) -> float:
     return 0.0
 
 
-async def run_to_first_poll(runtime: str, database: str, idle: float) -> tuple[float, float]:
-    """Seconds from spawning `pufa run` to its first getUpdates, and its RSS after `idle`
-    seconds of polling with nothing to do."""
+async def serve_a_worker(telegram: Any, worker: int) -> None:
+    """What one worker does on a phone: /start, a practice round answered by tapping the first
+    button, a photo, a sticker and a voice note (refused), and a legal question."""
+    from tests.fake_telegram import Phone
+
+    phone = Phone(worker)
+    telegram.send_text(phone, "/start")
+    await telegram.settle()
+    telegram.press(phone, telegram.last(phone), "开始练习")
+    await telegram.settle()
+    telegram.press(phone, telegram.last(phone, "选择练习范围"), "综合练习")
+    await telegram.settle()
+    for _ in range(12):  # a round's questions, then its summary
+        buttons = telegram.chat(phone)[-1].buttons()
+        if not buttons:
+            break
+        telegram.press(phone, telegram.chat(phone)[-1], buttons[0]["text"])
+        await telegram.settle()
+    for send in (telegram.send_photo, telegram.send_sticker, telegram.send_voice):
+        send(phone)
+        await telegram.settle()
+    telegram.send_text(phone, "试用期最长多久？公司说要一年")
+    await telegram.settle()
+
+
+async def run_to_first_poll(
+    runtime: str, database: str, idle: float, serve: int = 0
+) -> tuple[float, float, float]:
+    """Seconds from spawning `pufa run` to its first getUpdates, its RSS after `idle` seconds
+    of polling with nothing to do, and (with `serve`, the n-th run on this database) its RSS
+    after serving a new worker."""
     from tests.fake_telegram import FakeTelegram
 
     first = asyncio.get_running_loop().create_future()
@@ -90,7 +121,7 @@ async def run_to_first_poll(runtime: str, database: str, idle: float) -> tuple[f
                 first.set_result(time.perf_counter())
             return await super().api_getupdates(p)
 
-    telegram = Watching()
+    telegram = Watching(first_update_id=1 + serve * 100_000)
     await telegram.start()
     env = child_env(
         PUFA_RUNTIME=runtime,
@@ -114,6 +145,16 @@ async def run_to_first_poll(runtime: str, database: str, idle: float) -> tuple[f
         polled = await asyncio.wait_for(first, 120)
         await asyncio.sleep(idle)
         rss = rss_mib(proc.pid)
+        served = 0.0
+        if serve:
+            try:
+                await serve_a_worker(telegram, 4000 + serve)
+            except TimeoutError as exc:
+                proc.send_signal(signal.SIGTERM)
+                _, err = await asyncio.wait_for(proc.communicate(), 60)
+                raise RuntimeError(f"pufa run stopped answering: {err.decode()[-3000:]}") from exc
+            await asyncio.sleep(idle)
+            served = rss_mib(proc.pid)
     finally:
         if proc.returncode is None:
             proc.send_signal(signal.SIGTERM)
@@ -121,7 +162,7 @@ async def run_to_first_poll(runtime: str, database: str, idle: float) -> tuple[f
         await telegram.stop()
     if proc.returncode not in (0, -signal.SIGTERM):
         raise RuntimeError(f"pufa run exited {proc.returncode}: {err.decode()[-2000:]}")
-    return polled - start, rss
+    return polled - start, rss, served
 
 
 def spread(values: Sequence[float]) -> dict[str, float]:
@@ -143,14 +184,19 @@ def measure(repeat: int, runtimes: Sequence[str], idle: float) -> dict[str, Any]
     for runtime in runtimes:
         samples[f"run_{runtime}"] = []
         samples[f"idle_{runtime}_mib"] = []
+        samples[f"served_{runtime}_mib"] = []
+    runs = itertools.count(1)  # each run serves a new worker, with new update ids
     for _ in range(repeat):
         seconds, mib = import_aiogram()
         samples["anchor"].append(seconds)
         samples["anchor_mib"].append(mib)
         for runtime in runtimes:
-            seconds, rss = asyncio.run(run_to_first_poll(runtime, database, idle))
+            seconds, rss, served = asyncio.run(
+                run_to_first_poll(runtime, database, idle, next(runs))
+            )
             samples[f"run_{runtime}"].append(seconds)
             samples[f"idle_{runtime}_mib"].append(rss)
+            samples[f"served_{runtime}_mib"].append(served)
         seconds, mib = faq_ask()
         samples["faq"].append(seconds)
         samples["faq_mib"].append(mib)
@@ -171,6 +217,7 @@ def measure(repeat: int, runtimes: Sequence[str], idle: float) -> dict[str, Any]
         out[f"run_{runtime}_first_poll_s"] = spread(samples[f"run_{runtime}"])
         out[f"run_{runtime}_ratio"] = statistics.median(samples[f"run_{runtime}"]) / anchor
         out[f"run_{runtime}_idle_mib"] = spread(samples[f"idle_{runtime}_mib"])
+        out[f"run_{runtime}_served_mib"] = spread(samples[f"served_{runtime}_mib"])
     return out
 
 
@@ -196,6 +243,7 @@ def show(result: dict[str, Any]) -> None:
                 result[f"run_{runtime}_ratio"],
             )
             row("  its memory at idle (RSS)", result[f"run_{runtime}_idle_mib"], "MiB")
+            row("  … after serving a worker", result[f"run_{runtime}_served_mib"], "MiB")
     row(f"pufa faq ask {QUESTION} --json", result["faq_ask_s"], "s", result["faq_ask_ratio"])
     row("  its peak memory", result["faq_ask_peak_mib"], "MiB")
 

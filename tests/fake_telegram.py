@@ -159,7 +159,9 @@ Chat = Phone | Group
 class FakeTelegram:
     """Run with `await start()`; `api_base` is what the bot's PUFA_TELEGRAM_API_BASE should be."""
 
-    def __init__(self, token: str = "123456:TEST-TOKEN") -> None:
+    def __init__(self, token: str = "123456:TEST-TOKEN", first_update_id: int = 1) -> None:
+        """`first_update_id`: where update ids start — above the last one a bot's database
+        has seen when it meets a new fake server (Telegram's ids only grow)."""
         self.token = token
         self.bot_user = {
             "id": 123456,
@@ -185,7 +187,7 @@ class FakeTelegram:
         self.allowed_updates: list[str] | None = None  # as last set by getUpdates
         self._failures: dict[str, list[tuple[int, int, str]]] = {}
         self._ids = itertools.count(1)
-        self._update_ids = itertools.count(1)
+        self._update_ids = itertools.count(first_update_id)
         self._callback_ids = itertools.count(1)
         self._poll_ids = itertools.count(1)
         self._new_update = asyncio.Event()
