@@ -271,11 +271,30 @@ def word_pinyin(word: str) -> tuple[str, ...]:
     kept as they are."""
     if _HAN.fullmatch(word):
         table = _pinyin_table()
-        found = table[0].get(word) if table is not None else None
-        return tuple(found[0].decode().split(" ")) if found else _han_pinyin(word)
+        if table is None:
+            return _han_pinyin(word)
+        return _table_pinyin(table[0], word) or _han_pinyin(word)
     if word.isalpha():
         return tuple(split_pinyin(word) or [word])
     return (word,)
+
+
+def _table_pinyin(table: Any, word: str) -> tuple[str, ...] | None:
+    """A word's syllables from the table; a word jieba found that its dictionary lacks (its
+    HMM joins unknown characters) is read character by character, so that a query never loads
+    pypinyin (~56 MiB of phrase dictionary). None if a character is not in the table."""
+    found = table.get(word)
+    if found:
+        return tuple(found[0].decode().split(" "))
+    if len(word) == 1:
+        return None
+    syllables: list[str] = []
+    for char in word:
+        reading = table.get(char)
+        if not reading:
+            return None
+        syllables.extend(reading[0].decode().split(" "))
+    return tuple(syllables)
 
 
 def _han_pinyin(word: str) -> tuple[str, ...]:

@@ -218,7 +218,10 @@ def test_the_pinyin_table_reads_as_pypinyin(cache: Path) -> None:
         words = ["试用期", "劳动合同", "工会", "哺乳", "重", "行", "银行", "长"]
         for word in words:
             assert tuple(trie[word][0].decode().split(" ")) == tuple(lazy_pinyin(word))
-        assert trie.get("试用其") is None  # not a word: asked of pypinyin at match time
+        assert trie.get("试用其") is None  # not a word: read character by character
+        text.word_pinyin.cache_clear()
+        assert text.word_pinyin("试用其") == ("shi", "yong", "qi")
+        assert text.word_pinyin("银行") == ("yin", "hang")  # a word: its own reading
     finally:
         text._pinyin_table.cache_clear()
         text.syllables.cache_clear()

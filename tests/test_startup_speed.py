@@ -44,7 +44,7 @@ def test_faq_ask_does_not_import_the_telegram_or_web_stack(warm_cache: Path) -> 
 
     code = (
         "import runpy, sys\n"
-        "sys.argv = ['pufa', 'faq', 'ask', '试用期多久', '--json']\n"
+        "sys.argv = ['pufa', 'faq', 'ask', '俺们厂试用其多久，哺乳其能上夜班不', '--json']\n"
         "try:\n"
         "    runpy.run_module('bot.cli', run_name='__main__')\n"
         "except SystemExit:\n"
