@@ -108,7 +108,7 @@ def startup_rows(r: dict[str, Any]) -> list[list[str]]:
                 [
                     f"`pufa run` ({name}) memory after serving a worker (RSS)",
                     f"{mmm(served, '{:.0f}')} MiB",
-                    "a practice round, a photo, a sticker, a voice note, a legal question",
+                    "a practice round, a photo, a sticker, a voice note, two legal questions",
                     "",
                     f"≤ 200 MiB — {verdict(served['median'] <= 200)}",
                 ]

@@ -7,7 +7,7 @@
   the time from spawning the process to its first getUpdates request. Then, with the bot
   idle (polling, nothing to do) for `--idle` seconds, its resident memory (VmRSS); and again
   after serving one worker (a practice round tapped through, a photo, a sticker, a voice note
-  and a legal question), when every validator, index and query it uses has been built.
+  and two legal questions), when every validator, index and query it uses has been built.
 - faq: `python -m bot.cli faq ask "试用期多久" --json` from spawn to exit, and its peak memory.
 - anchor: `python -c "import aiogram"` from spawn to exit (and its peak memory).
 
@@ -82,7 +82,7 @@ def rss_mib(pid: int) -> float:
 
 async def serve_a_worker(telegram: Any, worker: int) -> None:
     """What one worker does on a phone: /start, a practice round answered by tapping the first
-    button, a photo, a sticker and a voice note (refused), and a legal question."""
+    button, a photo, a sticker and a voice note (refused), and two legal questions."""
     from tests.fake_telegram import Phone
 
     phone = Phone(worker)
@@ -101,8 +101,9 @@ async def serve_a_worker(telegram: Any, worker: int) -> None:
     for send in (telegram.send_photo, telegram.send_sticker, telegram.send_voice):
         send(phone)
         await telegram.settle()
-    telegram.send_text(phone, "试用期最长多久？公司说要一年")
-    await telegram.settle()
+    for question in ("试用期最长多久？公司说要一年", "俺们厂哺乳其能上夜班不"):  # the second has a typo
+        telegram.send_text(phone, question)
+        await telegram.settle()
 
 
 async def run_to_first_poll(
