@@ -171,16 +171,16 @@ async def test_a_question_no_entry_answers_gets_the_article_itself(telegram, set
     bot = Running(settings, telegram)
     await bot.start()
     try:
-        telegram.send_text(phone, "從事特種作業的勞動者必須經過專門培訓嗎")
+        telegram.send_text(phone, "勞動安全衛生設施必須符合國家規定的標準嗎")
         await telegram.settle()
         # the law's own words are offered ("您是不是想问…"), then shown when picked
-        telegram.press(phone, telegram.last(phone, "您是不是想问"), "第五十五条")
+        telegram.press(phone, telegram.last(phone, "您是不是想问"), "第五十三条")
         await telegram.settle()
         reply = telegram.last(phone, "相关法条")
-        assert "相关法条" in reply.text and "《中华人民共和国劳动法》第五十五条" in reply.text
+        assert "相关法条" in reply.text and "《中华人民共和国劳动法》第五十三条" in reply.text
         telegram.press(phone, reply, "原文")
         await telegram.settle()
-        assert "从事特种作业的劳动者必须经过专门培训" in telegram.last(phone, "📖").text
+        assert "必须与主体工程同时设计、同时施工" in telegram.last(phone, "📖").text
         telegram.press(phone, reply, "预约律师")
         await telegram.settle()
         assert "值班律师" in telegram.last(phone).text

@@ -147,6 +147,11 @@ def test_a_reviewed_answer_is_given_outright_only_when_a_source_agrees(
         ("举报公务员失职违法吗", "suggest|answer"),
         ("女公务员的产假有多少天", "suggest|answer"),
         ("在日本打工的话加班费怎么算", "none"),  # another country's law
+        # 仲裁 is a worker's word, but a loan's or a sale's arbitration is another field's
+        ("民间借贷的仲裁怎么申请", "none"),
+        ("买卖合同纠纷的商事仲裁，仲裁员和对方律师认识能申请回避吗", "none"),
+        ("征信报告上信息错误怎么更正", "none"),
+        ("劳动仲裁员和老板认识能申请回避吗", "suggest|answer"),
     ],
 )
 def test_questions_from_another_field_are_out_of_scope(

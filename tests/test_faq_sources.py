@@ -60,13 +60,14 @@ def test_a_long_article_is_cut_to_the_sentences_that_answer() -> None:
 
 def test_a_statute_no_entry_cites_answers_in_its_own_words(matcher: FaqMatcher) -> None:
     """Offered first, as "您是不是想问…": the law's own words are never answered outright."""
-    # traditional characters, 劳动法 第五十五条
-    result = matcher.match("從事特種作業的勞動者必須經過專門培訓嗎")
+    # traditional characters, 劳动法 第五十三条 (第五十五条 has had an entry since the third
+    # content batch: lcl-special-operations-certificate)
+    result = matcher.match("勞動安全衛生設施必須符合國家規定的標準嗎")
     assert result.status == "suggest"
     entry = result.best[0].entry
     assert entry.kind == "article"
-    assert (entry.refs[0].source, entry.refs[0].article) == ("中华人民共和国劳动法", 55)
-    assert "必须经过专门培训并取得特种作业资格" in entry.answer
+    assert (entry.refs[0].source, entry.refs[0].article) == ("中华人民共和国劳动法", 53)
+    assert "必须与主体工程同时设计、同时施工" in entry.answer
 
 
 def test_a_quiz_style_question_is_answered_from_the_bank(matcher: FaqMatcher) -> None:
@@ -173,24 +174,24 @@ def test_tuning_set_floor(matcher: FaqMatcher) -> None:
 
 
 def test_cli_says_the_kind(matcher: FaqMatcher) -> None:
-    out = run_cli("faq", "ask", "從事特種作業的勞動者必須經過專門培訓嗎", "--json")
+    out = run_cli("faq", "ask", "勞動安全衛生設施必須符合國家規定的標準嗎", "--json")
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert data["status"] == "suggest" and data["answer"] is None  # articles are offered
     first = data["alternatives"][0]
-    assert first["kind"] == "article" and first["refs"][0]["article"] == 55
+    assert first["kind"] == "article" and first["refs"][0]["article"] == 53
 
 
 async def test_an_article_answer_is_marked_and_its_buttons_lead_somewhere(faq_conversation) -> None:
     chat = ChatDriver(faq_conversation, 41)
-    await chat.send("從事特種作業的勞動者必須經過專門培訓嗎")
+    await chat.send("勞動安全衛生設施必須符合國家規定的標準嗎")
     shown = chat.last("您是不是想问")  # the law's own words are offered, then shown
     await chat.press_data(shown.buttons[0].data, shown.id)
     reply = chat.last("相关法条")
-    assert "法律原文" in reply.text and "《中华人民共和国劳动法》第五十五条" in reply.text
+    assert "法律原文" in reply.text and "《中华人民共和国劳动法》第五十三条" in reply.text
     # 劳动法 is no law of the bank: 📖 still finds its text in the statute database
     await chat.press("原文", reply)
-    assert "从事特种作业的劳动者必须经过专门培训" in chat.last("📖").text
+    assert "必须与主体工程同时设计、同时施工" in chat.last("📖").text
     assert "暂未收录" not in chat.last("📖").text
     await chat.press("预约律师", reply)
     assert "值班律师" in chat.last().text  # the booking flow (no duty slots in this test)
