@@ -162,6 +162,13 @@ def test_the_asking_clauses_of_a_message() -> None:
     assert asking_part("产假多少天") is None  # one clause
     assert asking_part("老板欠薪，我很生气") is None  # nothing asked
     assert asking_part("产假多少天？能延长吗") is None  # every clause asks
+    # words that only look like asking in a story: 几 of a number, 没多久, whoever, nothing at all
+    assert (
+        asking_part("上个月让我们几个回家待岗，村里只给十几万，我不写是不是一分补偿都没有")
+        == "我不写是不是一分补偿都没有"
+    )
+    assert asking_part("谈完没多久就把我调到门卫，这种打击报复有人管吗") == "这种打击报复有人管吗"
+    assert asking_part("老板说谁要跑就打断腿，招工时什么都没讲，我能走吗") == "我能走吗"
 
 
 def test_rider_example_cites_article_82(matcher: FaqMatcher) -> None:
