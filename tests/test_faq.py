@@ -147,6 +147,9 @@ def test_a_reviewed_answer_is_given_outright_only_when_a_source_agrees(
         ("举报公务员失职违法吗", "suggest|answer"),
         ("女公务员的产假有多少天", "suggest|answer"),
         ("在日本打工的话加班费怎么算", "none"),  # another country's law
+        # … but not where the employer moves or sends the work: the worker's story
+        ("厂子要整个搬到越南去，叫我们自己写辞职申请，我不写是不是没补偿", "suggest|answer"),
+        ("公司派我去非洲干了两年，回来不给加班费", "suggest|answer"),
     ],
 )
 def test_questions_from_another_field_are_out_of_scope(
