@@ -668,10 +668,15 @@ class Ranked:
 
 
 _CLAUSE_END = re.compile(r"[，。！？；,.!?;…\s]+")
+# (not the words that only look like asking in a story: 这么 / 那么, 没多久, 十几万, 好几次,
+# 前几天, 我们几个, 几乎, 哪怕)
 _ASKING = re.compile(
-    r"吗|嘛|么|怎|咋|啥|多少|多久|多长|几|能不能|可不可以|可以不|是不是|有没有|算不算|要不要|"
-    r"行不行|会不会|该不该|合法|违法|合理|什么|哪|谁|是否|呢|如何"
+    r"吗|嘛|(?<![这那多])么|怎|咋|啥|多少|(?<![没不])多久|多长|(?<![十好这那前头们了])几(?!乎)|"
+    r"能不能|可不可以|可以不|是不是|有没有|算不算|要不要|行不行|会不会|该不该|合法|违法|合理|什么|"
+    r"哪(?!怕)|谁|是否|呢|如何"
 )
+# "whoever" and "nothing at all" ask nothing: 谁要跑就…, 谁也不知道, 什么都没讲
+_INDEFINITE = re.compile(r"(?:什么|谁)[都也]|谁[^就]*就")
 
 
 def asking_part(query: str) -> str | None:
@@ -679,7 +684,7 @@ def asking_part(query: str) -> str | None:
     when they are only part of it: "产假是几天？我在工厂上班" → "产假是几天". None for a
     one-clause question or one with no asking clause."""
     clauses = [c for c in (normalise(part) for part in _CLAUSE_END.split(query)) if c]
-    asking = [c for c in clauses if _ASKING.search(c)]
+    asking = [c for c in clauses if _ASKING.search(_INDEFINITE.sub("", c))]
     if len(clauses) < 2 or not asking or len(asking) == len(clauses):
         return None
     return "".join(asking)

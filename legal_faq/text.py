@@ -212,7 +212,9 @@ class OtherDomain:
         both words of a decisive pair, or a cue and none of the workers' words outside the
         cues ("装修公司" is a cue; its 公司 is no anchor)."""
         decisive, named = self._patterns
-        if decisive.search(norm) or any(a in norm and b in norm for a, b in self.pairs):
+        if any(not _MOVED_TO.search(norm, 0, m.start()) for m in decisive.finditer(norm)):
+            return True
+        if any(a in norm and b in norm for a, b in self.pairs):
             return True
         if not named.search(norm):
             return False
@@ -220,6 +222,11 @@ class OtherDomain:
         for cue in sorted(found, key=len, reverse=True):
             norm = norm.replace(cue, " ")
         return not any(a in norm for a in self.anchors)
+
+
+# A place the employer moves or sends the work to ("厂子要搬到越南去", "公司派我去非洲") is the
+# worker's story, not a question of that place's law: a decisive cue right after it does not count.
+_MOVED_TO = re.compile(r"(?:搬|迁|转移|派|调|出口|卖|发)(?:我们|我|人)?(?:到|去|往|至)了?$")
 
 
 def _pair(line: str) -> tuple[str, str]:

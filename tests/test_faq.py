@@ -152,6 +152,9 @@ def test_a_reviewed_answer_is_given_outright_only_when_a_source_agrees(
         ("买卖合同纠纷的商事仲裁，仲裁员和对方律师认识能申请回避吗", "none"),
         ("征信报告上信息错误怎么更正", "none"),
         ("劳动仲裁员和老板认识能申请回避吗", "suggest|answer"),
+        # … but not where the employer moves or sends the work: the worker's story
+        ("厂子要整个搬到越南去，叫我们自己写辞职申请，我不写是不是没补偿", "suggest|answer"),
+        ("公司派我去非洲干了两年，回来不给加班费", "suggest|answer"),
     ],
 )
 def test_questions_from_another_field_are_out_of_scope(
@@ -167,6 +170,13 @@ def test_the_asking_clauses_of_a_message() -> None:
     assert asking_part("产假多少天") is None  # one clause
     assert asking_part("老板欠薪，我很生气") is None  # nothing asked
     assert asking_part("产假多少天？能延长吗") is None  # every clause asks
+    # words that only look like asking in a story: 几 of a number, 没多久, whoever, nothing at all
+    assert (
+        asking_part("上个月让我们几个回家待岗，村里只给十几万，我不写是不是一分补偿都没有")
+        == "我不写是不是一分补偿都没有"
+    )
+    assert asking_part("谈完没多久就把我调到门卫，这种打击报复有人管吗") == "这种打击报复有人管吗"
+    assert asking_part("老板说谁要跑就打断腿，招工时什么都没讲，我能走吗") == "我能走吗"
 
 
 def test_rider_example_cites_article_82(matcher: FaqMatcher) -> None:
@@ -309,6 +319,10 @@ TUNING_FLOORS = {
     # very short questions, 社会保险法, 法律援助法, quiz facts, 40 look-alikes. Measured 89.3 /
     # 93.3 / 90.0 / 2.7 %, 6 "none" (before: 69.7 / 77.0 / 90.0 / 6.8 %, 12 "none")
     "faq_short_tune.yaml": ((170, 40), 0.87, 0.91, 0.87, 0.04, 8),
+    # persona-style questions (riders, drivers, 保姆, pregnant and older workers; long
+    # stories, typos, colloquial, quiz facts, 40 look-alikes). Measured 85.8 / 93.6 / 85.0 /
+    # 0.0 %, 1 "none" (before: 79.8 / 89.9 / 85.0 / 4.2 %)
+    "faq_persona_tune.yaml": ((210, 40), 0.84, 0.92, 0.82, 0.03, 3),
 }
 
 
