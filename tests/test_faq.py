@@ -283,21 +283,21 @@ def assert_floors(
 
 def test_blind_set_floor(matcher: FaqMatcher) -> None:
     """tests/data/faq_blind.yaml, written without seeing the corpus and NEVER to be tuned on:
-    floors just below what it measured after the third session's merges (2026-12-01 09:40 UTC,
-    docs/benchmarks.md): top-1 88.8 % (goal 90), top-3 94.8 % (goal 97), rejection 95.8 %
-    (46 of 48; goal 95), confident-wrong 0.0 % (0 of 111; goal 2), 7 in-scope "none". Before:
-    87.6 / 93.6 / 89.6 / 1.0 % (stop 18); after the second content batch 80.9 / 90.0 / 85.4 /
+    floors just below what it measured after the fourth session's merges (2026-12-01 12:35 UTC,
+    docs/benchmarks.md): top-1 89.1 % (goal 90), top-3 95.5 % (goal 97), rejection 95.8 %
+    (46 of 48; goal 95), confident-wrong 0.0 % (0 of 111; goal 2), 4 in-scope "none". Before:
+    88.8 / 94.8 / 95.8 / 0.0 %, 7 "none" (stop 19); 87.6 / 93.6 / 89.6 / 1.0 % (stop 18); after the second content batch 80.9 / 90.0 / 85.4 /
     1.2 %; before the further sources 77.3 / 84.5 / 68.8 / 9.4 %; the first baseline 51.8 /
     56.7 / 70.8 / 21.1 %. One out-of-scope query is 2.1 points of rejection."""
     assert_floors(
         BLIND,
         matcher,
         least=(300, 40),
-        top1=0.875,
-        top3=0.935,
+        top1=0.885,
+        top3=0.95,
         rejection=0.93,
         confident_wrong=0.02,
-        none=8,
+        none=6,
     )
 
 
