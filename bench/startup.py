@@ -101,7 +101,8 @@ async def serve_a_worker(telegram: Any, worker: int) -> None:
     for send in (telegram.send_photo, telegram.send_sticker, telegram.send_voice):
         send(phone)
         await telegram.settle()
-    for question in ("试用期最长多久？公司说要一年", "俺们厂哺乳其能上夜班不"):  # the second has a typo
+    # the second question has typos: words jieba's dictionary lacks
+    for question in ("试用期最长多久？公司说要一年", "俺们厂哺乳其能上夜班不"):
         telegram.send_text(phone, question)
         await telegram.settle()
 
