@@ -16,11 +16,15 @@ the same schemas, validated the same way (tests/test_aiogram_lazy.py builds ever
 method and compares them with an eager import).
 
 Call it before anything imports aiogram; if aiogram is already imported it does nothing.
+`prebuild()` then builds, at start-up, the validators a bot uses on every update (the Update,
+the methods it calls and their responses): building one on first use takes long enough
+(Message reaches most of the types) that a worker's first tap would wait for it.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from typing import Any
 
 from pydantic import BaseModel
@@ -87,3 +91,15 @@ def import_aiogram() -> bool:
         for name, value in namespace.items():  # the names its annotations refer to
             module.__dict__.setdefault(name, value)
     return True
+
+
+def prebuild(models: Iterable[type[BaseModel]], methods: Iterable[type[Any]]) -> None:
+    """Build the validators of `models`, of the aiogram methods `methods` and of the responses
+    those methods return (what aiogram's session validates a reply with) now."""
+    from aiogram.methods.base import Response
+
+    wanted = list(models)
+    for method in methods:
+        wanted += [method, Response[method.__returning__]]  # type: ignore[name-defined]
+    for model in wanted:
+        model.model_rebuild()

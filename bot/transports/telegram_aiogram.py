@@ -9,11 +9,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bot.transports.aiogram_lazy import import_aiogram
+from bot.transports.aiogram_lazy import import_aiogram, prebuild
 
 import_aiogram()  # its validators are built on first use: 145 MiB less at idle
 
-from aiogram import Bot
+from aiogram import Bot, methods
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
@@ -165,6 +165,19 @@ class _RawUpdates(TelegramMethod[list[dict[str, Any]]]):
     allowed_updates: list[str] | None = None
 
 
+# the Bot API methods of start-up and of every tap (polls, documents and photos are rarer:
+# their validators are built the first time one is sent)
+_EVERY_TAP = (
+    methods.GetMe,
+    methods.DeleteWebhook,
+    methods.SetWebhook,
+    methods.SetMyCommands,
+    methods.SendMessage,
+    methods.EditMessageText,
+    methods.AnswerCallbackQuery,
+)
+
+
 class AiogramApi:
     """BotApi on aiogram 3."""
 
@@ -172,6 +185,8 @@ class AiogramApi:
 
     def __init__(self, token: str, api_base: str | None = None) -> None:
         self.bot = make_bot(token, api_base)
+        # what every update meets, built before the first one (see aiogram_lazy)
+        prebuild([Update], [*_EVERY_TAP, _RawUpdates])
         self.username = ""  # ours, once prepared: commands for other bots are ignored
 
     async def prepare(
