@@ -575,6 +575,10 @@ class FaqMatcher:
             # three reviewed entries about as good: they are offered, not another source's
             # best (on the natural questions mostly a generic article, e.g. 第四十七条)
             rival = []
+        if reviewed and rival and any(_cited(rival[0].entry) & _cited(r.entry) for r in shown[:2]):
+            # the other source's best is the very article a reviewed entry offered explains:
+            # the next reviewed entry is offered instead of the same rule twice
+            rival = []
         offered = [shown[0], *rival, *shown[1:]]
         if not reviewed and faq and not _cited(faq[0].entry).isdisjoint(_cited(offered[0].entry)):
             # the best reviewed entry cites the very article (or the bank question's article)
