@@ -238,8 +238,6 @@ class Query:
     # norm with its confident homophone typos corrected in place (解出→解除): what the
     # closeness of phrasing compares
     fixed: str = ""
-    # a pinyin query's legal terms (syllables), searched with its own syllables
-    spoken_terms: list[str] = field(default_factory=list)
     _expanded: dict[int, tuple[str, list[str]]] = field(default_factory=dict, compare=False)
 
     def expanded(self, synonyms: Synonyms) -> tuple[str, list[str]]:
@@ -362,7 +360,7 @@ class EntryIndex:
         w = self.weights
         norm = query.norm
         n = len(self.entries)
-        pinyin_hits = self._pinyin_index.search(query.pinyin_tokens + query.spoken_terms)
+        pinyin_hits = self._pinyin_index.search(query.pinyin_tokens)
         p_bm25 = pinyin_hits.bm25
         if query.pinyin_only:
             zeros = np.zeros(n)
@@ -462,7 +460,6 @@ class FaqMatcher:
             self._faq.expanded_texts,
             filter(is_dictionary_word, self._faq.words.vocabulary),
         )
-        self._spoken_synonyms = _spoken_synonyms(self.synonyms)
 
     def __getstate__(self) -> dict[str, object]:
         """For the compiled cache (legal_faq/compiled.py): the built indexes, without the
@@ -499,19 +496,15 @@ class FaqMatcher:
         query_words = words(norm)
         corrections, fixed = self._homophones.read(norm, query_words)
         syllables = pinyin_of(query_words)
-        pinyin_only = is_pinyin_query(norm)
         return Query(
             norm,
             query_words,
             syllables,
-            pinyin_only,
+            is_pinyin_query(norm),
             " ".join([norm, *corrections]),
             _pinyin_tokens(syllables),
             char_ngrams(norm),
             fixed,
-            # typed in toneless pinyin: the legal terms of its colloquial words, as syllables,
-            # like the synonyms a query typed in characters is expanded with
-            _spoken_terms(self._spoken_synonyms, syllables) if pinyin_only else [],
         )
 
     def match(self, query: str) -> MatchResult:
@@ -699,37 +692,6 @@ def asking_part(query: str) -> str | None:
     if len(clauses) < 2 or not asking or len(asking) == len(clauses):
         return None
     return "".join(asking)
-
-
-SpokenSynonyms = tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
-
-
-def _spoken_synonyms(synonyms: Synonyms) -> SpokenSynonyms:
-    """The colloquial → legal pairs in toneless pinyin (built once, with the index: a query
-    never loads pypinyin). A colloquial phrase of one syllable is left out (厂 is chang
-    of 长, 常, 场 …), and so is one with digits or Latin letters (996, N+1)."""
-    out = []
-    for colloquial, legal in synonyms.pairs:
-        spoken, term = tuple(to_pinyin(colloquial)), tuple(to_pinyin(legal))
-        if len(spoken) >= 2 and len(spoken) == len(colloquial) and term:
-            out.append((spoken, term))
-    return tuple(out)
-
-
-def _spoken_terms(pairs: SpokenSynonyms, syllables: Sequence[str]) -> list[str]:
-    """The syllables of the legal term of each colloquial phrase a pinyin query says, when
-    it does not say the term itself."""
-    said = tuple(syllables)
-
-    def says(run: tuple[str, ...]) -> bool:
-        k = len(run)
-        return any(said[i : i + k] == run for i in range(len(said) - k + 1))
-
-    out: list[str] = []
-    for spoken, term in pairs:
-        if says(spoken) and not says(term):
-            out.extend(term)
-    return out
 
 
 def _confirmed_first(ranked: dict[Kind, list[Ranked]]) -> list[Ranked]:
