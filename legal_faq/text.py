@@ -212,8 +212,9 @@ class OtherDomain:
         space (" wai di kan bing "), for a question typed in pinyin (called on its syllables the
         same way). Only cues of three syllables or more: shorter ones, their syllables run
         together without word boundaries, are found across words (德国 in "的锅", 期货 in
-        "放弃或"; on the fit halves in pinyin they rejected 17 in-scope questions). Anchors
-        are all kept (a spurious anchor only keeps a question in scope)."""
+        "放弃或"; on the fit halves in pinyin they rejected 17 in-scope questions). A decisive
+        pair needs both its words, so they may be of two (公务员 + 加班). Anchors are all kept
+        (a spurious anchor only keeps a question in scope)."""
 
         def said(word: str) -> str:
             return f" {' '.join(to_pinyin(word))} "
@@ -228,7 +229,7 @@ class OtherDomain:
             tuple(
                 (said(a), said(b))
                 for a, b in self.pairs
-                if len(to_pinyin(a)) >= 3 and len(to_pinyin(b)) >= 3
+                if len(to_pinyin(a)) >= 2 and len(to_pinyin(b)) >= 2
             ),
         )
 
