@@ -224,6 +224,45 @@ def _appended_words(appended: str) -> tuple[str, ...]:
     return tuple(words(appended))
 
 
+@lru_cache(maxsize=4096)
+def _terms_pinyin(appended: str) -> tuple[str, ...]:
+    """Pinyin tokens (syllables and syllable pairs) of each legal term an expansion appends."""
+    return tuple(p for term in appended.split() for p in _pinyin_tokens(to_pinyin(term)))
+
+
+# colloquial phrase → legal term, both as toneless syllables
+SpokenSynonyms = tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
+
+
+def _spoken_synonyms(synonyms: Synonyms) -> SpokenSynonyms:
+    """The colloquial → legal pairs in toneless pinyin (built with the index: a query never
+    loads pypinyin). Left out: a colloquial phrase of one syllable (厂 is also 长, 常, 场 …), one
+    with digits or Latin letters (996, N+1), and one whose syllables also spell another
+    colloquial phrase standing for a different legal term (ambiguous when typed in pinyin)."""
+    terms: dict[tuple[str, ...], set[tuple[str, ...]]] = {}
+    for colloquial, legal in synonyms.pairs:
+        spoken, term = tuple(to_pinyin(colloquial)), tuple(to_pinyin(legal))
+        if len(spoken) >= 2 and len(spoken) == len(colloquial) and term:
+            terms.setdefault(spoken, set()).add(term)
+    return tuple((spoken, next(iter(legal))) for spoken, legal in terms.items() if len(legal) == 1)
+
+
+def _spoken_terms(pairs: SpokenSynonyms, syllables: Sequence[str]) -> list[str]:
+    """Pinyin tokens of the legal term of each colloquial phrase a pinyin query spells, when
+    it does not spell the term itself."""
+    said = tuple(syllables)
+
+    def says(run: tuple[str, ...]) -> bool:
+        k = len(run)
+        return any(said[i : i + k] == run for i in range(len(said) - k + 1))
+
+    out: list[str] = []
+    for spoken, term in pairs:
+        if says(spoken) and not says(term):
+            out.extend(_pinyin_tokens(term))
+    return out
+
+
 @dataclass(frozen=True)
 class Query:
     """A normalised query, analysed once for every index it is searched in."""
@@ -239,6 +278,15 @@ class Query:
     # closeness of phrasing compares
     fixed: str = ""
     _expanded: dict[int, tuple[str, list[str]]] = field(default_factory=dict, compare=False)
+    _spoken: dict[int, list[str]] = field(default_factory=dict, compare=False)
+
+    def spoken(self, pairs: SpokenSynonyms) -> list[str]:
+        """Pinyin tokens of the legal terms of the colloquial phrases this pinyin query spells
+        (computed once per list of pairs)."""
+        key = id(pairs)
+        if key not in self._spoken:
+            self._spoken[key] = _spoken_terms(pairs, self.syllables)
+        return self._spoken[key]
 
     def expanded(self, synonyms: Synonyms) -> tuple[str, list[str]]:
         """The corrected query with the legal terms of `synonyms` appended, and its words
@@ -254,14 +302,20 @@ class EntryIndex:
     """One source's entries, indexed once; `rank(query)` is cheap (a few sparse column sums
     and ~100 fuzzy ratios)."""
 
-    def __init__(self, entries: Sequence[FaqEntry], synonyms: Synonyms, weights: Weights) -> None:
+    def __init__(
+        self,
+        entries: Sequence[FaqEntry],
+        synonyms: Synonyms,
+        weights: Weights,
+        spoken: bool = False,
+    ) -> None:
         self.entries = list(entries)
         self.synonyms = synonyms
         self.weights = weights
         self._texts: list[list[str]] = []  # normalised, as written
         self._pinyin: list[list[str]] = []  # toneless pinyin, syllables run together
         self.expanded_texts: list[str] = []
-        char_docs, word_docs, pinyin_docs = [], [], []
+        char_docs, word_docs, pinyin_docs, spoken_docs = [], [], [], []
         for entry in self.entries:
             normalised = [normalise(t) for t in entry.texts]
             segmented = [words(t) for t in normalised]
@@ -279,6 +333,19 @@ class EntryIndex:
                 ]
             )
             pinyin_docs.append([p for s in syllable_lists for p in _pinyin_tokens(s)])
+            if spoken:
+                spoken_docs.append(
+                    pinyin_docs[-1]
+                    + [
+                        p
+                        for t, x in zip(normalised, expanded, strict=True)
+                        for p in _terms_pinyin(x[len(t) :])
+                    ]
+                )
+        # a query typed in toneless pinyin is expanded with the legal terms (in pinyin) of the
+        # colloquial phrases it spells, and searched in the entries' pinyin expanded alike
+        self._spoken = _spoken_synonyms(synonyms) if spoken else ()
+        self._spoken_index = BM25Index(spoken_docs) if spoken else None
         qualifiers = load_qualifiers(QUALIFIER_PENALTY)
         # per entry, each qualifier its question names, with its word in toneless pinyin
         self._qualifiers = [
@@ -302,7 +369,8 @@ class EntryIndex:
         self._texts = [[one(t) for t in texts] for texts in self._texts]
         self._pinyin = [[one(t) for t in texts] for texts in self._pinyin]
         self.expanded_texts = [one(t) for t in self.expanded_texts]
-        for bm25 in (self._chars, self.words, self._pinyin_index):
+        spoken = [self._spoken_index] if self._spoken_index is not None else []
+        for bm25 in (self._chars, self.words, self._pinyin_index, *spoken):
             bm25.vocabulary = {one(t): col for t, col in bm25.vocabulary.items()}
 
     @staticmethod
@@ -360,7 +428,15 @@ class EntryIndex:
         w = self.weights
         norm = query.norm
         n = len(self.entries)
-        pinyin_hits = self._pinyin_index.search(query.pinyin_tokens)
+        # the pinyin channel is expanded like the character one: the syllables of the legal
+        # terms the query's colloquial words stand for (its entries' documents hold theirs)
+        pinyin_index = self._pinyin_index
+        spoken_terms: list[str] = []
+        if query.pinyin_only and self._spoken_index is not None:
+            pinyin_index = self._spoken_index
+            spoken_terms = query.spoken(self._spoken)
+        raw_pinyin = pinyin_index.search(query.pinyin_tokens)
+        pinyin_hits = raw_pinyin + pinyin_index.search(spoken_terms) if spoken_terms else raw_pinyin
         p_bm25 = pinyin_hits.bm25
         if query.pinyin_only:
             zeros = np.zeros(n)
@@ -389,7 +465,11 @@ class EntryIndex:
         # one vectorised rapidfuzz call per channel over all candidates' phrasings
         p_fuzzy = self._best_per_entry("".join(query.syllables), top, self._pinyin)
         if query.pinyin_only:
-            c_rel, c_cov, raw_cov, c_mass = p_rel, p_cov, p_cov, pinyin_hits.matched[idx]
+            # the legal terms help rank and cover, but the mass that keeps a question in scope
+            # is that of what it spells (syllables collide: an expansion read from a homophone
+            # would add much mass to an out-of-scope question)
+            c_rel, c_cov, c_mass = p_rel, p_cov, raw_pinyin.matched[idx]
+            raw_cov = raw_pinyin.coverage_at(idx)
             w_cov = np.zeros(len(top))
             c_fuzzy = p_fuzzy
         else:
@@ -426,7 +506,7 @@ class FaqMatcher:
     ) -> None:
         self.synonyms = synonyms or load_synonyms()
         self.weights = weights or DEFAULT
-        self._faq = EntryIndex(entries, self.synonyms, self.weights)
+        self._faq = EntryIndex(entries, self.synonyms, self.weights, spoken=True)
         self.entries = self._faq.entries
         # the statutes and the bank are also searched with the statutes' own words
         wording = load_synonyms(DATA_DIR / "synonyms.yaml", DATA_DIR / "statute_terms.yaml")
@@ -456,6 +536,9 @@ class FaqMatcher:
             self._ready.set()
         self._by_id = {e.id: e for e in [*self.entries, *articles, *quiz]}
         self.other_domain = OtherDomain.load()
+        # the same, for a question typed in toneless pinyin (built here: a query never loads
+        # pypinyin)
+        self._spoken_domain = self.other_domain.spoken()
         self._homophones = Homophones(
             self._faq.expanded_texts,
             filter(is_dictionary_word, self._faq.words.vocabulary),
@@ -515,7 +598,7 @@ class FaqMatcher:
             return MatchResult(query, "greeting")
         result = self._decide(query, norm)
         focus = asking_part(query)
-        if focus is None or result.status != "none" or not result.best or self.other_domain(norm):
+        if focus is None or result.status != "none" or not result.best or self._other(norm):
             return result
         # a long message rejected as a whole: its asking clauses alone may say more clearly
         # what it asks — taken when they lead to the entry the whole message ranked first
@@ -547,7 +630,7 @@ class FaqMatcher:
             if r
         ]
         in_scope = [b for b in bests if b.in_scope]
-        if not in_scope or self.other_domain(norm):
+        if not in_scope or self._other(norm, analysed):
             return MatchResult(query, "none", tuple(r.scored for r in faq[:3]))
         pick = max(in_scope, key=lambda b: b.score)
         rivals = sorted((b for b in in_scope if b is not pick), key=lambda b: -b.score)
@@ -594,6 +677,15 @@ class FaqMatcher:
                 offered[0], offered[1] = offered[1], offered[0]
         best = tuple(Scored(relevant_sentences(r.entry, norm), r.scored.score) for r in offered[:3])
         return MatchResult(query, "answer" if confident else "suggest", best)
+
+    def _other(self, norm: str, query: Query | None = None) -> bool:
+        """A question from another field (data/other_domains.txt), typed in characters or in
+        toneless pinyin (its syllables then compared with the cues' and anchors')."""
+        pinyin_only = query.pinyin_only if query is not None else is_pinyin_query(norm)
+        if not pinyin_only:
+            return self.other_domain(norm)
+        syllables = query.syllables if query is not None else pinyin_of(words(norm))
+        return self._spoken_domain(f" {' '.join(syllables)} ")
 
     def ranked_by_source(self, query: Query) -> dict[Kind, list[Ranked]]:
         """Each source's candidates for an analysed query, best first."""

@@ -207,6 +207,32 @@ class OtherDomain:
 
         return one(self.decisive), one(self.cues)
 
+    def spoken(self) -> OtherDomain:
+        """The same cues and anchors in toneless pinyin, syllables spaced and padded with a
+        space (" wai di kan bing "), for a question typed in pinyin (called on its syllables the
+        same way). Only cues of three syllables or more: shorter ones, their syllables run
+        together without word boundaries, are found across words (德国 in "的锅", 期货 in
+        "放弃或"; on the fit halves in pinyin they rejected 17 in-scope questions). A decisive
+        pair needs both its words, so they may be of two (公务员 + 加班). Anchors are all kept
+        (a spurious anchor only keeps a question in scope)."""
+
+        def said(word: str) -> str:
+            return f" {' '.join(to_pinyin(word))} "
+
+        def cues(words: Iterable[str]) -> tuple[str, ...]:
+            return tuple(said(w) for w in words if len(to_pinyin(w)) >= 3)
+
+        return OtherDomain(
+            cues(self.cues),
+            tuple(said(w) for w in self.anchors if to_pinyin(w)),
+            cues(self.decisive),
+            tuple(
+                (said(a), said(b))
+                for a, b in self.pairs
+                if len(to_pinyin(a)) >= 2 and len(to_pinyin(b)) >= 2
+            ),
+        )
+
     def __call__(self, norm: str) -> bool:
         """True when a normalised question belongs to another field: it names a decisive cue,
         both words of a decisive pair, or a cue and none of the workers' words outside the
