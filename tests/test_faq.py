@@ -283,18 +283,19 @@ def assert_floors(
 
 def test_blind_set_floor(matcher: FaqMatcher) -> None:
     """tests/data/faq_blind.yaml, written without seeing the corpus and NEVER to be tuned on:
-    floors just below what it measured after the fourth session's merges (2026-12-01 12:35 UTC,
-    docs/benchmarks.md): top-1 89.1 % (goal 90), top-3 95.5 % (goal 97), rejection 95.8 %
-    (46 of 48; goal 95), confident-wrong 0.0 % (0 of 111; goal 2), 4 in-scope "none". Before:
-    88.8 / 94.8 / 95.8 / 0.0 %, 7 "none" (stop 19); 87.6 / 93.6 / 89.6 / 1.0 % (stop 18); after the second content batch 80.9 / 90.0 / 85.4 /
-    1.2 %; before the further sources 77.3 / 84.5 / 68.8 / 9.4 %; the first baseline 51.8 /
-    56.7 / 70.8 / 21.1 %. One out-of-scope query is 2.1 points of rejection."""
+    floors just below what it measured after the fifth session's merges (2026-12-01 16:10 UTC,
+    docs/benchmarks.md): top-1 90.0 % (goal 90), top-3 96.1 % (goal 97), rejection 95.8 %
+    (46 of 48; goal 95), confident-wrong 0.0 % (0 of 114; goal 2), 4 in-scope "none". Before:
+    89.1 / 95.5 / 95.8 / 0.0 %, 4 "none" (stop 20); 88.8 / 94.8 / 95.8 / 0.0 %, 7 "none"
+    (stop 19); 87.6 / 93.6 / 89.6 / 1.0 % (stop 18); after the second content batch 80.9 /
+    90.0 / 85.4 / 1.2 %; before the further sources 77.3 / 84.5 / 68.8 / 9.4 %; the first
+    baseline 51.8 / 56.7 / 70.8 / 21.1 %. One out-of-scope query is 2.1 points of rejection."""
     assert_floors(
         BLIND,
         matcher,
         least=(300, 40),
-        top1=0.885,
-        top3=0.95,
+        top1=0.89,
+        top3=0.955,
         rejection=0.93,
         confident_wrong=0.02,
         none=6,
@@ -305,24 +306,28 @@ def test_blind_set_floor(matcher: FaqMatcher) -> None:
 # floors just below what each measures (2026-12-01, docs/benchmarks.md), as
 # (least in-scope, least out-of-scope), top-1, top-3, rejection, confident-wrong, "none".
 TUNING_FLOORS = {
-    # natural questions; its even half fitted the answer thresholds. Measured 92.6 / 98.6 /
-    # 100 / 0.0 %, 0 "none" (faqcover; before any tuning on it: 66.0 / 75.2 / 73.1 / 25.1 %)
-    "faq_natural_tune.yaml": ((280, 50), 0.91, 0.97, 0.96, 0.03, 3),
+    # natural questions; its even half fitted the answer thresholds. Measured 95.0 / 99.6 /
+    # 100 / 0.0 %, 0 "none" (second round; before any tuning on it: 66.0 / 75.2 / 73.1 / 25.1 %)
+    "faq_natural_tune.yaml": ((280, 50), 0.93, 0.98, 0.96, 0.03, 3),
     # look-alikes (房东押金, a parcel lost as a customer, a parent's 医保, 个税 …) beside in-scope
-    # questions sharing their words. Measured 76.9 / 87.7 / 98.5 / 0.0 %, 3 "none" (before the
+    # questions sharing their words. Measured 80.0 / 89.2 / 98.5 / 0.0 %, 3 "none" (before the
     # other-field detector was tuned on it: 70.8 / 78.5 / 72.1 %, 5 "none")
-    "faq_lookalike_tune.yaml": ((60, 60), 0.74, 0.85, 0.96, 0.03, 4),
+    "faq_lookalike_tune.yaml": ((60, 60), 0.77, 0.87, 0.96, 0.03, 4),
     # a second look-alike set (customers, business owners, civil servants, foreign law,
-    # chit-chat). Measured 74.4 / 88.9 / 88.2 / 0.0 %, 4 "none" (faqcover; before: 68.9 / 83.3
-    # / 69.1 / 14.3 %)
-    "faq_lookalike2_tune.yaml": ((85, 100), 0.72, 0.87, 0.85, 0.03, 6),
-    # very short questions, 社会保险法, 法律援助法, quiz facts, 40 look-alikes. Measured 92.7 /
-    # 95.5 / 87.5 / 2.7 %, 5 "none" (faqcover; before: 69.7 / 77.0 / 90.0 / 6.8 %, 12 "none")
-    "faq_short_tune.yaml": ((170, 40), 0.91, 0.94, 0.87, 0.04, 7),
+    # chit-chat). Measured 81.1 / 93.3 / 89.1 / 0.0 %, 3 "none" (second round; before: 68.9 /
+    # 83.3 / 69.1 / 14.3 %)
+    "faq_lookalike2_tune.yaml": ((85, 100), 0.79, 0.91, 0.86, 0.03, 5),
+    # very short questions, 社会保险法, 法律援助法, quiz facts, 40 look-alikes. Measured 93.3 /
+    # 96.1 / 90.0 / 2.6 %, 4 "none" (second round; before: 69.7 / 77.0 / 90.0 / 6.8 %, 12 "none")
+    "faq_short_tune.yaml": ((170, 40), 0.91, 0.95, 0.87, 0.04, 6),
     # persona-style questions (riders, drivers, 保姆, pregnant and older workers; long
-    # stories, typos, colloquial, quiz facts, 40 look-alikes). Measured 85.8 / 93.6 / 85.0 /
-    # 0.0 %, 1 "none" (faqcover: 87.2 / 94.0 / 85.0 / 0.0 %; before: 79.8 / 89.9 / 85.0 / 4.2 %)
-    "faq_persona_tune.yaml": ((210, 40), 0.86, 0.93, 0.82, 0.03, 3),
+    # stories, typos, colloquial, quiz facts, 40 look-alikes). Measured 88.1 / 95.4 / 90.0 /
+    # 0.0 %, 1 "none" (second round; before: 79.8 / 89.9 / 85.0 / 4.2 %)
+    "faq_persona_tune.yaml": ((210, 40), 0.86, 0.94, 0.87, 0.03, 3),
+    # weak spots (very short, 社会保险法, 法律援助法, typos, quiz facts, 46 out of scope). Its even
+    # half was fitted in the second round only, its odd half checks. Measured 90.2 / 94.8 /
+    # 93.5 / 0.9 %, 11 "none" (before any tuning: 76.8 / 89.2 / 87.0 / 1.0 %, 18 "none")
+    "faq_weak_tune.yaml": ((300, 45), 0.88, 0.93, 0.91, 0.02, 13),
 }
 
 
