@@ -278,15 +278,6 @@ class Query:
     # closeness of phrasing compares
     fixed: str = ""
     _expanded: dict[int, tuple[str, list[str]]] = field(default_factory=dict, compare=False)
-    _spoken: dict[int, list[str]] = field(default_factory=dict, compare=False)
-
-    def spoken(self, pairs: SpokenSynonyms) -> list[str]:
-        """Pinyin tokens of the legal terms of the colloquial phrases this pinyin query spells
-        (computed once per list of pairs)."""
-        key = id(pairs)
-        if key not in self._spoken:
-            self._spoken[key] = _spoken_terms(pairs, self.syllables)
-        return self._spoken[key]
 
     def expanded(self, synonyms: Synonyms) -> tuple[str, list[str]]:
         """The corrected query with the legal terms of `synonyms` appended, and its words
@@ -434,7 +425,7 @@ class EntryIndex:
         spoken_terms: list[str] = []
         if query.pinyin_only and self._spoken_index is not None:
             pinyin_index = self._spoken_index
-            spoken_terms = query.spoken(self._spoken)
+            spoken_terms = _spoken_terms(self._spoken, query.syllables)
         raw_pinyin = pinyin_index.search(query.pinyin_tokens)
         pinyin_hits = raw_pinyin + pinyin_index.search(spoken_terms) if spoken_terms else raw_pinyin
         p_bm25 = pinyin_hits.bm25

@@ -216,21 +216,20 @@ class OtherDomain:
         pair needs both its words, so they may be of two (公务员 + 加班). Anchors are all kept
         (a spurious anchor only keeps a question in scope)."""
 
-        def said(word: str) -> str:
-            return f" {' '.join(to_pinyin(word))} "
+        def said(word: str, least: int = 1) -> str:
+            """The word's syllables, spaced and padded; "" when it has fewer than `least`."""
+            syllables = to_pinyin(word)
+            return f" {' '.join(syllables)} " if len(syllables) >= least else ""
 
         def cues(words: Iterable[str]) -> tuple[str, ...]:
-            return tuple(said(w) for w in words if len(to_pinyin(w)) >= 3)
+            return tuple(s for w in words if (s := said(w, 3)))
 
+        pairs = ((said(a, 2), said(b, 2)) for a, b in self.pairs)
         return OtherDomain(
             cues(self.cues),
-            tuple(said(w) for w in self.anchors if to_pinyin(w)),
+            tuple(s for w in self.anchors if (s := said(w))),
             cues(self.decisive),
-            tuple(
-                (said(a), said(b))
-                for a, b in self.pairs
-                if len(to_pinyin(a)) >= 2 and len(to_pinyin(b)) >= 2
-            ),
+            tuple((a, b) for a, b in pairs if a and b),
         )
 
     def __call__(self, norm: str) -> bool:
