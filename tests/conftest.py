@@ -67,8 +67,19 @@ def small_bank() -> Bank:
 
 
 async def reset_postgres(url: str) -> None:
+    """An empty public schema. A transaction a failed test left open (one holding the live
+    final's row lock, say) is ended first: DROP SCHEMA would otherwise wait for its locks
+    for ever; and no wait here is longer than a minute."""
     engine = make_engine(url)
     async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                " AND state LIKE 'idle in transaction%'"
+            )
+        )
+        await conn.execute(text("SET LOCAL lock_timeout = '60s'"))
         await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
         await conn.execute(text("CREATE SCHEMA public"))
     await engine.dispose()

@@ -184,36 +184,38 @@ async def buzz_trial(
     others.append(others[0])  # a double tap
     rng.shuffle(others)
     hold = await hold_final_lock(engine, comp_id)
-    route: dict[int, tuple[int, float]] = {}
-    tg.webhook_route = lambda update: route.get(update["update_id"], (0, 0.0))
-    # first every worker of both instances is kept busy: a press on another question waits
-    # for the lock like any press (then it is refused as stale)
-    busy = [phone(team, 2) for team in range(8) if team != first_team] + [phone(first_team, 1)]
-    assert len(busy) == 2 * WORKERS
-    for n, who in enumerate(busy):
-        tg.press_data(who, tg.last(who), f"finbuzz:{comp_id}:{1000 + trial}")
-        route[int(tg.updates[-1]["update_id"])] = (n % 2, 0.0)
-    await wait_until(lambda: waiting_for_locks(engine, len(busy)))
-    presses = []
-    for n, who in enumerate([*others, phone(first_team, 2)]):
-        p = Press(tg, who)
-        route[p.update_id] = (n % 2, 0.02 + 0.02 * rng.random())  # 20–40 ms after the first
-        if killing and n % 2 == 0 and n < 4:
-            route[p.update_id] = (0, 3.0)  # posted after the kill: fails over
-        presses.append(p)
-    first = Press(tg, phone(first_team, 0))  # pushed last: the highest update id
-    route[first.update_id] = (first_to, 0.0)
-    presses.append(first)
-    ids = [p.update_id for p in presses]
-    on_time = [u for u in ids if route[u][1] < 1]
-    await wait_until(lambda: all_stored(engine, on_time))
-    # Telegram posts the first press again, to the other instance: stored once
-    assert await repost(tg.webhook_targets[1 - first_to], first.update) == 200
-    if killing:  # with its workers waiting for the lock, and the first press received
-        await instances[0].stop(signal.SIGKILL)
-    await wait_until(lambda: all_stored(engine, ids))
-    await hold.rollback()
-    await hold.close()
+    try:
+        route: dict[int, tuple[int, float]] = {}
+        tg.webhook_route = lambda update: route.get(update["update_id"], (0, 0.0))
+        # first every worker of both instances is kept busy: a press on another question waits
+        # for the lock like any press (then it is refused as stale)
+        busy = [phone(team, 2) for team in range(8) if team != first_team] + [phone(first_team, 1)]
+        assert len(busy) == 2 * WORKERS
+        for n, who in enumerate(busy):
+            tg.press_data(who, tg.last(who), f"finbuzz:{comp_id}:{1000 + trial}")
+            route[int(tg.updates[-1]["update_id"])] = (n % 2, 0.0)
+        await wait_until(lambda: waiting_for_locks(engine, len(busy)))
+        presses = []
+        for n, who in enumerate([*others, phone(first_team, 2)]):
+            p = Press(tg, who)
+            route[p.update_id] = (n % 2, 0.02 + 0.02 * rng.random())  # 20–40 ms after the first
+            if killing and n % 2 == 0 and n < 4:
+                route[p.update_id] = (0, 3.0)  # posted after the kill: fails over
+            presses.append(p)
+        first = Press(tg, phone(first_team, 0))  # pushed last: the highest update id
+        route[first.update_id] = (first_to, 0.0)
+        presses.append(first)
+        ids = [p.update_id for p in presses]
+        on_time = [u for u in ids if route[u][1] < 1]
+        await wait_until(lambda: all_stored(engine, on_time))
+        # Telegram posts the first press again, to the other instance: stored once
+        assert await repost(tg.webhook_targets[1 - first_to], first.update) == 200
+        if killing:  # with its workers waiting for the lock, and the first press received
+            await instances[0].stop(signal.SIGKILL)
+        await wait_until(lambda: all_stored(engine, ids))
+    finally:  # released even when the trial fails: a lock left held would stall the next test
+        await hold.rollback()
+        await hold.close()
 
     # every press answered once; the earliest received won
     await tg.wait_for(lambda: all(p.qid in tg.callback_answers for p in presses), timeout=60)
