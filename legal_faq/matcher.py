@@ -151,6 +151,10 @@ DEFAULT = Weights(answer_at=0.5, answer_lead=0.5, topic_penalty=0.3)
 ALONE = Weights(answer_at=9.0, answer_lead=0.5)
 QUALIFIER_PENALTY = 0.5  # rank taken off an entry whose special case the query does not name
 # (unless data/qualifiers.txt gives the qualifier its own penalty)
+BACKED_SCOPE = 0.4  # in-scope confidence of the reviewed entries when the best one is backed
+BACKED_TOP = 2  # by another source: it cites an article (or bank question) among that source's
+# best two (tuned on the even half of faq_fresh_tune.yaml: 0.4 / 2 brought 2 in-scope "none"
+# of each half to a suggestion, no set's rejection moved; top 3 cost faq_weak_tune a top-1)
 AGREE_BONUS = 0.0  # the best reviewed entry cites the article another source finds best
 CONFIRM_BONUS = 0.1  # rank added to a reviewed entry citing the article or bank question
 # another source finds best; when that moves it first, it is offered, not answered (tuned on
@@ -610,6 +614,11 @@ class FaqMatcher:
         # a query typed in toneless pinyin matches the reviewed entries less closely (pinyin
         # channels only): their own scope threshold is lower
         pinyin_scope = PINYIN_IN_SCOPE if analysed.pinyin_only else None
+        # short questions ("违约金能扣吗", "没证据咋办") match little of any phrasing: when the
+        # statutes or the bank independently find what the best reviewed entry cites, it is
+        # in scope at a lower confidence (offered, or answered only on the usual thresholds)
+        if faq and _backed(faq[0].entry, ranked):
+            pinyin_scope = min(BACKED_SCOPE, pinyin_scope or BACKED_SCOPE)
         bests = [
             Best(
                 self.indexes[kind].weights,
@@ -775,6 +784,17 @@ def asking_part(query: str) -> str | None:
     if len(clauses) < 2 or not asking or len(asking) == len(clauses):
         return None
     return "".join(asking)
+
+
+def _backed(entry: FaqEntry, ranked: dict[Kind, list[Ranked]]) -> bool:
+    """Does `entry` cite an article or bank question among another source's best BACKED_TOP?"""
+    cited = _cited(entry)
+    return any(
+        not cited.isdisjoint(_cited(r.entry))
+        for kind, others in ranked.items()
+        if kind != "faq"
+        for r in others[:BACKED_TOP]
+    )
 
 
 def _confirmed_first(ranked: dict[Kind, list[Ranked]]) -> list[Ranked]:
