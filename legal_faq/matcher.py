@@ -612,18 +612,20 @@ class FaqMatcher:
         analysed = self.analyse(norm)
         ranked = self.ranked_by_source(analysed)
         faq = ranked["faq"]
-        agree = bool(faq) and any(
-            _cited(faq[0].entry) & _cited(others[0].entry)
-            for kind, others in ranked.items()
-            if kind != "faq" and others
-        )
+        # what the best reviewed entry cites, against each further source's best BACKED_TOP
+        cited = _cited(faq[0].entry) if faq else set()
+        further = [others[:BACKED_TOP] for kind, others in ranked.items() if kind != "faq"]
+        agree = any(not cited.isdisjoint(_cited(others[0].entry)) for others in further if others)
         # a query typed in toneless pinyin matches the reviewed entries less closely (pinyin
         # channels only): their own scope threshold is lower
         faq_scope = PINYIN_IN_SCOPE if analysed.pinyin_only else None
         # short questions ("违约金能扣吗", "没证据咋办") match little of any phrasing: when the
         # statutes or the bank independently find what the best reviewed entry cites, it is
         # in scope at a lower confidence (offered, or answered only on the usual thresholds)
-        if faq and _backed(faq[0].entry, ranked):
+        backed = agree or any(
+            not cited.isdisjoint(_cited(r.entry)) for others in further for r in others[1:]
+        )
+        if backed:
             faq_scope = min(BACKED_SCOPE, faq_scope or BACKED_SCOPE)
         if len(faq) > 1 and faq[0].rank - faq[1].rank >= LEAD_AT:
             # the best reviewed entry stands out from the rest
@@ -793,17 +795,6 @@ def asking_part(query: str) -> str | None:
     if len(clauses) < 2 or not asking or len(asking) == len(clauses):
         return None
     return "".join(asking)
-
-
-def _backed(entry: FaqEntry, ranked: dict[Kind, list[Ranked]]) -> bool:
-    """Does `entry` cite an article or bank question among another source's best BACKED_TOP?"""
-    cited = _cited(entry)
-    return any(
-        not cited.isdisjoint(_cited(r.entry))
-        for kind, others in ranked.items()
-        if kind != "faq"
-        for r in others[:BACKED_TOP]
-    )
 
 
 def _confirmed_first(ranked: dict[Kind, list[Ranked]]) -> list[Ranked]:
