@@ -155,12 +155,6 @@ BACKED_SCOPE = 0.4  # in-scope confidence of the reviewed entries when the best 
 BACKED_TOP = 2  # by another source: it cites an article (or bank question) among that source's
 # best two (tuned on the even half of faq_fresh_tune.yaml: 0.4 / 2 brought 2 in-scope "none"
 # of each half to a suggestion, no set's rejection moved; top 3 cost faq_weak_tune a top-1)
-LEAD_SCOPE = 0.45  # in-scope confidence of the reviewed entries when the best one leads the
-LEAD_AT = 0.6  # runner-up by this much rank: the question singles out one entry (工会算哪类组织,
-# 国家权力归谁所有); an out-of-scope one spreads over several. Tuned on the even half of
-# faq_fresh_tune.yaml; it also took a "none" off faq_articles_tune and faq_short_tune, no set's
-# rejection moved (0.4 took one more of faq_weak_tune, kept at 0.45 for the margin to the
-# out-of-scope questions, which reach 0.41 with such a lead)
 AGREE_BONUS = 0.0  # the best reviewed entry cites the article another source finds best
 CONFIRM_BONUS = 0.1  # rank added to a reviewed entry citing the article or bank question
 # another source finds best; when that moves it first, it is offered, not answered (tuned on
@@ -627,9 +621,6 @@ class FaqMatcher:
         )
         if backed:
             faq_scope = min(BACKED_SCOPE, faq_scope or BACKED_SCOPE)
-        if len(faq) > 1 and faq[0].rank - faq[1].rank >= LEAD_AT:
-            # the best reviewed entry stands out from the rest
-            faq_scope = min(LEAD_SCOPE, faq_scope or LEAD_SCOPE)
         bests = [
             Best(
                 self.indexes[kind].weights,
