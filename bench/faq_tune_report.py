@@ -1,6 +1,6 @@
 """Every FAQ tuning set at once, with one matcher: the figures to tune on (never the blind set).
 
-Run: python bench/faq_tune_report.py [--failures] [--sets eval,holdout,articles,natural,lookalike,short,lookalike2,persona,weak,fresh]
+Run: python bench/faq_tune_report.py [--failures] [--sets eval,holdout,articles,natural,lookalike,short,lookalike2,persona,weak,fresh,fresh2]
                                      [--half even|odd]
 
 --half scores only the even- (fit) or odd-numbered (check) queries of each set: the calibration
@@ -8,7 +8,7 @@ is fitted on the even half of faq_natural_tune.yaml and checked on the odd half.
 
 Sets labelled with entry ids (faq_eval.yaml, faq_holdout.yaml) are scored by bench/faq_eval.py;
 sets labelled with statute articles (faq_articles_tune.yaml, faq_natural_tune.yaml,
-faq_lookalike_tune.yaml, faq_short_tune.yaml, faq_lookalike2_tune.yaml, faq_persona_tune.yaml, faq_weak_tune.yaml, faq_fresh_tune.yaml) like the blind set by bench/faq_blind_eval.py. For each set: top-1, top-3, rejection, the share answered
+faq_lookalike_tune.yaml, faq_short_tune.yaml, faq_lookalike2_tune.yaml, faq_persona_tune.yaml, faq_weak_tune.yaml, faq_fresh_tune.yaml, faq_fresh2_tune.yaml) like the blind set by bench/faq_blind_eval.py. For each set: top-1, top-3, rejection, the share answered
 outright and the confident-wrong rate (direct answers that are wrong, out-of-scope ones
 included). tests/data/faq_blind.yaml is refused: it must never be tuned on.
 """
@@ -39,6 +39,7 @@ SETS = {
     "persona": DATA / "faq_persona_tune.yaml",
     "weak": DATA / "faq_weak_tune.yaml",
     "fresh": DATA / "faq_fresh_tune.yaml",
+    "fresh2": DATA / "faq_fresh2_tune.yaml",
 }
 
 
