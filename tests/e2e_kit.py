@@ -155,21 +155,27 @@ class BotProcess:
         self.cwd = tmp_path
         self.proc: asyncio.subprocess.Process | None = None
         self.output = b""
+        # the process writes its log to a file, never to a pipe nobody reads while it runs (a
+        # log longer than the pipe's 64 KiB, say a traceback per retry, would block it)
+        self.log_path = tmp_path / "bot-output.log"
+        self._log_start = 0
 
     async def start(self, wait: bool = True) -> None:
         """Start the process; with `wait`, until it has set the bot's menu (is up)."""
         self.telegram.commands = []
-        self.proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "run",
-            *self.args,
-            env=self.env,
-            cwd=self.cwd,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.STDOUT,
-        )
+        self._log_start = self.log_path.stat().st_size if self.log_path.exists() else 0
+        with self.log_path.open("ab") as log:
+            self.proc = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bot.cli",
+                "run",
+                *self.args,
+                env=self.env,
+                cwd=self.cwd,
+                stdout=log,
+                stderr=asyncio.subprocess.STDOUT,
+            )
         BotProcess.live.add(self.proc.pid)
         if wait:
             await self.telegram.wait_for(lambda: bool(self.telegram.commands), timeout=60)
@@ -177,9 +183,11 @@ class BotProcess:
     async def stop(self, sig: int) -> int:
         assert self.proc is not None
         self.proc.send_signal(sig)
-        raw, _ = await asyncio.wait_for(self.proc.communicate(), 60)
+        await asyncio.wait_for(self.proc.wait(), 60)
         BotProcess.live.discard(self.proc.pid)
-        self.output += raw
+        with self.log_path.open("rb") as log:  # what this run of the process wrote
+            log.seek(self._log_start)
+            self.output += log.read()
         return int(self.proc.returncode or 0)
 
     async def answers_recorded(self) -> int:
