@@ -170,10 +170,21 @@ async def buzz_trial(
     if trial in ROUND_STARTS:
         tg.send_text(HOST, "/round")
         await tg.settle(timeout=30)
+    asked = max(m.message_id for m in tg.messages.values())
     tg.send_text(HOST, "/next")
     await tg.settle(timeout=30)
     tg.send_text(HOST, "/open")
     await tg.wait_for(lambda: "已开放抢答" in tg.last(HOST).text, timeout=30)
+    # every contestant's question message (sent at /next) now has its 🔔 (a pause in the
+    # broadcast — the send lease passing to the other instance — is not the end of it, as
+    # settle's 0.15 s of quiet would say)
+    await tg.wait_for(
+        lambda: all(
+            any(m.message_id > asked and "现在开始抢答" in m.text for m in tg.chat(who))
+            for who in (phone(team, seat) for team in range(8) for seat in range(3))
+        ),
+        timeout=30,
+    )
     await tg.settle(timeout=30)
     mark = max(m.message_id for m in tg.messages.values())
 
