@@ -152,9 +152,11 @@ ALONE = Weights(answer_at=9.0, answer_lead=0.5)
 QUALIFIER_PENALTY = 0.5  # rank taken off an entry whose special case the query does not name
 # (unless data/qualifiers.txt gives the qualifier its own penalty)
 BACKED_SCOPE = 0.4  # in-scope confidence of the reviewed entries when the best one is backed
-BACKED_TOP = 2  # by another source: it cites an article (or bank question) among that source's
-# best two (tuned on the even half of faq_fresh_tune.yaml: 0.4 / 2 brought 2 in-scope "none"
-# of each half to a suggestion, no set's rejection moved; top 3 cost faq_weak_tune a top-1)
+BACKED_TOP = 3  # by another source: it cites an article (or bank question) among that source's
+# best three (tuned on the even half of faq_fresh_tune.yaml: 0.4 / 2 brought 2 in-scope "none"
+# of each half to a suggestion, no set's rejection moved; refitted on the even half of
+# faq_fresh2_tune.yaml: 3 brought 2 more there and 1 of faq_fresh_tune.yaml to a suggestion,
+# no set's rejection or top-1 fell; 4 let an out-of-scope question of faq_short_tune.yaml in)
 AGREE_BONUS = 0.0  # the best reviewed entry cites the article another source finds best
 CONFIRM_BONUS = 0.1  # rank added to a reviewed entry citing the article or bank question
 # another source finds best; when that moves it first, it is offered, not answered (tuned on
