@@ -31,7 +31,7 @@ import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Literal
 
 import numpy as np
@@ -152,9 +152,11 @@ ALONE = Weights(answer_at=9.0, answer_lead=0.5)
 QUALIFIER_PENALTY = 0.5  # rank taken off an entry whose special case the query does not name
 # (unless data/qualifiers.txt gives the qualifier its own penalty)
 BACKED_SCOPE = 0.4  # in-scope confidence of the reviewed entries when the best one is backed
-BACKED_TOP = 2  # by another source: it cites an article (or bank question) among that source's
-# best two (tuned on the even half of faq_fresh_tune.yaml: 0.4 / 2 brought 2 in-scope "none"
-# of each half to a suggestion, no set's rejection moved; top 3 cost faq_weak_tune a top-1)
+BACKED_TOP = 3  # by another source: it cites an article (or bank question) among that source's
+# best three (tuned on the even half of faq_fresh_tune.yaml: 0.4 / 2 brought 2 in-scope "none"
+# of each half to a suggestion, no set's rejection moved; refitted on the even half of
+# faq_fresh2_tune.yaml: 3 brought 2 more there and 1 of faq_fresh_tune.yaml to a suggestion,
+# no set's rejection or top-1 fell; 4 let an out-of-scope question of faq_short_tune.yaml in)
 AGREE_BONUS = 0.0  # the best reviewed entry cites the article another source finds best
 CONFIRM_BONUS = 0.1  # rank added to a reviewed entry citing the article or bank question
 # another source finds best; when that moves it first, it is offered, not answered (tuned on
@@ -592,6 +594,17 @@ class FaqMatcher:
         if norm in GREETINGS:
             return MatchResult(query, "greeting")
         result = self._decide(query, norm)
+        named = self._named_article(norm)
+        if named is not None and not (result.best and named in _cited(result.best[0].entry)):
+            # "宪法第一条是什么内容": the article the question names, whatever its words match
+            article = self._article_by_cite.get(named)
+            if article is not None:
+                # a reviewed entry citing it explains it in plain words: offered next
+                plain = [e for e in self.entries if named in _cited(e)][:1]
+                rest = [s for s in result.best if s.entry is not article and s.entry not in plain]
+                shown = [Scored(relevant_sentences(e, norm), 1.0) for e in (article, *plain)]
+                best = (*shown, *rest)[:3]
+                return MatchResult(query, "suggest", best)
         focus = asking_part(query)
         if focus is None or result.status != "none" or not result.best or self._other(norm):
             return result
@@ -680,6 +693,37 @@ class FaqMatcher:
         best = tuple(Scored(relevant_sentences(r.entry, norm), r.scored.score) for r in offered[:3])
         return MatchResult(query, "answer" if confident else "suggest", best)
 
+    @cached_property
+    def _article_by_cite(self) -> dict[tuple[str, int], FaqEntry]:
+        """The statute articles by what they cite (statute name, article number)."""
+        return {
+            (c.source, c.article): e
+            for e in self._by_id.values()
+            if e.kind == "article"
+            for c in e.refs
+        }
+
+    @cached_property
+    def _named_article_pattern(self) -> tuple[re.Pattern[str], dict[str, str]]:
+        """The statutes searched, by the names a question calls them (中华人民共和国 dropped,
+        longest first), and a pattern for "<statute>第<number>条"."""
+        full = {source for source, _ in self._article_by_cite}
+        names = {n.removeprefix("中华人民共和国"): n for n in sorted(full, key=len, reverse=True)}
+        alternatives = "|".join(map(re.escape, names)) or "(?!)"
+        pattern = re.compile(f"({alternatives})第 ?([0-9]+|[零一二三四五六七八九十百千]+) ?条")
+        return pattern, names
+
+    def _named_article(self, norm: str) -> tuple[str, int] | None:
+        """The statute article a question names by statute and number (劳动法第四十四条,
+        宪法第1条), for the statutes the FAQ searches."""
+        if "第" not in norm or "条" not in norm:
+            return None
+        pattern, names = self._named_article_pattern
+        found = pattern.search(norm)
+        if found is None:
+            return None
+        return names[found.group(1)], _cn_int(found.group(2))
+
     def _other(self, norm: str, query: Query | None = None) -> bool:
         """A question from another field (data/other_domains.txt), typed in characters or in
         toneless pinyin (its syllables then compared with the cues' and anchors')."""
@@ -763,6 +807,24 @@ class Ranked:
     @property
     def scored(self) -> Scored:
         return Scored(self.entry, round(min(max(self.confidence, 0.0), 1.0), 4))
+
+
+_CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+
+
+def _cn_int(text: str) -> int:
+    """An article number in Chinese numerals: 十九 → 19, 一百零五 → 105, or its digits."""
+    if text.isdigit():
+        return int(text)
+    total = digit = 0
+    for ch in text:
+        if ch in _CN_UNITS:
+            total += (digit or 1) * _CN_UNITS[ch]
+            digit = 0
+        else:
+            digit = _CN_DIGITS[ch]
+    return total + digit
 
 
 _CLAUSE_END = re.compile(r"[，。！？；,.!?;…\s]+")

@@ -70,6 +70,21 @@ def test_a_statute_no_entry_cites_answers_in_its_own_words(matcher: FaqMatcher) 
     assert "必须与主体工程同时设计、同时施工" in entry.answer
 
 
+def test_an_article_named_by_statute_and_number_is_offered_first(matcher: FaqMatcher) -> None:
+    """A question like "宪法第一条是什么内容" matches little of any phrasing: the article it
+    names is offered, then a reviewed entry citing it; digits work too, a "第三条" of no statute
+    the FAQ searches does not."""
+    result = matcher.match("宪法第一条是什么内容")
+    assert result.status == "suggest"
+    first, second = result.best[0].entry, result.best[1].entry
+    assert first.kind == "article"
+    assert (first.refs[0].source, first.refs[0].article) == ("中华人民共和国宪法", 1)
+    assert second.kind == "faq" and any(r.article == 1 for r in second.refs)
+    named = matcher.match("劳动合同法第38条讲的啥").best[0].entry
+    assert (named.refs[0].source, named.refs[0].article) == ("中华人民共和国劳动合同法", 38)
+    assert matcher.match("合同第三条写了试用期").best[0].entry.kind != "article"
+
+
 def test_a_quiz_style_question_is_answered_from_the_bank(matcher: FaqMatcher) -> None:
     result = matcher.match("企业有多少会员以上应当建立基层工会委员会")
     assert result.status in ("answer", "suggest")
