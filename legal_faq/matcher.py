@@ -600,7 +600,15 @@ class FaqMatcher:
             article = self._article_by_cite.get(named)
             if article is not None:
                 # a reviewed entry citing it explains it in plain words: offered next
-                plain = [e for e in self.entries if named in _cited(e)][:1]
+                # (one the question ranked, else one about that article: its first citation)
+                ranked = {s.entry.id for s in result.best}
+                plain = sorted(
+                    (e for e in self.entries if named in _cited(e)),
+                    key=lambda e: (
+                        e.id not in ranked,
+                        (e.refs[0].source, e.refs[0].article) != named,
+                    ),
+                )[:1]
                 rest = [s for s in result.best if s.entry is not article and s.entry not in plain]
                 shown = [Scored(relevant_sentences(e, norm), 1.0) for e in (article, *plain)]
                 best = (*shown, *rest)[:3]

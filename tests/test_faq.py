@@ -283,10 +283,10 @@ def assert_floors(
 
 def test_blind_set_floor(matcher: FaqMatcher) -> None:
     """tests/data/faq_blind.yaml, written without seeing the corpus and NEVER to be tuned on:
-    floors just below what it measured after the fifth session's merges (2026-12-01 16:10 UTC,
-    docs/benchmarks.md): top-1 90.0 % (goal 90), top-3 96.1 % (goal 97), rejection 95.8 %
-    (46 of 48; goal 95), confident-wrong 0.0 % (0 of 114; goal 2), 4 in-scope "none". Before:
-    89.1 / 95.5 / 95.8 / 0.0 %, 4 "none" (stop 20); 88.8 / 94.8 / 95.8 / 0.0 %, 7 "none"
+    floors just below what it measured after the sixth session's merges (2026-12-01 20:05 UTC,
+    docs/benchmarks.md): top-1 91.8 % (goal 90), top-3 97.3 % (goal 97), rejection 95.8 %
+    (46 of 48; goal 95), confident-wrong 0.0 % (0 of 123; goal 2), 3 in-scope "none". Before:
+    90.0 / 96.1 / 95.8 / 0.0 %, 4 "none" (stop 21); 89.1 / 95.5 / 95.8 / 0.0 %, 4 "none" (stop 20); 88.8 / 94.8 / 95.8 / 0.0 %, 7 "none"
     (stop 19); 87.6 / 93.6 / 89.6 / 1.0 % (stop 18); after the second content batch 80.9 /
     90.0 / 85.4 / 1.2 %; before the further sources 77.3 / 84.5 / 68.8 / 9.4 %; the first
     baseline 51.8 / 56.7 / 70.8 / 21.1 %. One out-of-scope query is 2.1 points of rejection."""
@@ -294,11 +294,11 @@ def test_blind_set_floor(matcher: FaqMatcher) -> None:
         BLIND,
         matcher,
         least=(300, 40),
-        top1=0.89,
-        top3=0.955,
+        top1=0.905,
+        top3=0.965,
         rejection=0.93,
         confident_wrong=0.02,
-        none=6,
+        none=5,
     )
 
 
@@ -329,9 +329,13 @@ TUNING_FLOORS = {
     # 93.5 / 0.9 %, 11 "none" (before any tuning: 76.8 / 89.2 / 87.0 / 1.0 %, 18 "none")
     "faq_weak_tune.yaml": ((300, 45), 0.88, 0.93, 0.91, 0.02, 13),
     # a sixth set written blind (短问题, colloquial, quiz facts, long stories, typos, 40 out of
-    # scope; sixth session). Its even half was fitted, its odd half checks. Measured 91.9 / 97.3
-    # / 95.0 / 2.0 %, 3 "none" (before any tuning: 81.0 / 90.7 / 95.0 / 2.2 %, 15 "none")
-    "faq_fresh_tune.yaml": ((255, 38), 0.89, 0.95, 0.92, 0.04, 6),
+    # scope; sixth session). Its even half was fitted, its odd half checks. Measured 92.6 / 98.1
+    # / 95.0 / 2.0 %, 1 "none" (before any tuning: 81.0 / 90.7 / 95.0 / 2.2 %, 15 "none")
+    "faq_fresh_tune.yaml": ((255, 38), 0.90, 0.96, 0.92, 0.04, 4),
+    # a seventh (hotel, cashier, sanitation, carer, programmer, apprentice personas; 宪法 and
+    # 工会法 quiz facts; 40 out of scope). Even half fitted, odd half checks. Measured 90.1 / 93.8
+    # / 95.0 / 1.1 %, 4 "none" (before any tuning: 80.6 / 85.1 / 95.0 / 1.2 %, 13 "none")
+    "faq_fresh2_tune.yaml": ((240, 38), 0.87, 0.91, 0.92, 0.03, 7),
 }
 
 
