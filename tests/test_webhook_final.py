@@ -175,9 +175,9 @@ async def buzz_trial(
     await tg.settle(timeout=30)
     tg.send_text(HOST, "/open")
     await tg.wait_for(lambda: "已开放抢答" in tg.last(HOST).text, timeout=30)
-    # every contestant's question message (sent at /next) now has its 🔔 (a pause in the
-    # broadcast — the send lease passing to the other instance — is not the end of it, as
-    # settle's 0.15 s of quiet would say)
+    # every contestant's question message (sent at /next) now has its 🔔: the edits are paced
+    # by the send limiter (Telegram's per-chat and overall rates, right after /next's 24
+    # messages), so a pause longer than settle's 0.15 s of quiet is not the end of them
     await tg.wait_for(
         lambda: all(
             any(m.message_id > asked and "现在开始抢答" in m.text for m in tg.chat(who))
