@@ -58,6 +58,7 @@ from legal_faq.text import (
     to_pinyin,
     words,
 )
+from question_bank.laws import chinese_number
 
 Status = Literal["answer", "suggest", "none", "greeting"]
 
@@ -712,25 +713,29 @@ class FaqMatcher:
         }
 
     @cached_property
-    def _named_article_pattern(self) -> tuple[re.Pattern[str], dict[str, str]]:
+    def _named_article_pattern(self) -> tuple[re.Pattern[str], dict[str, str], dict[str, int]]:
         """The statutes searched, by the names a question calls them (中华人民共和国 dropped,
-        longest first), and a pattern for "<statute>第<number>条"."""
+        longest first), the article numbers they hold as written in Chinese numerals (十九,
+        一百零五), and a pattern for "<statute>第<number>条"."""
         full = {source for source, _ in self._article_by_cite}
         names = {n.removeprefix("中华人民共和国"): n for n in sorted(full, key=len, reverse=True)}
+        numerals = {chinese_number(a): a for _, a in self._article_by_cite}
         alternatives = "|".join(map(re.escape, names)) or "(?!)"
         pattern = re.compile(f"({alternatives})第 ?([0-9]+|[零一二三四五六七八九十百千]+) ?条")
-        return pattern, names
+        return pattern, names, numerals
 
     def _named_article(self, norm: str) -> tuple[str, int] | None:
         """The statute article a question names by statute and number (劳动法第四十四条,
         宪法第1条), for the statutes the FAQ searches."""
         if "第" not in norm or "条" not in norm:
             return None
-        pattern, names = self._named_article_pattern
+        pattern, names, numerals = self._named_article_pattern
         found = pattern.search(norm)
         if found is None:
             return None
-        return names[found.group(1)], _cn_int(found.group(2))
+        number = found.group(2)
+        article = int(number) if number.isdigit() else numerals.get(number)
+        return None if article is None else (names[found.group(1)], article)
 
     def _other(self, norm: str, query: Query | None = None) -> bool:
         """A question from another field (data/other_domains.txt), typed in characters or in
@@ -815,24 +820,6 @@ class Ranked:
     @property
     def scored(self) -> Scored:
         return Scored(self.entry, round(min(max(self.confidence, 0.0), 1.0), 4))
-
-
-_CN_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")}
-_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
-
-
-def _cn_int(text: str) -> int:
-    """An article number in Chinese numerals: 十九 → 19, 一百零五 → 105, or its digits."""
-    if text.isdigit():
-        return int(text)
-    total = digit = 0
-    for ch in text:
-        if ch in _CN_UNITS:
-            total += (digit or 1) * _CN_UNITS[ch]
-            digit = 0
-        else:
-            digit = _CN_DIGITS[ch]
-    return total + digit
 
 
 _CLAUSE_END = re.compile(r"[，。！？；,.!?;…\s]+")
