@@ -1,8 +1,9 @@
 """A BM25 index over token lists, as postings arrays, so a query costs a few weighted counts.
 
-Built once at start-up. `search(tokens)` returns, for every document, the BM25 score and the
-share of the query's IDF mass the document contains ("coverage", 0..1), which is what lets the
-matcher say "I don't know" for out-of-scope questions.
+Built once at start-up. `search(tokens)` returns, for every document, the BM25 score; and, for
+the few documents asked (the candidates), the share of the query's IDF mass they contain
+("coverage", 0..1), which is what lets the matcher say "I don't know" for out-of-scope
+questions.
 """
 
 from __future__ import annotations
@@ -17,31 +18,68 @@ from numpy.typing import NDArray
 
 
 @dataclass(frozen=True)
+class Matched:
+    """The IDF mass one search found: of its rarer tokens, per document (from their
+    postings); of its common tokens, added up only for the documents asked (the
+    candidates), from their rows in the dense block (present where the BM25 weight is > 0)
+    and their float32 IDF × count."""
+
+    dense: NDArray[np.float32]  # the index's dense block
+    sparse: NDArray[np.float64] | None  # per document, the rarer tokens' IDF mass
+    rows: NDArray[np.int64]  # the common tokens' rows in the dense block
+    rows_idf: NDArray[np.float32]  # … their IDF × the query's count
+
+    def at(self, documents: NDArray[np.int64]) -> NDArray[np.float64]:
+        """The matched mass of `documents`: the same additions in the same order as the sum
+        over every document of the postings and of the dense rows' float32 sum."""
+        if not self.rows.size:
+            alone: NDArray[np.float64] = (
+                self.sparse[documents] if self.sparse is not None else np.zeros(len(documents))
+            )
+            return alone
+        present = self.dense[self.rows[:, None], documents] > 0
+        # float32, added row by row (cumsum is sequential, as the block sum is)
+        common = np.where(present, self.rows_idf[:, None], np.float32(0))
+        total = np.cumsum(common, axis=0, dtype=np.float32)[-1]
+        matched: NDArray[np.float64] = (
+            total.astype(np.float64) if self.sparse is None else self.sparse[documents] + total
+        )
+        return matched
+
+
+@dataclass(frozen=True)
 class Hits:
-    """What a query finds: per document, its BM25 score and the IDF mass of the query's
-    tokens it contains; `mass` is the query's whole IDF mass."""
+    """What a query finds: per document, its BM25 score; the IDF mass of the query's tokens a
+    document contains is added up for the documents asked (`matched_at`: the candidates
+    only, never all of them); `mass` is the query's whole IDF mass."""
 
     bm25: NDArray[np.float64]
-    matched: NDArray[np.float64]
+    parts: tuple[Matched, ...]
     mass: float
 
     def __add__(self, other: Hits) -> Hits:
         """The hits of two token lists together (BM25 and IDF mass add up over tokens)."""
-        return Hits(self.bm25 + other.bm25, self.matched + other.matched, self.mass + other.mass)
+        return Hits(self.bm25 + other.bm25, self.parts + other.parts, self.mass + other.mass)
 
-    @property
-    def coverage(self) -> NDArray[np.float64]:
-        """Share of the query's IDF mass each document contains (0..1)."""
-        return self.coverage_at(slice(None))
+    def matched_at(self, documents: NDArray[np.int64]) -> NDArray[np.float64]:
+        """The IDF mass of the query's tokens each of `documents` contains."""
+        total = np.zeros(len(documents))
+        for part in self.parts:
+            total = total + part.at(documents)
+        return total
 
-    def coverage_at(self, documents: NDArray[np.int64] | slice) -> NDArray[np.float64]:
-        """`coverage[documents]`, dividing only those documents' mass."""
-        matched = self.matched[documents]
+    def coverage_at(self, documents: NDArray[np.int64]) -> NDArray[np.float64]:
+        """Share of the query's IDF mass each of `documents` contains (0..1)."""
+        return self.share(self.matched_at(documents))
+
+    def share(self, matched: NDArray[np.float64]) -> NDArray[np.float64]:
+        """`matched` (from `matched_at`) as a share of the query's IDF mass."""
         return matched / self.mass if self.mass else matched
 
 
 DENSE_SHARE = 16  # a token in at least 1/16 of the documents is kept dense too …
 DENSE_CELLS = 4_000_000  # … within this many matrix cells (16 MB per matrix)
+SMALL = 4096  # up to this many documents, a query's dense rows are copied and summed at once
 
 
 class BM25Index:
@@ -90,46 +128,46 @@ class BM25Index:
         ]
         self._dense_at = np.full(len(self.vocabulary), -1, dtype=np.int64)
         self._dense_at[common] = np.arange(len(common))
-        # per common token, its BM25 weight and its IDF in every document, side by side (one
-        # contiguous block per token: a query adds one block per common token it names)
-        self._dense = np.zeros((len(common), 2, n), dtype=np.float32)
+        # per common token, its BM25 weight in every document (one contiguous row per token: a
+        # query adds one row per common token it names); its IDF is the same in every
+        # document that holds it (where the weight is > 0), kept once per row
+        self._dense = np.zeros((len(common), n), dtype=np.float32)
         for j, col in enumerate(common):
             start, end = self._starts[col], self._starts[col + 1]
-            self._dense[j, 0, self._docs[start:end]] = self._bm25[start:end]
-            self._dense[j, 1, self._docs[start:end]] = self._idf_at[start:end]
+            self._dense[j, self._docs[start:end]] = self._bm25[start:end]
+        self._dense_idf = self.idf[common].astype(np.float32)
 
     def search(self, tokens: Sequence[str]) -> Hits:
         """BM25 score and matched IDF mass per document for a query's tokens."""
         counts = Counter(tokens)
-        vocabulary = self.vocabulary
-        known: list[tuple[int, int]] = []
-        unknown: list[int] = []
-        for t, q in counts.items():
-            col = vocabulary.get(t)
-            if col is None:
-                unknown.append(q)
-            else:
-                known.append((col, q))
+        found = list(map(self.vocabulary.get, counts))
+        unknown = [q for col, q in zip(found, counts.values(), strict=True) if col is None]
         unknown_idf = self._unknown_idf()
         unknown_mass = sum(q * unknown_idf for q in unknown)
-        if not known:
-            zeros = np.zeros(self.size)
-            return Hits(zeros, zeros, unknown_mass)
-        cols = np.array([c for c, _ in known])
-        qtf = np.array([q for _, q in known], dtype=np.float64)
+        if len(unknown) == len(found):
+            return Hits(np.zeros(self.size), (), unknown_mass)
+        cols = np.array([c for c in found if c is not None])
+        if unknown:
+            qtf = np.array(
+                [q for c, q in zip(found, counts.values(), strict=True) if c is not None],
+                dtype=np.float64,
+            )
+        else:
+            qtf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
         mass = float(self.idf[cols] @ qtf) + unknown_mass
         dense = self._dense_at[cols]
         is_dense = dense >= 0
         common: NDArray[np.float32] | None = None
-        bm25: NDArray[np.float64]
-        matched: NDArray[np.float64]
+        rows, rows_idf = _NO_COLS, _NO_IDF
         if is_dense.any():
-            # a weighted sum of blocks, not `@`: no BLAS (and none of its threads) on the hot
+            # a weighted sum of rows, not `@`: no BLAS (and none of its threads) on the hot
             # path; float32, added token by token (as the row sum of a column matrix was)
-            common = _block_sum(
-                self._dense, dense[is_dense].tolist(), qtf[is_dense].astype(np.float32).tolist()
-            )
+            at, weights = dense[is_dense], qtf[is_dense].astype(np.float32)
+            common = _block_sum(self._dense, at.tolist(), weights.tolist())
+            rows, rows_idf = at, self._dense_idf[at] * weights
             cols, qtf = cols[~is_dense], qtf[~is_dense]
+        bm25: NDArray[np.float64]
+        sparse: NDArray[np.float64] | None = None
         if cols.size:
             starts = self._starts[cols]
             lengths = self._starts[cols + 1] - starts
@@ -142,16 +180,15 @@ class BM25Index:
                 repeat = np.repeat(qtf, lengths)
                 bm25_at *= repeat
                 idf_at *= repeat
+            sparse = np.bincount(docs, idf_at, self.size).astype(np.float64, copy=False)
             bm25 = np.bincount(docs, bm25_at, self.size).astype(np.float64, copy=False)
-            matched = np.bincount(docs, idf_at, self.size).astype(np.float64, copy=False)
             if common is not None:  # (a + b is b + a, bit for bit)
-                bm25 += common[0]
-                matched += common[1]
+                bm25 += common
         elif common is not None:
-            bm25, matched = common.astype(np.float64)
+            bm25 = common.astype(np.float64)
         else:
-            bm25, matched = np.zeros(self.size), np.zeros(self.size)
-        return Hits(bm25, matched, mass)
+            bm25 = np.zeros(self.size)
+        return Hits(bm25, (Matched(self._dense, sparse, rows, rows_idf),), mass)
 
     def _unknown_idf(self) -> float:
         """A token no document has weighs like the rarest one (an unknown word counts against
@@ -159,10 +196,22 @@ class BM25Index:
         return math.log(1 + (self.size + 0.5) / 0.5)
 
 
+_NO_COLS = np.zeros(0, dtype=np.int64)
+_NO_IDF = np.zeros(0, dtype=np.float32)
+
+
 def _block_sum(
     blocks: NDArray[np.float32], at: list[int], weights: list[float]
 ) -> NDArray[np.float32]:
     """The weighted sum of `blocks[at]`, block by block in the order given (float32)."""
+    if blocks.shape[1] <= SMALL:
+        # few documents: the rows taken at once and summed along them (a reduction along
+        # the first axis adds row by row, in order: the very sums of the loop below)
+        picked = blocks[at]
+        if any(weight != 1.0 for weight in weights):
+            picked *= np.array(weights, dtype=np.float32)[:, None]
+        summed: NDArray[np.float32] = np.add.reduce(picked, axis=0)
+        return summed
     total: NDArray[np.float32] = blocks[at[0]] * np.float32(weights[0])
     for block, weight in zip(at[1:], weights[1:], strict=True):
         if weight == 1.0:  # x * 1 is x: skip the product

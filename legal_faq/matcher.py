@@ -454,7 +454,7 @@ class EntryIndex:
         k = min(w.candidates, n)
         if k == 0:
             return None
-        top = [int(i) for i in np.argpartition(-pre, k - 1)[:k] if pre[i] > 0]
+        top = [int(i) for i in _top(pre, k) if pre[i] > 0]
         if not top:
             return None
         idx = np.array(top)
@@ -466,12 +466,13 @@ class EntryIndex:
             # the legal terms help rank and cover, but the mass that keeps a question in scope
             # is that of what it spells (syllables collide: an expansion read from a homophone
             # would add much mass to an out-of-scope question)
-            c_rel, c_cov, c_mass = p_rel, p_cov, raw_pinyin.matched[idx]
+            c_rel, c_cov, c_mass = p_rel, p_cov, raw_pinyin.matched_at(idx)
             raw_cov = raw_pinyin.coverage_at(idx)
             w_cov = np.zeros(len(top))
             c_fuzzy = p_fuzzy
         else:
-            c_cov, c_mass = char_hits.coverage_at(idx), char_hits.matched[idx]
+            c_mass = char_hits.matched_at(idx)
+            c_cov = char_hits.share(c_mass)
             w_cov, raw_cov = word_hits.coverage_at(idx), raw_hits.coverage_at(idx)
             c_fuzzy = self._best_per_entry(query.fixed or norm, top, self._texts)
         table = np.column_stack(
@@ -913,6 +914,21 @@ def _qualifier_penalty(named: list[tuple[Qualifier, str]], norm: str, spoken: st
 
 def _cited(entry: FaqEntry) -> set[tuple[str, int]]:
     return {(c.source, c.article) for c in entry.refs}
+
+
+def _top(values: NDArray[np.float64], k: int) -> NDArray[np.int64]:
+    """The positions of the `k` largest values (in no particular order). Over many values,
+    only those at least the k-th largest of every 16th are partitioned: that one is at most
+    the k-th largest of all, so none of those is left out (a tenth of the time at 20,000)."""
+    negated = -values
+    if len(values) < 16 * TOP_SAMPLE * k:
+        return np.argpartition(negated, k - 1)[:k]
+    bound = np.partition(negated[::16], k - 1)[k - 1]
+    kept = np.flatnonzero(negated <= bound)
+    return kept[np.argpartition(negated[kept], k - 1)[:k]]
+
+
+TOP_SAMPLE = 4  # … when every 16th holds at least this many times k values
 
 
 def _unit(values: NDArray[np.float64]) -> NDArray[np.float64]:
