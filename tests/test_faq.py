@@ -155,6 +155,12 @@ def test_a_reviewed_answer_is_given_outright_only_when_a_source_agrees(
         # … but not where the employer moves or sends the work: the worker's story
         ("厂子要整个搬到越南去，叫我们自己写辞职申请，我不写是不是没补偿", "suggest|answer"),
         ("公司派我去非洲干了两年，回来不给加班费", "suggest|answer"),
+        # … nor where the worker is treated: what the insurance at home pays (社会保险法 第三十条)
+        ("在国外看病报吗", "suggest|answer"),
+        # a family member's 新农合 is another field's ("A|B+C|D": cues only together) …
+        ("我妈在老家住院，新农合能报多少", "none"),
+        # … the worker's own is 社会保险法's
+        ("外地看病报销", "suggest|answer"),
     ],
 )
 def test_questions_from_another_field_are_out_of_scope(
