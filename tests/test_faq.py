@@ -161,6 +161,8 @@ def test_a_reviewed_answer_is_given_outright_only_when_a_source_agrees(
         ("我妈在老家住院，新农合能报多少", "none"),
         # … the worker's own is 社会保险法's
         ("外地看病报销", "suggest|answer"),
+        # the insurances a worker pays into are the workers' words (domain_anchors.txt)
+        ("养老保险个人账户能继承吗", "suggest|answer"),
     ],
 )
 def test_questions_from_another_field_are_out_of_scope(
