@@ -184,16 +184,22 @@ class OtherDomain:
     # pairs decisive only together ("!公务员+加班"): a civil servant's overtime is another
     # law's, while 公务员 alone may ask about the four laws ("举报公务员", a 女公务员's 产假)
     pairs: tuple[tuple[str, str], ...] = ()
+    # cues only together ("新农合|外地看病+我妈|我爸"): a word of each side named makes the
+    # pair a cue (anchors still keep the question in scope) — a family member's 新农合 is
+    # another field's, the worker's own is 社会保险法's
+    joint: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()
 
     @classmethod
     def load(cls) -> OtherDomain:
         lines = [w.strip() for w in data_lines("other_domains.txt")]
         marked = [w[1:] for w in lines if w.startswith("!")]
+        plain = [w for w in lines if not w.startswith("!")]
         return cls(
-            tuple(normalise(w) for w in lines if not w.startswith("!")),
+            tuple(normalise(w) for w in plain if "+" not in w),
             load_words("domain_anchors.txt"),
             tuple(normalise(w) for w in marked if "+" not in w),
             tuple(_pair(w) for w in marked if "+" in w),
+            tuple(_joint(w) for w in plain if "+" in w),
         )
 
     @cached_property
@@ -224,12 +230,17 @@ class OtherDomain:
         def cues(words: Iterable[str]) -> tuple[str, ...]:
             return tuple(s for w in words if (s := said(w, 3)))
 
+        def sides(words: Iterable[str]) -> tuple[str, ...]:
+            return tuple(s for w in words if (s := said(w, 2)))
+
         pairs = ((said(a, 2), said(b, 2)) for a, b in self.pairs)
+        joint = ((sides(a), sides(b)) for a, b in self.joint)
         return OtherDomain(
             cues(self.cues),
             tuple(s for w in self.anchors if (s := said(w))),
             cues(self.decisive),
             tuple((a, b) for a, b in pairs if a and b),
+            tuple((a, b) for a, b in joint if a and b),
         )
 
     def __call__(self, norm: str) -> bool:
@@ -237,26 +248,48 @@ class OtherDomain:
         both words of a decisive pair, or a cue and none of the workers' words outside the
         cues ("装修公司" is a cue; its 公司 is no anchor)."""
         decisive, named = self._patterns
-        if any(not _MOVED_TO.search(norm, 0, m.start()) for m in decisive.finditer(norm)):
+        if any(
+            not _MOVED_TO.search(norm, 0, m.start()) and not _TREATED.match(norm, m.end())
+            for m in decisive.finditer(norm)
+        ):
             return True
         if any(a in norm and b in norm for a, b in self.pairs):
             return True
-        if not named.search(norm):
+        found = [w for side in self._joint_named(norm) for w in side]
+        if not found and not named.search(norm):
             return False
-        found = [c for c in self.cues if c in norm]
+        found += [c for c in self.cues if c in norm]
         for cue in sorted(found, key=len, reverse=True):
             norm = norm.replace(cue, " ")
         return not any(a in norm for a in self.anchors)
+
+    def _joint_named(self, norm: str) -> Iterator[list[str]]:
+        """The words of each joint cue a question names, when it names both sides."""
+        for first, second in self.joint:
+            if any(w in norm for w in first) and any(w in norm for w in second):
+                yield [w for w in (*first, *second) if w in norm]
 
 
 # A place the employer moves or sends the work to ("厂子要搬到越南去", "公司派我去非洲") is the
 # worker's story, not a question of that place's law: a decisive cue right after it does not count.
 _MOVED_TO = re.compile(r"(?:搬|迁|转移|派|调|出口|卖|发)(?:我们|我|人)?(?:到|去|往|至)了?$")
+# Medical care there ("在国外看病报吗", "在国外住院") asks what the insurance at home pays
+# (社会保险法 第三十条: 在境外就医), not that place's law: a decisive cue right before it does
+# not count (the other cues and the anchors still do).
+_TREATED = re.compile(r"(?:看病|就医|就诊|住院|治病|看的病|生病)")
 
 
 def _pair(line: str) -> tuple[str, str]:
     first, second = line.split("+", 1)
     return normalise(first), normalise(second)
+
+
+def _joint(line: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The alternatives of each side of "新农合|外地看病+妈|爸", normalised."""
+    first, second = line.split("+", 1)
+    return tuple(normalise(w) for w in first.split("|")), tuple(
+        normalise(w) for w in second.split("|")
+    )
 
 
 @cache

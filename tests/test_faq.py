@@ -155,6 +155,14 @@ def test_a_reviewed_answer_is_given_outright_only_when_a_source_agrees(
         # … but not where the employer moves or sends the work: the worker's story
         ("厂子要整个搬到越南去，叫我们自己写辞职申请，我不写是不是没补偿", "suggest|answer"),
         ("公司派我去非洲干了两年，回来不给加班费", "suggest|answer"),
+        # … nor where the worker is treated: what the insurance at home pays (社会保险法 第三十条)
+        ("在国外看病报吗", "suggest|answer"),
+        # a family member's 新农合 is another field's ("A|B+C|D": cues only together) …
+        ("我妈在老家住院，新农合能报多少", "none"),
+        # … the worker's own is 社会保险法's
+        ("外地看病报销", "suggest|answer"),
+        # the insurances a worker pays into are the workers' words (domain_anchors.txt)
+        ("养老保险个人账户能继承吗", "suggest|answer"),
     ],
 )
 def test_questions_from_another_field_are_out_of_scope(
@@ -326,8 +334,9 @@ TUNING_FLOORS = {
     "faq_persona_tune.yaml": ((210, 40), 0.86, 0.94, 0.87, 0.03, 3),
     # weak spots (very short, 社会保险法, 法律援助法, typos, quiz facts, 46 out of scope). Its even
     # half was fitted in the second round only, its odd half checks. Measured 90.2 / 94.8 /
-    # 93.5 / 0.9 %, 11 "none" (before any tuning: 76.8 / 89.2 / 87.0 / 1.0 %, 18 "none")
-    "faq_weak_tune.yaml": ((300, 45), 0.88, 0.93, 0.91, 0.02, 13),
+    # 93.5 / 0.9 %, 11 "none" (before any tuning: 76.8 / 89.2 / 87.0 / 1.0 %, 18 "none"); 4
+    # "none" after the in-scope-none round (92.5 / 97.1 / 93.5 / 0.9 %, docs/benchmarks.md)
+    "faq_weak_tune.yaml": ((300, 45), 0.88, 0.93, 0.91, 0.02, 6),
     # a sixth set written blind (短问题, colloquial, quiz facts, long stories, typos, 40 out of
     # scope; sixth session). Its even half was fitted, its odd half checks. Measured 92.6 / 98.1
     # / 95.0 / 2.0 %, 1 "none" (before any tuning: 81.0 / 90.7 / 95.0 / 2.2 %, 15 "none")
