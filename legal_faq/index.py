@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -21,23 +21,34 @@ from numpy.typing import NDArray
 class Matched:
     """The IDF mass one search found: of its rarer tokens, per document (from their
     postings); of its common tokens, added up only for the documents asked (the
-    candidates), from their rows in the dense block (present where the BM25 weight is > 0)
-    and their float32 IDF × count."""
+    candidates), from which of them each holds and their float32 IDF × count."""
 
-    dense: NDArray[np.float32]  # the index's dense block
+    present: NDArray[np.bool_]  # per document, which common tokens it holds (row by row)
     sparse: NDArray[np.float64] | None  # per document, the rarer tokens' IDF mass
     rows: NDArray[np.int64]  # the common tokens' rows in the dense block
     rows_idf: NDArray[np.float32]  # … their IDF × the query's count
+    # the last documents asked and their mass (the raw query's part is asked twice: alone,
+    # and with the appended legal terms' part)
+    _last: list[tuple[NDArray[np.int64], NDArray[np.float64]]] = field(
+        default_factory=list, compare=False, repr=False
+    )
 
     def at(self, documents: NDArray[np.int64]) -> NDArray[np.float64]:
         """The matched mass of `documents`: the same additions in the same order as the sum
         over every document of the postings and of the dense rows' float32 sum."""
+        if self._last and self._last[0][0] is documents:
+            return self._last[0][1]
+        matched = self._at(documents)
+        self._last[:] = [(documents, matched)]
+        return matched
+
+    def _at(self, documents: NDArray[np.int64]) -> NDArray[np.float64]:
         if not self.rows.size:
             alone: NDArray[np.float64] = (
                 self.sparse[documents] if self.sparse is not None else np.zeros(len(documents))
             )
             return alone
-        present = self.dense[self.rows[:, None], documents] > 0
+        present = self.present[documents][:, self.rows].T
         # float32, added row by row (cumsum is sequential, as the block sum is)
         common = np.where(present, self.rows_idf[:, None], np.float32(0))
         total = np.cumsum(common, axis=0, dtype=np.float32)[-1]
@@ -136,6 +147,8 @@ class BM25Index:
             start, end = self._starts[col], self._starts[col + 1]
             self._dense[j, self._docs[start:end]] = self._bm25[start:end]
         self._dense_idf = self.idf[common].astype(np.float32)
+        # and, document by document, which of them it holds (a candidate's in one short row)
+        self._present = np.ascontiguousarray((self._dense > 0).T)
 
     def search(self, tokens: Sequence[str]) -> Hits:
         """BM25 score and matched IDF mass per document for a query's tokens."""
@@ -188,7 +201,7 @@ class BM25Index:
             bm25 = common.astype(np.float64)
         else:
             bm25 = np.zeros(self.size)
-        return Hits(bm25, (Matched(self._dense, sparse, rows, rows_idf),), mass)
+        return Hits(bm25, (Matched(self._present, sparse, rows, rows_idf),), mass)
 
     def _unknown_idf(self) -> float:
         """A token no document has weighs like the rarest one (an unknown word counts against
