@@ -291,10 +291,10 @@ def assert_floors(
 
 def test_blind_set_floor(matcher: FaqMatcher) -> None:
     """tests/data/faq_blind.yaml, written without seeing the corpus and NEVER to be tuned on:
-    floors just below what it measured after the sixth session's merges (2026-12-01 20:05 UTC,
-    docs/benchmarks.md): top-1 91.8 % (goal 90), top-3 97.3 % (goal 97), rejection 95.8 %
-    (46 of 48; goal 95), confident-wrong 0.0 % (0 of 123; goal 2), 3 in-scope "none". Before:
-    90.0 / 96.1 / 95.8 / 0.0 %, 4 "none" (stop 21); 89.1 / 95.5 / 95.8 / 0.0 %, 4 "none" (stop 20); 88.8 / 94.8 / 95.8 / 0.0 %, 7 "none"
+    floors just below what it measured after the seventh session's merge (2026-12-01 22:40 UTC,
+    docs/benchmarks.md): top-1 92.1 % (goal 90), top-3 97.6 % (goal 97), rejection 95.8 %
+    (46 of 48; goal 95), confident-wrong 0.0 % (0 of 124; goal 2), 2 in-scope "none". Before:
+    91.8 / 97.3 / 95.8 / 0.0 %, 3 "none" (stop 22); 90.0 / 96.1 / 95.8 / 0.0 %, 4 "none" (stop 21); 89.1 / 95.5 / 95.8 / 0.0 %, 4 "none" (stop 20); 88.8 / 94.8 / 95.8 / 0.0 %, 7 "none"
     (stop 19); 87.6 / 93.6 / 89.6 / 1.0 % (stop 18); after the second content batch 80.9 /
     90.0 / 85.4 / 1.2 %; before the further sources 77.3 / 84.5 / 68.8 / 9.4 %; the first
     baseline 51.8 / 56.7 / 70.8 / 21.1 %. One out-of-scope query is 2.1 points of rejection."""
@@ -302,11 +302,11 @@ def test_blind_set_floor(matcher: FaqMatcher) -> None:
         BLIND,
         matcher,
         least=(300, 40),
-        top1=0.905,
-        top3=0.965,
+        top1=0.91,
+        top3=0.97,
         rejection=0.93,
         confident_wrong=0.02,
-        none=5,
+        none=4,
     )
 
 
