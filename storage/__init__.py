@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 
 def upsert_insert(dialect: str, table: Any) -> Any:
@@ -15,4 +16,17 @@ def upsert_insert(dialect: str, table: Any) -> Any:
     return make_insert(table)
 
 
-__all__ = ["upsert_insert"]
+async def one_statement(session: AsyncSession) -> None:
+    """Say, before its first statement, that a fresh session's unit of work is a single
+    statement (one `execute`, possibly of many rows). On PostgreSQL it then runs without
+    BEGIN and COMMIT (SQLAlchemy's AUTOCOMMIT isolation level, for this session's
+    connection only): the server commits the statement when it answers it, as durably as a
+    COMMIT (`synchronous_commit` applies alike), and all or nothing — asyncpg sends an
+    executemany's rows with one Sync, the extended protocol's implicit transaction. Two
+    round trips fewer. SQLite keeps its transaction (there an executemany outside one would
+    commit row by row)."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
+__all__ = ["one_statement", "upsert_insert"]

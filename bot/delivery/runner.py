@@ -72,6 +72,7 @@ from bot.transports.base import (
     Unreachable,
     Webhook,
 )
+from storage import one_statement
 
 if TYPE_CHECKING:  # aiohttp's server is imported only when an address is listened on
     from bot.delivery.http import BotHttp
@@ -253,6 +254,7 @@ class Delivery:
     async def accept(self, fetched: list[Fetched]) -> None:
         """Store updates in the inbox (a webhook handler would call this before answering 200)."""
         async with self.sessions() as session:
+            await one_statement(session)
             offered = await store.store_updates(session, fetched, self.clock())
             await session.commit()
         if self._open is not None:
@@ -586,6 +588,8 @@ class Delivery:
         """Sent (or given up) actions: their rows go, keyed messages are remembered, and
         broadcast recipients updated, in one transaction."""
         async with self.sessions() as session:
+            if not any(_remembered(a, s) or r.broadcast_id is not None for r, a, s, _o in done):
+                await one_statement(session)  # the rows' DELETE is all there is to do
             for _row, action, sent, _outcome in done:
                 if _remembered(action, sent):
                     assert isinstance(action, SendMessage | SendPoll) and sent is not None
