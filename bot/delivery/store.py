@@ -110,8 +110,8 @@ _SET_UPDATE = (
     .where(_INBOX.c.update_id == bindparam("u"))
     .values(done=bindparam("d"), attempts=bindparam("a"))
 )
-_OUTBOX_HEADS = (
-    core_select(_OUTBOX.c.id, _OUTBOX.c.chat_key)
+_OUTBOX_HEADS = (  # the chats whose first waiting action is due and not leased, locked
+    core_select(_OUTBOX.c.chat_key)
     .where(
         _OUTBOX.c.due_at <= bindparam("now"),
         (_OUTBOX.c.leased_until.is_(None)) | (_OUTBOX.c.leased_until < bindparam("now")),
@@ -123,31 +123,28 @@ _OUTBOX_HEADS = (
     .order_by(_OUTBOX.c.id)
     .limit(bindparam("limit"))
     .with_for_update(skip_locked=True, of=_OUTBOX)
+    .cte("heads")
 )
 _INSERT_ACTION = insert(_OUTBOX)
+_OUTBOX_OF_HEADS = (
+    # every row of the chats whose head this claim took, in order, locked; `gone`: the chat is
+    # unreachable. One statement: the heads are a CTE of it, reachability a column.
+    core_select(
+        _OUTBOX.c.id,
+        _OUTBOX.c.chat_key,
+        _OUTBOX.c.action,
+        _OUTBOX.c.attempts,
+        _OUTBOX.c.due_at,
+        _OUTBOX.c.broadcast_id,
+        exists().where(_UNREACHABLE.c.chat_id == _OUTBOX.c.chat_key).label("gone"),
+    )
+    .where(_OUTBOX.c.chat_key.in_(core_select(_OUTBOX_HEADS.c.chat_key)))
+    .order_by(_OUTBOX.c.id)
+    .with_for_update(of=_OUTBOX)
+)
 
 
 # Statements on lists (of chats, of rows), built once per dialect (see storage.one_of).
-@cache
-def _outbox_of_chats(dialect: str) -> Any:
-    """Every outbox row of the chats, in order, locked; `gone`: the chat is unreachable (read
-    in the same statement, not in one of its own)."""
-    return (
-        core_select(
-            _OUTBOX.c.id,
-            _OUTBOX.c.chat_key,
-            _OUTBOX.c.action,
-            _OUTBOX.c.attempts,
-            _OUTBOX.c.due_at,
-            _OUTBOX.c.broadcast_id,
-            exists().where(_UNREACHABLE.c.chat_id == _OUTBOX.c.chat_key).label("gone"),
-        )
-        .where(one_of(dialect, _OUTBOX.c.chat_key, "chats"))
-        .order_by(_OUTBOX.c.id)
-        .with_for_update(of=_OUTBOX)
-    )
-
-
 @cache
 def _lease(dialect: str) -> Any:
     return (
@@ -260,18 +257,15 @@ async def claim_outbox(
     The first waiting action of a chat (its head) is claimed with SKIP LOCKED; once a
     process holds a chat's head, no other can claim that chat's later actions (they are not
     heads), so it takes them too, in order, up to the first one not yet due. Actions to chats
-    the bot cannot reach are dropped here."""
+    the bot cannot reach are dropped here. The heads and their chats' rows are read in one
+    statement (the heads a CTE of it)."""
     conn = await session.connection()
-    heads = (await conn.execute(_OUTBOX_HEADS, {"now": now, "limit": limit})).all()
-    if not heads:
-        return {}
-    chats = sorted({h.chat_key for h in heads})
     dialect = conn.dialect.name
     claimed: dict[int, list[QueuedAction]] = {}
     dropped: list[int] = []
     blocked: list[tuple[int, int, str]] = []  # broadcast messages to chats that blocked the bot
     stopped: set[int] = set()  # chats whose run ended at an action not due yet
-    for row in await conn.execute(_outbox_of_chats(dialect), {"chats": chats}):
+    for row in await conn.execute(_OUTBOX_OF_HEADS, {"now": now, "limit": limit}):
         if row.gone:
             dropped.append(row.id)
             if row.broadcast_id is not None:
