@@ -498,6 +498,35 @@ async def test_an_idle_worker_takes_a_users_second_update_without_waiting(
     assert await count(delivery, InboxUpdate) == 3
 
 
+async def test_a_store_wakes_as_many_workers_as_its_updates_fill_batches(conversation, api) -> None:
+    """Several workers (PostgreSQL) wait for work; a store wakes as many as its updates fill
+    batches, not all of them (each woken worker that found nothing paid an empty claim), and
+    every update is still handled at once, not after the idle wait."""
+    delivery = Delivery(conversation, api, workers=4, idle_wait=30, batch=4)
+    if delivery.single_process:
+        pytest.skip("SQLite runs one worker")
+    claims = 0
+    handle_next = delivery.handle_next
+
+    async def counted() -> int:
+        nonlocal claims
+        claims += 1
+        return await handle_next()
+
+    delivery.handle_next = counted  # type: ignore[method-assign]
+    async with running(delivery), asyncio.timeout(10):  # far below the 30 s idle wait
+        while len(delivery._idle) < 4:  # noqa: ASYNC110 (every worker found nothing)
+            await asyncio.sleep(0.001)
+        claims = 0
+        api.updates = [message(1, 16, "/help")]
+        while len(api.texts(16)) < 1 or len(delivery._idle) < 4:  # noqa: ASYNC110
+            await asyncio.sleep(0.001)
+        assert claims == 2  # the one that took it and its worker's next (finding nothing)
+        api.updates = [message(i, 400 + i, "/help") for i in range(2, 12)]  # three batches
+        while any(len(api.texts(400 + i)) < 1 for i in range(2, 12)):  # noqa: ASYNC110
+            await asyncio.sleep(0.001)
+
+
 async def test_the_sender_goes_on_at_once_when_more_chats_wait_than_one_round_takes(
     conversation, api
 ) -> None:

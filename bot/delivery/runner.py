@@ -72,6 +72,7 @@ from bot.transports.base import (
     Unreachable,
     Webhook,
 )
+from storage import one_statement
 
 if TYPE_CHECKING:  # aiohttp's server is imported only when an address is listened on
     from bot.delivery.http import BotHttp
@@ -137,7 +138,10 @@ class Delivery:
         self.username = ""
         # each loop waits on an event of its own (one clearing a shared event could eat
         # another's wake-up)
-        self._work = asyncio.Event()  # new inbox rows
+        # new inbox rows: an event per worker, so that a store wakes as many workers as its
+        # rows fill batches (see `_wake_workers`), not all of them
+        self._work = [asyncio.Event() for _ in range(self.workers)]
+        self._idle: list[int] = []  # the workers waiting for work, longest waiting first
         self._timers = asyncio.Event()  # the timer loop's wake-up
         self._outgoing = asyncio.Event()  # new outbox rows
         self._draining = False
@@ -197,7 +201,7 @@ class Delivery:
         # with a webhook, updates arrive through self.http: nothing to fetch
         fetching = [asyncio.create_task(self._poll(), name="poll")] if webhook is None else []
         workers = [
-            asyncio.create_task(self._work_loop(), name=f"work{i}") for i in range(self.workers)
+            asyncio.create_task(self._work_loop(i), name=f"work{i}") for i in range(self.workers)
         ]
         timers = asyncio.create_task(self._timer_loop(), name="timers")
         sender = asyncio.create_task(self._send_loop(), name="send")
@@ -211,7 +215,8 @@ class Delivery:
                 task.cancel()
             await asyncio.gather(*fetching, timers, return_exceptions=True)
             self._draining = True
-            self._work.set()
+            for work in self._work:
+                work.set()
             _done, pending = await asyncio.wait(workers, timeout=self.drain_timeout)
             for task in pending:
                 task.cancel()
@@ -249,17 +254,32 @@ class Delivery:
     async def accept(self, fetched: list[Fetched]) -> None:
         """Store updates in the inbox (a webhook handler would call this before answering 200)."""
         async with self.sessions() as session:
+            await one_statement(session)
             offered = await store.store_updates(session, fetched, self.clock())
             await session.commit()
         if self._open is not None:
             self._open += offered  # at most: an update fetched twice is kept once
-        self._work.set()
+        self._wake_workers(-(-offered // self.batch))
+
+    def _wake_workers(self, claims: int) -> None:
+        """New inbox rows that `claims` batches take: that many workers claim (at least one),
+        the waiting ones first; a busy worker woken claims again when its current claim ends
+        instead of waiting (its claim may have started before the rows were committed). A
+        worker whose wake-up is still pending counts: its claim comes after the rows too. The
+        others sleep on: waking every worker for every store cost each of them an empty
+        claim (BEGIN, SELECT, ROLLBACK: three round trips on PostgreSQL) per getUpdates batch.
+        A worker that handled a batch claims again at once anyway (more than a batch, an
+        update held back behind its user's earlier one, rows another process stored)."""
+        busy = [i for i in range(self.workers) if i not in self._idle]
+        for i in [*self._idle, *busy][: max(1, claims)]:
+            self._work[i].set()
 
     # --- handling --------------------------------------------------------------------------
 
-    async def _work_loop(self) -> None:
+    async def _work_loop(self, me: int = 0) -> None:
+        work = self._work[me]
         while True:
-            self._work.clear()
+            work.clear()
             try:
                 handled = await self.handle_next()
             except Exception:  # the database failed (e.g. a dropped connection): nothing committed
@@ -270,13 +290,21 @@ class Delivery:
                 # SQLite calls run on the loop thread without suspending: give the sender a
                 # turn after each batch, so replies go out while a backlog is handled
                 await asyncio.sleep(0)
-                if self._open == 0 and not self._work.is_set() and not self._draining:
+                if self._open == 0 and not work.is_set() and not self._draining:
                     # nothing left open and nothing stored since: no empty claim
-                    await self._wait(self._work, self.idle_wait)
+                    await self._wait_for_work(me)
                 continue
             if self._draining:
                 return
-            await self._wait(self._work, self.idle_wait)
+            await self._wait_for_work(me)
+
+    async def _wait_for_work(self, me: int) -> None:
+        """Until a store wakes this worker (or `idle_wait`: rows other processes stored)."""
+        self._idle.append(me)
+        try:
+            await self._wait(self._work[me], self.idle_wait)
+        finally:
+            self._idle.remove(me)
 
     async def handle_next(self) -> int:
         """Handle the next claimable inbox updates (up to `batch`, at most one per ordering
@@ -560,6 +588,8 @@ class Delivery:
         """Sent (or given up) actions: their rows go, keyed messages are remembered, and
         broadcast recipients updated, in one transaction."""
         async with self.sessions() as session:
+            if not any(_remembered(a, s) or r.broadcast_id is not None for r, a, s, _o in done):
+                await one_statement(session)  # the rows' DELETE is all there is to do
             for _row, action, sent, _outcome in done:
                 if _remembered(action, sent):
                     assert isinstance(action, SendMessage | SendPoll) and sent is not None

@@ -31,7 +31,7 @@ from bot.delivery.models import (
     UnreachableChat,
 )
 from bot.transports.base import Fetched
-from storage import upsert_insert
+from storage import one_of, upsert_insert
 
 KEEP_DONE = timedelta(days=1)  # how long handled update ids are kept to drop redeliveries
 
@@ -110,8 +110,8 @@ _SET_UPDATE = (
     .where(_INBOX.c.update_id == bindparam("u"))
     .values(done=bindparam("d"), attempts=bindparam("a"))
 )
-_OUTBOX_HEADS = (
-    core_select(_OUTBOX.c.id, _OUTBOX.c.chat_key)
+_OUTBOX_HEADS = (  # the chats whose first waiting action is due and not leased, locked
+    core_select(_OUTBOX.c.chat_key)
     .where(
         _OUTBOX.c.due_at <= bindparam("now"),
         (_OUTBOX.c.leased_until.is_(None)) | (_OUTBOX.c.leased_until < bindparam("now")),
@@ -123,8 +123,12 @@ _OUTBOX_HEADS = (
     .order_by(_OUTBOX.c.id)
     .limit(bindparam("limit"))
     .with_for_update(skip_locked=True, of=_OUTBOX)
+    .cte("heads")
 )
-_OUTBOX_OF_CHATS = (
+_INSERT_ACTION = insert(_OUTBOX)
+_OUTBOX_OF_HEADS = (
+    # every row of the chats whose head this claim took, in order, locked; `gone`: the chat is
+    # unreachable. One statement: the heads are a CTE of it, reachability a column.
     core_select(
         _OUTBOX.c.id,
         _OUTBOX.c.chat_key,
@@ -132,24 +136,32 @@ _OUTBOX_OF_CHATS = (
         _OUTBOX.c.attempts,
         _OUTBOX.c.due_at,
         _OUTBOX.c.broadcast_id,
+        exists().where(_UNREACHABLE.c.chat_id == _OUTBOX.c.chat_key).label("gone"),
     )
-    .where(_OUTBOX.c.chat_key.in_(bindparam("chats", expanding=True)))
+    .where(_OUTBOX.c.chat_key.in_(core_select(_OUTBOX_HEADS.c.chat_key)))
     .order_by(_OUTBOX.c.id)
-    .with_for_update()
+    .with_for_update(of=_OUTBOX)
 )
-_LEASE = (
-    update(_OUTBOX)
-    .where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
-    .values(leased_until=bindparam("until"))
-)
-_DROP_ACTIONS = delete(_OUTBOX).where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
-_UNREACHABLE_OF = core_select(_UNREACHABLE.c.chat_id).where(
-    _UNREACHABLE.c.chat_id.in_(bindparam("chats", expanding=True))
-)
-_INSERT_ACTION = insert(_OUTBOX)
-_REACHABLE_AGAIN = delete(_UNREACHABLE).where(
-    _UNREACHABLE.c.chat_id.in_(bindparam("chats", expanding=True))
-)
+
+
+# Statements on lists (of chats, of rows), built once per dialect (see storage.one_of).
+@cache
+def _lease(dialect: str) -> Any:
+    return (
+        update(_OUTBOX)
+        .where(one_of(dialect, _OUTBOX.c.id, "ids"))
+        .values(leased_until=bindparam("until"))
+    )
+
+
+@cache
+def _drop_actions(dialect: str) -> Any:
+    return delete(_OUTBOX).where(one_of(dialect, _OUTBOX.c.id, "ids"))
+
+
+@cache
+def _reachable_again(dialect: str) -> Any:
+    return delete(_UNREACHABLE).where(one_of(dialect, _UNREACHABLE.c.chat_id, "chats"))
 
 
 def _claimed(row: Any) -> ClaimedUpdate:
@@ -245,19 +257,16 @@ async def claim_outbox(
     The first waiting action of a chat (its head) is claimed with SKIP LOCKED; once a
     process holds a chat's head, no other can claim that chat's later actions (they are not
     heads), so it takes them too, in order, up to the first one not yet due. Actions to chats
-    the bot cannot reach are dropped here."""
+    the bot cannot reach are dropped here. The heads and their chats' rows are read in one
+    statement (the heads a CTE of it)."""
     conn = await session.connection()
-    heads = (await conn.execute(_OUTBOX_HEADS, {"now": now, "limit": limit})).all()
-    if not heads:
-        return {}
-    chats = sorted({h.chat_key for h in heads})
-    gone = {r.chat_id for r in await conn.execute(_UNREACHABLE_OF, {"chats": chats})}
+    dialect = conn.dialect.name
     claimed: dict[int, list[QueuedAction]] = {}
     dropped: list[int] = []
     blocked: list[tuple[int, int, str]] = []  # broadcast messages to chats that blocked the bot
     stopped: set[int] = set()  # chats whose run ended at an action not due yet
-    for row in await conn.execute(_OUTBOX_OF_CHATS, {"chats": chats}):
-        if row.chat_key in gone:
+    for row in await conn.execute(_OUTBOX_OF_HEADS, {"now": now, "limit": limit}):
+        if row.gone:
             dropped.append(row.id)
             if row.broadcast_id is not None:
                 blocked.append((row.broadcast_id, row.chat_key, "blocked"))
@@ -268,9 +277,9 @@ async def claim_outbox(
             claimed.setdefault(row.chat_key, []).append(action)
     ids = [a.id for queue in claimed.values() for a in queue]
     if ids:
-        await conn.execute(_LEASE, {"ids": ids, "until": now + lease})
+        await conn.execute(_lease(dialect), {"ids": ids, "until": now + lease})
     if dropped:
-        await conn.execute(_DROP_ACTIONS, {"ids": dropped})
+        await conn.execute(_drop_actions(dialect), {"ids": dropped})
         await broadcast.record(session, blocked)
     return {chat: queue for chat, queue in claimed.items() if queue}
 
@@ -284,14 +293,14 @@ async def finish_actions(session: AsyncSession, action_ids: list[int]) -> None:
     """Sent (or given up): the rows go."""
     if action_ids:
         conn = await session.connection()
-        await conn.execute(_DROP_ACTIONS, {"ids": action_ids})
+        await conn.execute(_drop_actions(conn.dialect.name), {"ids": action_ids})
 
 
 async def release_actions(session: AsyncSession, action_ids: list[int]) -> None:
     """Give leased rows back unsent (their chat's earlier action was postponed)."""
     if action_ids:
         conn = await session.connection()
-        await conn.execute(_LEASE, {"ids": action_ids, "until": None})
+        await conn.execute(_lease(conn.dialect.name), {"ids": action_ids, "until": None})
 
 
 async def postpone_action(session: AsyncSession, action_id: int, until: datetime) -> int:
@@ -376,7 +385,7 @@ async def note_reachability(session: AsyncSession, events: Iterable[Event], now:
             writers.add(event.chat_id)
     if writers:
         conn = await session.connection()
-        await conn.execute(_REACHABLE_AGAIN, {"chats": sorted(writers)})
+        await conn.execute(_reachable_again(conn.dialect.name), {"chats": sorted(writers)})
 
 
 # --- health --------------------------------------------------------------------------------
