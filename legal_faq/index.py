@@ -159,14 +159,9 @@ class BM25Index:
         unknown_mass = sum(q * unknown_idf for q in unknown)
         if len(unknown) == len(found):
             return Hits(np.zeros(self.size), (), unknown_mass)
-        cols = np.array([c for c in found if c is not None])
-        if unknown:
-            qtf = np.array(
-                [q for c, q in zip(found, counts.values(), strict=True) if c is not None],
-                dtype=np.float64,
-            )
-        else:
-            qtf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        known = [(c, q) for c, q in zip(found, counts.values(), strict=True) if c is not None]
+        cols = np.array([c for c, _ in known])
+        qtf = np.array([q for _, q in known], dtype=np.float64)
         mass = float(self.idf[cols] @ qtf) + unknown_mass
         dense = self._dense_at[cols]
         is_dense = dense >= 0

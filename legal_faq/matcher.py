@@ -916,6 +916,9 @@ def _cited(entry: FaqEntry) -> set[tuple[str, int]]:
     return {(c.source, c.article) for c in entry.refs}
 
 
+TOP_SAMPLE = 4  # `_top` samples every 16th value when that holds this many times k values
+
+
 def _top(values: NDArray[np.float64], k: int) -> NDArray[np.int64]:
     """The positions of the `k` largest values (in no particular order). Over many values,
     only those at least the k-th largest of every 16th are partitioned: that one is at most
@@ -926,9 +929,6 @@ def _top(values: NDArray[np.float64], k: int) -> NDArray[np.int64]:
     bound = np.partition(negated[::16], k - 1)[k - 1]
     kept = np.flatnonzero(negated <= bound)
     return kept[np.argpartition(negated[kept], k - 1)[:k]]
-
-
-TOP_SAMPLE = 4  # … when every 16th holds at least this many times k values
 
 
 def _unit(values: NDArray[np.float64]) -> NDArray[np.float64]:
